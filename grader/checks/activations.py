@@ -1,0 +1,170 @@
+"""Checks for exercise 1, ``activations.py``: the nonlinearities and their derivatives."""
+
+import numpy as np
+
+from . import expect
+from .core import Exercise, fail
+from .gradients import elementwise_derivative, matches_numeric
+
+exercise = Exercise(
+    "activations",
+    "Activation functions",
+    hints=[
+        "Each function works elementwise on an array of any shape: write it with NumPy "
+        "operations on the whole array (np.exp, np.maximum, np.where), with no Python loop.",
+        "For sigmoid, exp(-z) overflows when z is a large negative number. Rewrite the formula "
+        "so that exp only ever sees a non-positive number: for z < 0, multiply the top and "
+        "bottom of 1/(1+e^-z) by e^z.",
+        "Each derivative can reuse its function: sigma'(z) = sigma(z)(1 - sigma(z)) is a formula "
+        "in sigma(z), not in z; tanh'(z) = 1 - tanh(z)^2. The ReLU family's derivatives are "
+        "0/1 (or alpha/1) masks, with z == 0 counted as 'not positive'.",
+    ],
+)
+
+NEURON = 0.4 * 2 + 0.6 * 6 - 2  # the course notes' one neuron: w = [0.4, 0.6], x = [2, 6], b = -2
+HUGE = np.array([-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0])
+
+
+def sigmoid(z):
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def run(sub, name, *args, **kwargs):
+    """Call ``name``; return the outcome (value, arguments after the call, warnings)."""
+    return sub.run(name, args, kwargs, return_args=True)
+
+
+def random_batch(rng, shape=(4, 5), scale=3.0):
+    return rng.normal(0.0, scale, size=shape)
+
+
+def away_from_zero(z, margin=0.1):
+    """Move entries off the kink at 0, where a numeric derivative means nothing."""
+    return np.where(np.abs(z) < margin, margin * np.sign(z + 1e-12) + z, z)
+
+
+@exercise.check(points=2)
+def sigmoid_known_values(sub):
+    """sigmoid(z) = 1 / (1 + e^-z): sigmoid(0) = 0.5, and the course's neuron
+    sigmoid(0.4*2 + 0.6*6 - 2) = 0.9168273."""
+    z = np.array([0.0, NEURON, -3.0, 2.5])
+    got = expect.float_array(sub.sigmoid(z), "sigmoid(z)", z.shape)
+    if np.allclose(got, 1 / (1 + np.exp(z))):
+        fail(f"sigmoid({show_z(z)}) returned {expect.show(got)}: that is 1/(1+e^z). The sign of z "
+             "is flipped (a typo the notes make too): sigmoid(z) = 1/(1+e^-z).")
+    expect.close(got, sigmoid(z), f"sigmoid({show_z(z)})")
+
+
+@exercise.check(points=2)
+def sigmoid_is_stable_for_large_inputs(sub):
+    """sigmoid(+-1000) is exactly 1 and 0, with no overflow warning and no nan."""
+    outcome = run(sub, "sigmoid", HUGE)
+    expect.no_warnings(outcome, "sigmoid([-1000, ..., 1000])",
+                       "e^-z overflowed for z = -1000: only exponentiate non-positive numbers, "
+                       "e.g. e^z / (1 + e^z) where z < 0.")
+    expect.close(outcome.value, sigmoid(HUGE), "sigmoid([-1000, -50, -1, 0, 1, 50, 1000])", atol=1e-12)
+
+
+@exercise.check(points=1)
+def sigmoid_keeps_shape_and_symmetry(sub, rng):
+    """sigmoid works on any shape, leaves its input alone, and sigmoid(-z) = 1 - sigmoid(z)."""
+    for shape in [(7,), (3, 4), (5, 5), (2, 3, 2)]:
+        z = random_batch(rng, shape)
+        outcome = run(sub, "sigmoid", z)
+        expect.unmodified(outcome, [z], "sigmoid(z)")
+        got = expect.close(outcome.value, sigmoid(z), f"sigmoid(z) for z of shape {shape}")
+        mirrored = expect.float_array(sub.sigmoid(-z), "sigmoid(-z)", shape)
+        expect.close(mirrored, 1 - got, "sigmoid(-z) compared with 1 - sigmoid(z)")
+
+
+@exercise.check(points=2)
+def sigmoid_grad_matches_numeric(sub, rng):
+    """sigmoid_grad(z) = sigmoid(z) * (1 - sigmoid(z)): 0.25 at z = 0, and it agrees with the
+    numeric derivative of your sigmoid."""
+    z = np.concatenate([[0.0], random_batch(rng, (9,))])
+    got = expect.float_array(sub.sigmoid_grad(z), "sigmoid_grad(z)", z.shape)
+    if np.allclose(got, z * (1 - z)):
+        fail("sigmoid_grad(z) returned z * (1 - z): the formula s(1 - s) takes s = sigmoid(z), "
+             "not z itself.")
+    numeric = elementwise_derivative(lambda x: expect.float_array(sub.sigmoid(x), "sigmoid(z)"), z)
+    matches_numeric(got, numeric, "sigmoid_grad(z)")
+    expect.close(got[:1], [0.25], "sigmoid_grad(0)")
+
+
+@exercise.check(points=1)
+def relu_known_values(sub, rng):
+    """relu(z) = max(0, z) elementwise, for any shape, without changing its input."""
+    z = np.array([-2.0, -0.5, 0.0, 0.5, 3.0])
+    outcome = run(sub, "relu", z)
+    expect.unmodified(outcome, [z], "relu(z)")
+    expect.close(outcome.value, np.maximum(z, 0), f"relu({show_z(z)})",
+                 mistake="max(0, z) is taken elementwise: np.maximum, not np.max.")
+    z = random_batch(rng, (3, 4))
+    expect.close(sub.relu(z), np.maximum(z, 0), "relu(z) for z of shape (3, 4)")
+
+
+@exercise.check(points=1)
+def relu_grad_is_a_step(sub, rng):
+    """relu_grad(z) is 1.0 where z > 0 and 0.0 elsewhere, including at z = 0."""
+    z = np.array([-2.0, -1e-9, 0.0, 1e-9, 3.0])
+    got = expect.float_array(sub.relu_grad(z), f"relu_grad({show_z(z)})", z.shape)
+    if got[2] != 0.0:
+        fail(f"relu_grad(0) returned {got[2]:g}; the contract fixes it to 0.0 (test z > 0, not z >= 0).")
+    expect.close(got, (z > 0).astype(float), f"relu_grad({show_z(z)})")
+    z = away_from_zero(random_batch(rng))
+    numeric = elementwise_derivative(lambda x: expect.float_array(sub.relu(x), "relu(z)"), z)
+    matches_numeric(expect.float_array(sub.relu_grad(z), "relu_grad(z)", z.shape), numeric, "relu_grad(z)")
+
+
+@exercise.check(points=1)
+def leaky_relu_honours_alpha(sub):
+    """leaky_relu(z, alpha) is z for z > 0 and alpha*z otherwise; alpha defaults to 0.01."""
+    z = np.array([-10.0, -1.0, 0.0, 2.0])
+    expect.close(sub.leaky_relu(z), np.where(z > 0, z, 0.01 * z), f"leaky_relu({show_z(z)})",
+                 mistake="The default alpha is 0.01, and negative inputs are multiplied by it.")
+    outcome = run(sub, "leaky_relu", z, alpha=0.2)
+    expect.unmodified(outcome, [z], "leaky_relu(z, alpha=0.2)")
+    expect.close(outcome.value, np.where(z > 0, z, 0.2 * z), f"leaky_relu({show_z(z)}, alpha=0.2)",
+                 mistake="Use the alpha argument, not a fixed 0.01.")
+
+
+@exercise.check(points=1)
+def leaky_relu_grad_honours_alpha(sub, rng):
+    """leaky_relu_grad(z, alpha) is 1.0 where z > 0 and alpha elsewhere (alpha at z = 0)."""
+    z = np.array([-3.0, 0.0, 4.0])
+    expect.close(sub.leaky_relu_grad(z), [0.01, 0.01, 1.0], f"leaky_relu_grad({show_z(z)})",
+                 mistake="Left of zero (and at zero) the slope is alpha, not 0.")
+    expect.close(sub.leaky_relu_grad(z, alpha=0.3), [0.3, 0.3, 1.0],
+                 f"leaky_relu_grad({show_z(z)}, alpha=0.3)", mistake="Use the alpha argument.")
+    z = away_from_zero(random_batch(rng))
+    numeric = elementwise_derivative(
+        lambda x: expect.float_array(sub.leaky_relu(x, alpha=0.3), "leaky_relu(z)"), z)
+    grad = expect.float_array(sub.leaky_relu_grad(z, alpha=0.3), "leaky_relu_grad(z, alpha=0.3)", z.shape)
+    matches_numeric(grad, numeric, "leaky_relu_grad(z, alpha=0.3)")
+
+
+@exercise.check(points=1)
+def tanh_is_stable(sub, rng):
+    """tanh(z) = (e^z - e^-z) / (e^z + e^-z) in (-1, 1), finite and warning-free for +-1000."""
+    z = random_batch(rng, (3, 4))
+    expect.close(sub.tanh(z), np.tanh(z), "tanh(z) for z of shape (3, 4)")
+    outcome = run(sub, "tanh", HUGE)
+    expect.no_warnings(outcome, "tanh([-1000, ..., 1000])",
+                       "e^1000 overflows: use np.tanh, or write tanh through sigmoid: 2*sigmoid(2z) - 1.")
+    expect.unmodified(outcome, [HUGE], "tanh(z)")
+    expect.close(outcome.value, np.tanh(HUGE), "tanh([-1000, -50, -1, 0, 1, 50, 1000])")
+
+
+@exercise.check(points=1)
+def tanh_grad_matches_numeric(sub, rng):
+    """tanh_grad(z) = 1 - tanh(z)^2 agrees with the numeric derivative of your tanh."""
+    z = random_batch(rng, (10,), scale=1.5)
+    got = expect.float_array(sub.tanh_grad(z), "tanh_grad(z)", z.shape)
+    if np.allclose(got, 1 - z ** 2):
+        fail("tanh_grad(z) returned 1 - z^2: the derivative is 1 - tanh(z)^2.")
+    numeric = elementwise_derivative(lambda x: expect.float_array(sub.tanh(x), "tanh(z)"), z)
+    matches_numeric(got, numeric, "tanh_grad(z)")
+
+
+def show_z(z):
+    return np.array2string(z, precision=4, separator=", ")

@@ -1,0 +1,76 @@
+"""How a check is declared: an exercise, and one small function per check.
+
+    exercise = Exercise("softmax", "Softmax", hints=[...])
+
+    @exercise.check(points=2)
+    def rows_sum_to_one(sub):
+        '''Softmax turns each row of logits into a probability distribution.'''
+        ...
+        fail("rows sum to ... : did you normalise over the wrong axis?")
+
+A check function names what it needs as parameters: ``sub`` (the student's code, run in
+its own process), ``rng`` (a NumPy Generator seeded from the check's name and ``--seed``)
+and, for hidden checks, ``ref`` (the reference module, trusted, in this process). It
+passes by returning and fails by raising :class:`CheckFailed` (``fail(message)``).
+The docstring is what the student reads about the check.
+"""
+
+import inspect
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+class CheckFailed(Exception):
+    """The student's code did not do what the check expects; the message says why."""
+
+
+def fail(message):
+    raise CheckFailed(message)
+
+
+@dataclass
+class Check:
+    name: str
+    points: float
+    function: object
+    hidden: bool = False
+
+    @property
+    def description(self):
+        return inspect.cleandoc(self.function.__doc__ or "").split("\n\n")[0].replace("\n", " ")
+
+    def rng(self, seed):
+        return np.random.default_rng([zlib.crc32(self.name.encode()), seed])
+
+    def run(self, sub, seed, ref=None):
+        wanted = inspect.signature(self.function).parameters
+        available = {"sub": sub, "rng": self.rng(seed), "ref": ref}
+        self.function(**{name: available[name] for name in wanted})
+
+
+@dataclass
+class Exercise:
+    """One exercise module (``module``.py) and its checks, in the order they run."""
+
+    module: str
+    title: str
+    hints: list = field(default_factory=list)
+    timeout: float = 10.0
+    checks: list = field(default_factory=list)
+
+    def check(self, points, hidden=False):
+        def register(function):
+            self.checks.append(Check(function.__name__, points, function, hidden))
+            return function
+
+        return register
+
+    @property
+    def max_points(self):
+        return sum(check.points for check in self.checks)
+
+    @property
+    def visible_points(self):
+        return sum(check.points for check in self.checks if not check.hidden)

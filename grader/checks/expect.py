@@ -1,0 +1,102 @@
+"""Assertions for checks, with failure messages that say what came back and why.
+
+Every value from the student's process is untrusted plain data: these helpers validate
+its type, dtype, shape and finiteness first, so a check never compares a None, a string
+or a NaN by accident.
+"""
+
+import numpy as np
+
+from ..engine.protocol import Handle
+from .core import fail
+
+
+def show(value, limit=6):
+    """A short, readable rendering of a value for a failure message."""
+    if isinstance(value, np.ndarray):
+        flat = value.ravel()
+        text = np.array2string(flat[:limit], precision=6, separator=", ", suppress_small=True)
+        if flat.size > limit:
+            text = text[:-1] + ", ...]"
+        return text if value.ndim <= 1 else f"{text} (shape {value.shape}, first values)"
+    if isinstance(value, float):
+        return f"{value:.8g}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def kind_of(value):
+    if value is None:
+        return "None (a missing `return`?)"
+    if isinstance(value, Handle):
+        return f"a {value.type_name} object"
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype} and shape {value.shape}"
+    return f"a {type(value).__name__} ({show(value)})"
+
+
+def float_array(value, what, shape=None, finite=True):
+    """``value`` as a float ndarray of ``shape``, or a failure naming ``what``."""
+    if not isinstance(value, np.ndarray):
+        advice = " Return a NumPy array (np.asarray(...))." if isinstance(value, (list, tuple)) else ""
+        fail(f"{what} should return a NumPy float array, got {kind_of(value)}.{advice}")
+    if value.dtype.kind != "f":
+        fail(f"{what} returned an array of dtype {value.dtype}; expected floats "
+             "(integer arrays round every value, use float arithmetic or .astype(float))")
+    if shape is not None and value.shape != tuple(shape):
+        fail(f"{what} returned shape {value.shape}; expected {tuple(shape)}")
+    if finite and not np.all(np.isfinite(value)):
+        bad = "nan" if np.isnan(value).any() else "inf"
+        fail(f"{what} returned {bad} values: {show(value)}")
+    return value.astype(np.float64)
+
+
+def number(value, what, finite=True):
+    """A single float: a Python number or a NumPy scalar / 0-d array."""
+    if isinstance(value, np.ndarray) and value.size == 1 and value.ndim <= 1 and value.dtype.kind in "fiu":
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        hint = ""
+        if isinstance(value, np.ndarray) and value.ndim >= 1:
+            hint = " (one value per sample? the loss is the mean over samples)"
+        fail(f"{what} should return one number, got {kind_of(value)}{hint}")
+    value = float(value)
+    if finite and not np.isfinite(value):
+        fail(f"{what} returned {value}")
+    return value
+
+
+def close(got, want, what, rtol=1e-6, atol=1e-8, mistake=""):
+    """``got`` equals ``want`` elementwise within tolerance; ``mistake`` is the likely cause."""
+    want = np.asarray(want, dtype=np.float64)
+    got = float_array(got, what, want.shape, finite=bool(np.all(np.isfinite(want))))
+    if np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
+        return got
+    error = np.max(np.abs(got - want))
+    message = f"{what} returned {show(got)}; expected {show(want)} (largest difference {error:.3g})."
+    fail(message + (f" {mistake}" if mistake else ""))
+
+
+def close_number(got, want, what, rtol=1e-6, atol=1e-10, mistake=""):
+    got = number(got, what)
+    if abs(got - want) <= atol + rtol * abs(want):
+        return got
+    message = f"{what} returned {got:.8g}; expected {want:.8g}."
+    fail(message + (f" {mistake}" if mistake else ""))
+
+
+def no_warnings(outcome, what, mistake=""):
+    """The call raised no NumPy warning (overflow, divide by zero, invalid value)."""
+    if outcome.warnings:
+        message = f"{what} made NumPy warn: {outcome.warnings[0]}."
+        fail(message + (f" {mistake}" if mistake else ""))
+
+
+def unmodified(outcome, originals, what):
+    """The call left its array arguments as they were."""
+    for index, (before, after) in enumerate(zip(originals, outcome.args_after or [])):
+        if isinstance(before, np.ndarray) and not (
+                isinstance(after, np.ndarray) and after.shape == before.shape
+                and np.array_equal(after, before, equal_nan=True)):
+            fail(f"{what} changed its argument #{index + 1} in place; "
+                 "work on a copy (z = z - ..., not z -= ...) so the caller's array is untouched")

@@ -1,0 +1,209 @@
+"""The student's side of the engine: a small server that runs in its own process.
+
+Started by the parent as ``python -I child.py ROOT PACKAGE MODULE``. It imports
+``PACKAGE.MODULE`` from the folder ROOT, then answers requests ("call F with these
+arguments") until its input closes. It holds no expected values and decides nothing:
+it only hands back what the student's code returned, as plain data.
+
+File descriptors: requests arrive on fd 0 and answers leave on fd 1, both taken over at
+start-up; afterwards fd 0 reads /dev/null and fd 1 writes to fd 2, so whatever the
+student prints lands in the captured output and never in the protocol.
+"""
+
+import importlib
+import itertools
+import os
+import sys
+import traceback
+import warnings
+
+
+def apply_limits(spec):
+    """Lower this process's resource limits (``NNLAB_LIMITS``, see ``limits.py``)."""
+    try:
+        import resource
+    except ImportError:  # not on this platform: the parent's timeout still holds
+        return
+    for item in filter(None, spec.split(",")):
+        name, value = item.split("=")
+        resource.setrlimit(getattr(resource, name), (int(value), int(value)))
+
+
+apply_limits(os.environ.get("NNLAB_LIMITS", ""))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+from protocol import MAX_ITEMS, decode, encode, pack, unpack  # noqa: E402
+
+MAX_TEXT = 2000
+
+
+def take_over_stdio():
+    requests = os.fdopen(os.dup(0), "rb", buffering=0)
+    answers = os.fdopen(os.dup(1), "wb", buffering=0)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    return requests, answers
+
+
+class NullOptimizer:
+    """An optimizer that changes nothing and counts its steps (for the grader's checks)."""
+
+    def __init__(self):
+        self.steps = 0
+
+    def step(self, params, grads):
+        self.steps += 1
+
+
+class RecordingOptimizer(NullOptimizer):
+    """Like NullOptimizer, and keeps a copy of every gradient dict it was given."""
+
+    def __init__(self):
+        super().__init__()
+        self.grads = []
+
+    def step(self, params, grads):
+        super().step(params, grads)
+        self.grads.append({k: np.array(v, dtype=float) for k, v in grads.items()})
+
+
+HELPERS = {"NullOptimizer": NullOptimizer, "RecordingOptimizer": RecordingOptimizer}
+
+
+class Server:
+    def __init__(self, root, package, module):
+        self.root = os.path.abspath(root)
+        self.package = package
+        self.module_name = module
+        self.module = None
+        self.objects = {}
+
+    # -- values ------------------------------------------------------------------
+
+    def keep(self, obj):
+        self.objects[len(self.objects) + 1] = obj
+        return len(self.objects)
+
+    def find(self, id):
+        return self.objects[id]
+
+    def answer(self, **fields):
+        blobs = []
+        for key in ("value", "args_after"):
+            if key in fields:
+                fields[key] = encode(fields[key], blobs, self.keep)
+        return fields, blobs
+
+    # -- errors ------------------------------------------------------------------
+
+    def describe(self, error):
+        """Type, message and the student's own frames of an exception, abridged."""
+        frames = [
+            f"{os.path.relpath(f.filename, self.root)}, line {f.lineno}, in {f.name}"
+            + (f": {f.line}" if f.line else "")
+            for f in traceback.extract_tb(error.__traceback__)
+            if os.path.abspath(f.filename).startswith(self.root + os.sep)
+        ]
+        if isinstance(error, SyntaxError) and error.filename:
+            frames.append(f"{os.path.relpath(error.filename, self.root)}, line {error.lineno}")
+        try:
+            text = str(error)
+        except BaseException:
+            text = "(the exception's message could not be printed)"
+        return {
+            "type": type(error).__name__,
+            "message": text[:MAX_TEXT],
+            "where": frames[-5:],
+        }
+
+    # -- requests ----------------------------------------------------------------
+
+    def load(self):
+        sys.path.insert(0, self.root)
+        self.module = importlib.import_module(f"{self.package}.{self.module_name}")
+
+    def resolve(self, target):
+        if isinstance(target, dict) and "$handle" in target:
+            return self.find(int(target["$handle"]))
+        module = self.module
+        if ":" in target:
+            module_name, target = target.split(":", 1)
+            module = importlib.import_module(f"{self.package}.{module_name}")
+        return getattr(module, target)
+
+    def call(self, request, blobs):
+        target = self.resolve(request["target"])
+        if request.get("method"):
+            target = getattr(target, request["method"])
+        args = decode(request.get("args", []), blobs, self.find)
+        kwargs = decode(request.get("kwargs", {"$dict": {}}), blobs, self.find)
+        with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
+            warnings.simplefilter("always")
+            value = target(*args, **kwargs)
+            if request.get("iterate"):
+                value = list(itertools.islice(value, MAX_ITEMS))
+        answer = {"value": value, "warnings": [str(w.message)[:200] for w in caught[:5]]}
+        if request.get("return_args"):
+            answer["args_after"] = args
+        return answer
+
+    def handle(self, request, blobs):
+        op = request.get("op")
+        if op == "call":
+            return self.call(request, blobs)
+        if op == "helper":
+            return {"value": HELPERS[request["name"]]()}
+        if op == "getattr":
+            return {"value": getattr(self.resolve(request["target"]), request["name"])}
+        raise ValueError(f"unknown request {op!r}")
+
+    def serve(self, requests, answers):
+        def read_exact(n):
+            chunks = []
+            while n:
+                chunk = requests.read(n)
+                if not chunk:
+                    raise EOFError
+                chunks.append(chunk)
+                n -= len(chunk)
+            return b"".join(chunks)
+
+        def send(fields):
+            message, blobs = self.answer(**fields)
+            answers.write(pack(message, blobs))
+
+        try:
+            self.load()
+            send({"ok": True})
+        except BaseException as error:  # noqa: BLE001 -- SystemExit at import included
+            send({"ok": False, "error": self.describe(error)})
+            return
+        while True:
+            try:
+                request, blobs = unpack(read_exact, max_bytes=2**40)
+            except EOFError:
+                return
+            try:
+                fields = {"ok": True, **self.handle(request, blobs)}
+            except BaseException as error:  # noqa: BLE001 -- the student's exit() too
+                fields = {"ok": False, "error": self.describe(error)}
+            sys.stdout.flush()
+            try:
+                send(fields)
+            except Exception as error:  # noqa: BLE001 -- e.g. an unsendable return value
+                send({"ok": False, "error": {**self.describe(error), "unsendable": True}})
+
+
+def main():
+    requests, answers = take_over_stdio()
+    root, package, module = sys.argv[1:4]
+    Server(root, package, module).serve(requests, answers)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""A fresh temporary folder per exercise, holding only what the child may run.
+
+    <tmp>/
+        _engine/child.py, protocol.py    the child's server (copied, so nothing else is importable)
+        home/                            HOME and TMPDIR of the child, writable scratch
+        submission/__init__.py           the package the student's modules are loaded as
+        submission/<module>.py ...       the exercise's module and the earlier ones it may import
+
+When the reference solutions are available, the earlier modules come from them, so a bug
+in an early exercise does not fail a later one for the wrong reason.
+"""
+
+import ast
+import shutil
+import tempfile
+from pathlib import Path
+
+ENGINE_FILES = ("child.py", "protocol.py")
+PACKAGE = "submission"
+
+
+class Workspace:
+    def __init__(self, root):
+        self.root = Path(root)
+        self.package = PACKAGE
+        self.child_script = self.root / "_engine" / "child.py"
+        self.home = self.root / "home"
+
+    @classmethod
+    def create(cls, module, earlier, submission, reference=None):
+        """Lay out ``module`` from ``submission`` and the ``earlier`` modules it may import.
+
+        Returns the workspace and the names of earlier modules taken from ``reference``.
+        """
+        workspace = cls(tempfile.mkdtemp(prefix=f"nnlab-{module}-"))
+        engine = workspace.child_script.parent
+        engine.mkdir()
+        for name in ENGINE_FILES:
+            shutil.copyfile(Path(__file__).with_name(name), engine / name)
+        workspace.home.mkdir()
+        package = workspace.root / PACKAGE
+        package.mkdir()
+        (package / "__init__.py").write_text("")
+        from_reference = []
+        for name in earlier:
+            source = reference.module_file(name) if reference else submission.module_file(name)
+            if source is not None and source.is_file():
+                shutil.copyfile(source, package / f"{name}.py")
+                if reference:
+                    from_reference.append(name)
+        own = submission.module_file(module)
+        if own is not None and own.is_file():
+            shutil.copyfile(own, package / f"{module}.py")
+        used = relative_imports(package / f"{module}.py")
+        return workspace, [name for name in from_reference if name in used]
+
+    def remove(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def relative_imports(path):
+    """Names of sibling modules that ``path`` imports (``from .softmax import ...``)."""
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                names.add(node.module.split(".")[0])
+            else:
+                names.update(alias.name for alias in node.names)
+    return names

@@ -1,0 +1,152 @@
+"""Grade a submission: one child process per exercise, every verdict decided here.
+
+For each exercise: lay out a fresh workspace, start a child that imports the module, run
+the checks in order against it, and turn whatever happens (a wrong answer, an exception,
+a crash, a hang) into results. A dead child is restarted for the next check; a child
+that used up the exercise's time takes the remaining checks with it.
+"""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from .checks import EXERCISES
+from .checks.core import CheckFailed
+from .engine.process import ChildGone, ChildProcess, ChildTimeout
+from .engine.student import StudentCode, StudentError
+from .engine.workspace import Workspace
+from .report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
+
+MAX_RESTARTS = 3
+
+
+def exercise_names():
+    return [exercise.module for exercise in EXERCISES]
+
+
+def find_exercise(name):
+    for exercise in EXERCISES:
+        if exercise.module == name:
+            return exercise
+    raise KeyError(name)
+
+
+def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_mb=None,
+          sandbox=None, jobs=2):
+    """Grade ``submission`` (a :class:`~grader.submission.Submission`); return a Report."""
+    if names is None:
+        names = [submission.only] if submission.only else exercise_names()
+    exercises = [e for e in EXERCISES if e.module in names]
+    options = dict(reference=reference, seed=seed, timeout=timeout, memory_mb=memory_mb,
+                   sandbox=sandbox)
+
+    def one(exercise):
+        return grade_exercise(exercise, submission, **options)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results = list(pool.map(one, exercises))
+    report = Report(str(submission), results, seed=seed, hidden_checks_ran=reference is not None)
+    if reference is None and any(c.hidden for e in exercises for c in e.checks):
+        report.notices.append("Hidden checks were not run: your instructor runs them with the "
+                              "reference solutions. The score above counts the visible checks only.")
+    return report
+
+
+def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, memory_mb=None,
+                   sandbox=None):
+    started = time.monotonic()
+    deadline = started + (timeout or exercise.timeout)
+    earlier = exercise_names()[: exercise_names().index(exercise.module)]
+    workspace, from_reference = Workspace.create(exercise.module, earlier, submission, reference)
+    result = ExerciseResult(exercise.module, exercise.title, reference_modules=from_reference)
+    child = None
+    try:
+        if submission.module_file(exercise.module) is None:
+            result.error = f"{submission.path / (exercise.module + '.py')} is missing"
+        else:
+            child, result.error = start_child(workspace, exercise.module, deadline, memory_mb, sandbox)
+        ref = reference.module(exercise.module) if reference else None
+        restarts, stopped = 0, ""
+        for check in exercise.checks:
+            outcome = CheckResult(check.name, check.description, check.points,
+                                  HIDDEN if check.hidden else VISIBLE)
+            result.checks.append(outcome)
+            if check.hidden and reference is None:
+                outcome.ran, outcome.message = False, "hidden check: not run without the reference solutions"
+            elif result.error:
+                outcome.ran, outcome.message = False, "not run: the module could not be loaded"
+            elif stopped or time.monotonic() >= deadline:
+                outcome.ran = False
+                outcome.message = stopped or out_of_time_message(timeout or exercise.timeout)
+            elif not run_check(check, child, seed, ref if check.hidden else None, outcome):
+                result.output += child.output.text()
+                child.close()
+                child, restarts = None, restarts + 1
+                if time.monotonic() >= deadline:
+                    stopped = out_of_time_message(timeout or exercise.timeout)
+                elif restarts > MAX_RESTARTS:
+                    stopped = "not run: the process running your code died too many times"
+                else:
+                    child, error = start_child(workspace, exercise.module, deadline, memory_mb, sandbox)
+                    stopped = f"not run: {error}" if error else ""
+    finally:
+        if child is not None:
+            result.output += child.output.text()
+            child.close()
+        workspace.remove()
+    result.output = result.output[-4000:]
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def start_child(workspace, module, deadline, memory_mb, sandbox):
+    """Start a child importing ``module``; return ``(child, "")`` or ``(None, error)``."""
+    try:
+        child = ChildProcess(workspace, module, deadline, memory_mb, sandbox)
+    except ChildTimeout:
+        return None, f"importing {module}.py took longer than the time limit (a loop at module level?)"
+    except ChildGone as gone:
+        return None, f"importing {module}.py: the process {gone}"
+    if not child.hello.get("ok"):
+        error = StudentError(f"importing {module}.py", child.hello.get("error", {}))
+        child.close()
+        return None, import_error_message(module, error)
+    return child, ""
+
+
+def run_check(check, child, seed, ref, outcome):
+    """Run one check, filling ``outcome``; return False when the child is gone."""
+    try:
+        check.run(StudentCode(child), seed, ref)
+        outcome.passed = True
+    except CheckFailed as failure:
+        outcome.message = str(failure)
+    except StudentError as error:
+        outcome.not_implemented = error.not_implemented
+        outcome.message = error.describe()
+        if error.not_implemented:
+            outcome.message = f"not started yet: {error.text}"
+    except ChildTimeout:
+        outcome.message = ("timed out: your code was still running when the exercise's time ran out "
+                           "(an infinite loop, or a loop over every sample instead of array operations?)")
+        return False
+    except ChildGone as gone:
+        outcome.message = f"the process running your code {gone}"
+        return False
+    except Exception as error:  # noqa: BLE001 -- data the check could not make sense of
+        outcome.message = f"the grader could not make sense of the result: {type(error).__name__}: {error}"
+    return True
+
+
+def import_error_message(module, error):
+    if error.type == "SyntaxError":
+        return f"{module}.py has a syntax error: {error.text}\n" + "\n".join(f"  at {w}" for w in error.where[-1:])
+    if error.type in ("ModuleNotFoundError", "ImportError"):
+        return (f"{module}.py could not import what it needs: {error.text}. "
+                "Import earlier exercises relatively, e.g. `from .softmax import softmax`.")
+    if error.type in ("SystemExit", "KeyboardInterrupt"):
+        return f"{module}.py stops the program when it is imported ({error.type}); remove the exit at module level"
+    return f"{module}.py raised an error when imported: " + error.describe().split(" raised ", 1)[-1]
+
+
+def out_of_time_message(seconds):
+    return f"not run: the exercise's time limit ({seconds:g} s) ran out before this check"

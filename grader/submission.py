@@ -1,0 +1,85 @@
+"""Where a submission's files are: a folder of modules, or one module file."""
+
+import importlib.util
+import sys
+import threading
+from pathlib import Path
+
+SOURCE_TREE_SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
+
+
+class NotASubmission(Exception):
+    """The path given to the grader holds none of the exercise modules."""
+
+
+class Submission:
+    """A folder of exercise modules (``activations.py``, ...), possibly partial.
+
+    ``only`` narrows a submission to one module, for ``nnlab grade exercises/losses.py``.
+    """
+
+    def __init__(self, path, module_names, only=None):
+        path = Path(path)
+        if path.is_file() and path.suffix == ".py":
+            path, only = path.parent, path.stem
+            if only not in module_names:
+                raise NotASubmission(f"{path / (only + '.py')} is not an exercise module; "
+                                     f"expected one of: {', '.join(module_names)}")
+        if not path.is_dir():
+            raise NotASubmission(f"{path} is neither a folder of exercises nor a .py file")
+        self.path = path
+        self.only = only
+        if not any((path / f"{name}.py").is_file() for name in module_names):
+            raise NotASubmission(
+                f"{path} holds none of the exercise modules ({', '.join(m + '.py' for m in module_names)}); "
+                "point nnlab at your exercises folder, for example: nnlab grade exercises")
+
+    def module_file(self, name):
+        path = self.path / f"{name}.py"
+        return path if path.is_file() else None
+
+    def __str__(self):
+        return str(self.path)
+
+
+class Reference:
+    """The reference solutions, trusted code: loaded into the grader for hidden checks."""
+
+    def __init__(self, path):
+        self.path = Path(path).resolve()
+        self._package = f"nnlab_reference_{abs(hash(str(self.path)))}"
+        self._modules = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def find(cls, path=None):
+        """The reference at ``path``, else the source tree's ``solutions/``, else None."""
+        if path is not None:
+            return cls(path)
+        if (SOURCE_TREE_SOLUTIONS / "__init__.py").is_file():
+            return cls(SOURCE_TREE_SOLUTIONS)
+        return None
+
+    def module_file(self, name):
+        path = self.path / f"{name}.py"
+        return path if path.is_file() else None
+
+    def module(self, name):
+        with self._lock:
+            return self._module(name)
+
+    def _module(self, name):
+        if name not in self._modules:
+            if self._package not in sys.modules:
+                self._load(self._package, self.path / "__init__.py", package_dir=self.path)
+            self._modules[name] = self._load(f"{self._package}.{name}", self.path / f"{name}.py")
+        return self._modules[name]
+
+    @staticmethod
+    def _load(qualified, file, package_dir=None):
+        locations = [str(package_dir)] if package_dir else None
+        spec = importlib.util.spec_from_file_location(qualified, file, submodule_search_locations=locations)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[qualified] = module
+        spec.loader.exec_module(module)
+        return module
