@@ -124,7 +124,8 @@ def run_check(check, child, seed, ref, outcome):
         outcome.not_implemented = error.not_implemented
         outcome.message = error.describe()
         if error.not_implemented:
-            outcome.message = f"not started yet: {error.text}"
+            place = error.where[-1].split(", in ")[0] + ": " if error.where else ""
+            outcome.message = f"not started: {place}{error.text}"
     except ChildTimeout:
         outcome.message = ("timed out: your code was still running when the exercise's time ran out "
                            "(an infinite loop, or a loop over every sample instead of array operations?)")

@@ -166,5 +166,16 @@ def tanh_grad_matches_numeric(sub, rng):
     matches_numeric(got, numeric, "tanh_grad(z)")
 
 
+@exercise.check(points=2, hidden=True)
+def activations_match_reference(sub, ref, rng):
+    """Every activation and derivative agrees with the reference on random inputs."""
+    z = random_batch(rng, (6, 7), scale=4.0)
+    for name in ("sigmoid", "sigmoid_grad", "relu", "relu_grad", "tanh", "tanh_grad"):
+        expect.close(sub.call(name, z), getattr(ref, name)(z), f"{name}(z) for z of shape (6, 7)")
+    for name in ("leaky_relu", "leaky_relu_grad"):
+        expect.close(sub.call(name, z, alpha=0.05), getattr(ref, name)(z, alpha=0.05),
+                     f"{name}(z, alpha=0.05)")
+
+
 def show_z(z):
     return np.array2string(z, precision=4, separator=", ")

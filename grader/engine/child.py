@@ -47,6 +47,10 @@ def take_over_stdio():
     return requests, answers
 
 
+class MissingName(LookupError):
+    """The submission lacks a function or class the contract names."""
+
+
 class NullOptimizer:
     """An optimizer that changes nothing and counts its steps (for the grader's checks)."""
 
@@ -76,6 +80,7 @@ class Server:
     def __init__(self, root, package, module):
         self.root = os.path.abspath(root)
         self.package = package
+        self.package_dir = os.path.join(self.root, package)
         self.module_name = module
         self.module = None
         self.objects = {}
@@ -101,13 +106,13 @@ class Server:
     def describe(self, error):
         """Type, message and the student's own frames of an exception, abridged."""
         frames = [
-            f"{os.path.relpath(f.filename, self.root)}, line {f.lineno}, in {f.name}"
+            f"{os.path.relpath(f.filename, self.package_dir)}, line {f.lineno}, in {f.name}"
             + (f": {f.line}" if f.line else "")
             for f in traceback.extract_tb(error.__traceback__)
             if os.path.abspath(f.filename).startswith(self.root + os.sep)
         ]
         if isinstance(error, SyntaxError) and error.filename:
-            frames.append(f"{os.path.relpath(error.filename, self.root)}, line {error.lineno}")
+            frames.append(f"{os.path.relpath(error.filename, self.package_dir)}, line {error.lineno}")
         try:
             text = str(error)
         except BaseException:
@@ -131,6 +136,8 @@ class Server:
         if ":" in target:
             module_name, target = target.split(":", 1)
             module = importlib.import_module(f"{self.package}.{module_name}")
+        if not hasattr(module, target):
+            raise MissingName(f"{module.__name__.split('.')[-1]}.py defines no `{target}`")
         return getattr(module, target)
 
     def call(self, request, blobs):

@@ -33,6 +33,8 @@ class StudentError(Exception):
     def describe(self):
         if self.unsendable:
             return f"{self.call} returned something that is not plain data: {self.text}"
+        if self.type == "MissingName":
+            return f"{self.text}: define it with the name and arguments the exercise gives"
         if self.type in ("SystemExit", "KeyboardInterrupt"):
             what = "sys.exit()" if self.type == "SystemExit" else "KeyboardInterrupt"
             return f"{self.call} raised {what}; a function must return its result, not stop the program"

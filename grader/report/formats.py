@@ -4,7 +4,7 @@ import json
 
 import click
 
-from .model import ERROR, NOT_STARTED, PARTIAL, PASSED
+from .model import ERROR, FAILED, NOT_STARTED, PARTIAL, PASSED
 
 STATUS_COLOURS = {PASSED: "green", PARTIAL: "yellow", NOT_STARTED: "blue", ERROR: "magenta"}
 
@@ -27,10 +27,10 @@ def to_table(report, colour=False):
                  f"{report.percent:.0f}%")
     for e in report.exercises:
         problems = [c for c in e.checks if not c.passed and (c.ran or c.visibility == "visible")]
-        if not (e.error or problems or e.reference_modules):
+        if not (e.error or problems):
             continue
         lines += ["", style(f"{e.name}  ({e.title})", bold=True)]
-        if e.reference_modules:
+        if e.reference_modules and e.status in (FAILED, PARTIAL):
             lines.append(f"  graded with the reference {', '.join(e.reference_modules)} "
                          "so that only this exercise counts here")
         if e.error:

@@ -1,0 +1,62 @@
+"""Shared helpers: build submissions from the reference with one function swapped for a bug."""
+
+import ast
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader import grading
+from grader.submission import Reference, Submission
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+EXERCISE_NAMES = grading.exercise_names()
+
+
+def replace_function(source, qualified_name, new_code):
+    """``source`` with the def of ``qualified_name`` ("sigmoid" or "Adam.step") replaced."""
+    tree = ast.parse(source)
+    scope = tree.body
+    *owners, name = qualified_name.split(".")
+    for owner in owners:
+        scope = next(n for n in scope if isinstance(n, ast.ClassDef) and n.name == owner).body
+    node = next(n for n in scope if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == name)
+    lines = source.splitlines(keepends=True)
+    start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
+    indent = " " * node.col_offset
+    body = textwrap.indent(textwrap.dedent(new_code).strip("\n") + "\n", indent)
+    return "".join(lines[:start]) + body + "".join(lines[node.end_lineno:])
+
+
+def write_submission(folder, modules=None, replacements=None):
+    """A copy of the reference in ``folder``; ``modules`` maps name -> whole source,
+    ``replacements`` maps "module.function" -> the function's new code."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in SOLUTIONS.glob("*.py"):
+        shutil.copyfile(path, folder / path.name)
+    for name, source in (modules or {}).items():
+        (folder / f"{name}.py").write_text(textwrap.dedent(source))
+    for target, code in (replacements or {}).items():
+        module, function = target.split(".", 1)
+        path = folder / f"{module}.py"
+        path.write_text(replace_function(path.read_text(), function, code))
+    return folder
+
+
+def grade_folder(folder, names=None, reference=True, **options):
+    reference = Reference(SOLUTIONS) if reference else None
+    return grading.grade(Submission(folder, EXERCISE_NAMES), names=names, reference=reference, **options)
+
+
+def failing_checks(report):
+    return {c.name for e in report.exercises for c in e.checks if not c.passed and c.ran}
+
+
+@pytest.fixture
+def submission(tmp_path):
+    """``submission(modules=..., replacements=...)`` -> a folder of modules to grade."""
+    counter = iter(range(1000))
+    return lambda **kwargs: write_submission(tmp_path / f"sub{next(counter)}", **kwargs)
