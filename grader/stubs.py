@@ -27,7 +27,7 @@ class MarkerError(ValueError):
 
 def make_stub(source, filename="<solution>"):
     """The stub text for one solution file's ``source``."""
-    out, block, enclosing = [], None, "this function"
+    out, block, owner, enclosing = [], None, "", "this function"
     for number, line in enumerate(source.splitlines(keepends=True), start=1):
         if block is None:
             begin = BEGIN.match(line.rstrip("\n"))
@@ -37,8 +37,10 @@ def make_stub(source, filename="<solution>"):
             if END.match(line):
                 raise MarkerError(f"{filename}:{number}: END SOLUTION without BEGIN")
             definition = DEF.match(line)
-            if definition:
-                enclosing = definition["name"]
+            if definition and not line[0].isspace():
+                owner = enclosing = definition["name"]
+            elif definition:
+                enclosing = f"{owner}.{definition['name']}"
             out.append(line)
         elif END.match(line):
             if block["indent"]:

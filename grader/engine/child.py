@@ -10,6 +10,7 @@ start-up; afterwards fd 0 reads /dev/null and fd 1 writes to fd 2, so whatever t
 student prints lands in the captured output and never in the protocol.
 """
 
+import hashlib
 import importlib
 import itertools
 import os
@@ -73,7 +74,17 @@ class RecordingOptimizer(NullOptimizer):
         self.grads.append({k: np.array(v, dtype=float) for k, v in grads.items()})
 
 
-HELPERS = {"NullOptimizer": NullOptimizer, "RecordingOptimizer": RecordingOptimizer}
+def global_random_state():
+    """A fingerprint of NumPy's global random state, to see whether code drew from it."""
+    return hashlib.sha256(np.random.get_state()[1].tobytes()).hexdigest()
+
+
+def seed_global_random_state(seed):
+    np.random.seed(seed)
+
+
+HELPERS = {"NullOptimizer": NullOptimizer, "RecordingOptimizer": RecordingOptimizer,
+           "global_random_state": global_random_state, "seed_global_random_state": seed_global_random_state}
 
 
 class Server:
@@ -96,7 +107,7 @@ class Server:
 
     def answer(self, **fields):
         blobs = []
-        for key in ("value", "args_after"):
+        for key in ("value", "args_after", "originals_after"):
             if key in fields:
                 fields[key] = encode(fields[key], blobs, self.keep)
         return fields, blobs
@@ -146,6 +157,7 @@ class Server:
             target = getattr(target, request["method"])
         args = decode(request.get("args", []), blobs, self.find)
         kwargs = decode(request.get("kwargs", {"$dict": {}}), blobs, self.find)
+        originals = [dict(a) if type(a) is dict else a for a in args]
         with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
             warnings.simplefilter("always")
             value = target(*args, **kwargs)
@@ -154,6 +166,7 @@ class Server:
         answer = {"value": value, "warnings": [str(w.message)[:200] for w in caught[:5]]}
         if request.get("return_args"):
             answer["args_after"] = args
+            answer["originals_after"] = originals
         return answer
 
     def handle(self, request, blobs):
@@ -161,7 +174,7 @@ class Server:
         if op == "call":
             return self.call(request, blobs)
         if op == "helper":
-            return {"value": HELPERS[request["name"]]()}
+            return {"value": HELPERS[request["name"]](*decode(request.get("args", []), blobs, self.find))}
         if op == "getattr":
             return {"value": getattr(self.resolve(request["target"]), request["name"])}
         raise ValueError(f"unknown request {op!r}")

@@ -68,7 +68,7 @@ class ChildProcess:
     def _receive(self):
         try:
             message, blobs = unpack(self._read_exact, MAX_ANSWER_BYTES)
-            for key in ("value", "args_after"):
+            for key in ("value", "args_after", "originals_after"):
                 if key in message:
                     message[key] = decode(message[key], blobs)
             return message

@@ -1,7 +1,7 @@
 """The checks' view of the student's code: calls that run in the child process.
 
     sub.softmax(z, axis=0)                    -> the value softmax returned (plain data)
-    sub.run("softmax", (z,), return_args=True) -> Outcome(value, args_after, warnings)
+    sub.run("softmax", (z,), return_args=True) -> Outcome(value, args_after, warnings, ...)
     model = sub.call("model:Sequential", [...]); sub.method(model, "fit", X, y)
 
 Objects that are not plain data (a model, an optimizer) come back as a
@@ -45,8 +45,14 @@ class StudentError(Exception):
 
 @dataclass
 class Outcome:
+    """What a call returned; with ``return_args``, also its arguments after the call:
+    ``args_after`` as the function left them, and ``originals_after`` with every dict
+    argument's original entries (so an array updated in place shows its new values,
+    while an entry the function merely replaced shows the old ones)."""
+
     value: object
     args_after: list = None
+    originals_after: list = None
     warnings: list = field(default_factory=list)
 
 
@@ -61,7 +67,8 @@ class StudentCode:
         answer = self.child.request(request)
         if not answer.get("ok"):
             raise StudentError(describe_call(target, method, args, kwargs), answer.get("error", {}))
-        return Outcome(answer.get("value"), answer.get("args_after"), answer.get("warnings", []))
+        return Outcome(answer.get("value"), answer.get("args_after"), answer.get("originals_after"),
+                       answer.get("warnings", []))
 
     def call(self, target, *args, **kwargs):
         return self.run(target, args, kwargs).value
@@ -69,9 +76,9 @@ class StudentCode:
     def method(self, handle, name, *args, **kwargs):
         return self.run(handle, args, kwargs, method=name).value
 
-    def helper(self, name):
-        """A trusted object made by the child's own code (``NullOptimizer``, ...)."""
-        return self.child.request({"op": "helper", "name": name})["value"]
+    def helper(self, name, *args):
+        """Run one of the child's own helpers (``NullOptimizer``, ``global_random_state``, ...)."""
+        return self.child.request({"op": "helper", "name": name, "args": list(args)})["value"]
 
     def attribute(self, handle, name):
         answer = self.child.request({"op": "getattr", "target": _target(handle), "name": name})

@@ -1,0 +1,1 @@
+"""Reference solutions of the nnlab exercises (the student stubs are generated from them)."""

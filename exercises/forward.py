@@ -1,0 +1,74 @@
+# Generated from solutions/forward.py by `nnlab make-stubs`: edit the solutions, not this header.
+"""The forward pass of a multi-layer perceptron (MLP).
+
+Layer l computes Z_l = A_(l-1) @ W_l + b_l and A_l = g(Z_l), starting from
+A_0 = X, one sample per row. Hidden layers share one activation g; the last
+layer stays linear and its outputs, the logits, go to a softmax cross-entropy.
+"""
+import numpy as np
+
+from .activations import leaky_relu, relu, sigmoid, tanh
+
+# The hidden activations mlp_forward accepts, by name.
+HIDDEN_ACTIVATIONS = {"relu": relu, "leaky_relu": leaky_relu, "sigmoid": sigmoid, "tanh": tanh}
+
+
+def dense_forward(X, W, b):
+    """Affine part of a dense (fully connected) layer: Z = X @ W + b.
+
+    Parameters: X, (m, n_in) one sample per row; W, (n_in, n_out); b, (n_out,).
+    Returns: Z, ndarray of shape (m, n_out).
+
+    Pitfalls:
+    - The notes use column-major data and write W X + B; with one sample per
+      row it is X @ W + b, and b broadcasts over the rows.
+    """
+    raise NotImplementedError('TODO (dense_forward): return X @ W + b')
+
+
+def mlp_forward(X, params, hidden_activation="relu"):
+    """Forward pass through an L-layer MLP whose parameters are in a dict.
+
+    params holds "W1", "b1", ..., "WL", "bL"; L is the number of "W" keys.
+    For l = 1..L: Z = A_prev @ W_l + b_l; hidden layers (l < L) output
+    A = g(Z) with g = HIDDEN_ACTIVATIONS[hidden_activation]; the last layer
+    outputs Z itself (the logits).
+
+    Parameters: X, (m, n_0); params, dict of arrays; hidden_activation, one of
+    "relu", "leaky_relu", "sigmoid", "tanh".
+    Returns: (logits, cache): logits of shape (m, n_L); cache, a list with one
+    (A_prev, Z) tuple per layer, in order (A_prev is that layer's input).
+
+    Pitfalls:
+    - An unknown hidden_activation must raise ValueError naming the allowed ones.
+    - No activation on the last layer: the loss applies the softmax itself.
+    - Do not hard-code L = 2: count the W keys.
+    """
+    raise NotImplementedError('TODO (mlp_forward): check the name; per layer Z = dense_forward(A, W, b), cache (A, Z), activate if hidden')
+
+
+def mlp_predict(X, params, hidden_activation="relu"):
+    """Predicted class of every sample: the argmax of its row of logits.
+
+    The softmax does not change which logit is largest, so it is not needed here.
+
+    Parameters: as mlp_forward.
+    Returns: int ndarray of shape (m,).
+
+    Pitfalls:
+    - Take the argmax along axis 1 (over the classes), not over the whole array.
+    """
+    raise NotImplementedError('TODO (mlp_predict): return the argmax over axis 1 of the logits from mlp_forward')
+
+
+def accuracy(y_true, y_pred):
+    """Fraction of predictions equal to the true labels: mean(y_true == y_pred).
+
+    Parameters: y_true, y_pred, int array_like of shape (m,).
+    Returns: a float in [0, 1].
+
+    Pitfalls:
+    - Shapes (m,) and (m, 1) broadcast to (m, m) and give a meaningless number.
+    - Return a Python float, e.g. float(...), not a numpy bool array.
+    """
+    raise NotImplementedError('TODO (accuracy): return float(mean(y_true == y_pred))')

@@ -1,0 +1,54 @@
+# Generated from solutions/minibatch.py by `nnlab make-stubs`: edit the solutions, not this header.
+"""Mini-batch training: many small gradient steps per pass over the data.
+
+An epoch visits every sample once, in batches of batch_size rows; each batch
+gives one gradient estimate and one optimizer step. Shuffling every epoch
+makes the batches differ from one epoch to the next.
+"""
+import numpy as np
+
+from .backprop import mlp_loss_and_grads
+
+
+def iterate_minibatches(X, y, batch_size, rng=None):
+    """Yield (X_batch, y_batch) pairs that together hold every sample exactly once.
+
+    Batches have batch_size rows, except the last one, which keeps whatever is left
+    (m = 10, batch_size = 4 gives 4, 4, 2). With rng None the original order is
+    kept; otherwise ONE permutation, order = rng.permutation(m), is drawn per call
+    and applied to X and y alike, so rows and labels stay paired.
+
+    Parameters: X, (m, n); y, (m,) (or any array with m rows); batch_size, int
+    >= 1; rng, np.random.Generator or None.
+    Yields: (X_batch, y_batch) with X_batch of shape (b, n), y_batch of shape (b,).
+
+    Pitfalls:
+    - Write it as a generator (yield), not a function returning a list.
+    - Do not shuffle X and y separately, and do not shuffle them in place
+      (rng.shuffle(X) changes the caller's data).
+    - Do not drop the last, smaller batch.
+    """
+    raise NotImplementedError('TODO (iterate_minibatches): order = arange(m) or rng.permutation(m); yield X[idx], y[idx] per slice of order')
+
+
+def train_mlp(params, X, y, optimizer, epochs, batch_size, rng, hidden_activation="relu"):
+    """Train an MLP with mini-batches; params is updated in place.
+
+    For each epoch: for each (X_b, y_b) from iterate_minibatches(X, y, batch_size, rng),
+    loss_b, grads = mlp_loss_and_grads(params, X_b, y_b, hidden_activation), then
+    optimizer.step(params, grads). The epoch's loss is the mean of the batch losses
+    weighted by batch size, sum(loss_b * b) / m; if the parameters did not change
+    during the epoch, this is exactly the mean loss over all m samples.
+
+    Parameters: params, dict "W1".."bL"; X, (m, n_0); y, int (m,); optimizer,
+    any object with .step(params, grads) (e.g. an Adam); epochs, batch_size, ints;
+    rng, np.random.Generator for the shuffling (None: no shuffling).
+    Returns: list of `epochs` floats, the per-epoch mean training losses.
+
+    Pitfalls:
+    - A plain mean of the batch losses over-weights the last, smaller batch.
+    - Each batch loss is measured before that batch's step, so the epoch loss
+      describes parameters that changed during the epoch; it can differ a little
+      from the loss at the end of the epoch.
+    """
+    raise NotImplementedError('TODO (train_mlp): per epoch and batch: loss and grads, optimizer.step; keep the size-weighted mean loss')

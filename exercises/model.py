@@ -1,0 +1,214 @@
+# Generated from solutions/model.py by `nnlab make-stubs`: edit the solutions, not this header.
+"""Capstone: a small Keras-like API (Dense, Sequential) built from your own pieces.
+
+    model = Sequential([Dense(25, activation="relu"), Dense(10)])
+    model.compile(loss="sparse_categorical_crossentropy", optimizer=Adam(1e-3), from_logits=True)
+    history = model.fit(X, y, epochs=100)       # {"loss": [one float per epoch]}
+
+Each layer has its own activation, the input size is found at the first fit or
+predict, and the loss can be applied to probabilities or, more stably, to logits.
+"""
+import numpy as np
+
+from .activations import sigmoid
+from .backprop import HIDDEN_ACTIVATION_GRADS, dense_backward
+from .forward import HIDDEN_ACTIVATIONS, dense_forward
+from .initialization import he_normal, xavier_normal
+from .losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    mean_squared_error,
+    mean_squared_error_grad,
+    one_hot,
+    softmax_cross_entropy_grad,
+    softmax_cross_entropy_with_logits,
+    sparse_categorical_cross_entropy,
+)
+from .minibatch import iterate_minibatches
+from .softmax import softmax
+
+ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax")
+LOSSES = ("sparse_categorical_crossentropy", "binary_crossentropy", "mse")
+EPS = 1e-12  # the clip used by the losses on probabilities (their default eps)
+
+
+class Dense:
+    """A fully connected layer: A = activation(X @ W + b), with units outputs.
+
+    W (n_in, units) and b (units,) stay None until build(n_in, rng) is called,
+    because n_in is only known when the first data arrive. forward() remembers
+    (X, Z, A) in self.cache for the backward pass.
+    """
+
+    def __init__(self, units, activation="linear"):
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; choose one of: {', '.join(ACTIVATIONS)}")
+        if int(units) != units or units < 1:
+            raise ValueError(f"units must be a positive integer, got {units!r}")
+        self.units = int(units)
+        self.activation = activation
+        self.W = None
+        self.b = None
+        self.cache = None
+
+    def build(self, n_in, rng):
+        """Create W (n_in, units) and b (units,) for inputs with n_in features.
+
+        W comes from he_normal for "relu" and "leaky_relu" and from xavier_normal
+        for every other activation; b is float64 zeros.
+
+        Parameters: n_in, int; rng, np.random.Generator.
+        Returns: None.
+        """
+        raise NotImplementedError('TODO (Dense.build): W from he_normal for relu/leaky_relu, else xavier_normal; b = zeros(units)')
+
+    def forward(self, X):
+        """Z = X @ W + b, A = activation(Z); store (X, Z, A) in self.cache.
+
+        "linear" is A = Z, "softmax" is a softmax over each row (axis 1), the
+        other names are in HIDDEN_ACTIVATIONS.
+
+        Parameters: X, (m, n_in).
+        Returns: A, ndarray of shape (m, units).
+        """
+        raise NotImplementedError('TODO (Dense.forward): Z = dense_forward(X, W, b), A = activation(Z), self.cache = (X, Z, A), return A')
+
+    def activation_backward(self, dA):
+        """Chain rule through the activation: dZ from dA = dLoss/dA, using self.cache.
+
+        linear: dZ = dA. Elementwise activations: dZ = dA * g'(Z) (see
+        HIDDEN_ACTIVATION_GRADS). softmax mixes the units of a row, so its
+        Jacobian is not diagonal: dZ = A * (dA - sum(dA * A, axis=1, keepdims=True)).
+
+        Parameters: dA, (m, units).
+        Returns: dZ, (m, units).
+
+        Pitfalls:
+        - dA * softmax'(Z) elementwise is wrong: each output depends on every Z of its row.
+        """
+        raise NotImplementedError("TODO (Dense.activation_backward): linear: dA; softmax: its row-wise Jacobian product; others: dA * g'(Z)")
+
+    def backward(self, dZ):
+        """Backward pass of the affine part, with the input X saved by forward().
+
+        Parameters: dZ, (m, units), the gradient of the loss with respect to Z.
+        Returns: (dX, dW, db) as from dense_backward.
+        """
+        raise NotImplementedError('TODO (Dense.backward): return dense_backward(dZ, X from the cache, W)')
+
+
+class Sequential:
+    """A stack of Dense layers, trained with compile() and fit() as in Keras.
+
+    Layer i (counting from 1) owns the parameters "W{i}" and "b{i}"; the params
+    property gathers them into the dict an optimizer's step(params, grads) expects.
+    """
+
+    def __init__(self, layers):
+        self.layers = list(layers)
+        if not self.layers:
+            raise ValueError("Sequential needs at least one layer")
+        self.loss = None
+        self.optimizer = None
+        self.from_logits = False
+
+    @property
+    def built(self):
+        """True once the weights exist (after the first fit, predict or build)."""
+        return self.layers[0].W is not None
+
+    @property
+    def params(self):
+        """{"W1": layer 1's W, "b1": its b, ...}: the layers' own arrays, not copies."""
+        params = {}
+        for i, layer in enumerate(self.layers, start=1):
+            params[f"W{i}"], params[f"b{i}"] = layer.W, layer.b
+        return params
+
+    def compile(self, loss, optimizer, from_logits=False):
+        """Choose the loss and the optimizer used by fit().
+
+        loss: "sparse_categorical_crossentropy" (integer labels, one output unit
+        per class), "binary_crossentropy" (0/1 targets of shape (m,) or (m, 1),
+        one output unit) or "mse". optimizer: an object with .step(params, grads),
+        e.g. Adam(0.01). from_logits=True: the last layer outputs logits (use a
+        linear last layer) and the loss applies the softmax / sigmoid itself, stably.
+
+        Pitfalls:
+        - An unknown loss must raise ValueError, right here rather than in fit.
+        """
+        raise NotImplementedError('TODO (Sequential.compile): check the loss name (ValueError) and the optimizer, then store all three')
+
+    def build(self, n_in, rng):
+        """Create the weights of every layer for inputs with n_in features.
+
+        Layer 1 gets n_in inputs, each later layer the units of the one before;
+        layers are built in order, all drawing from the same rng.
+        """
+        raise NotImplementedError("TODO (Sequential.build): build each layer in order with the previous layer's units as its n_in")
+
+    def predict(self, X):
+        """The last layer's activations for every row of X, shape (m, units).
+
+        X may be a list of lists; it is converted to a float64 (m, n) array. If
+        the model has no weights yet, build it first with np.random.default_rng(0).
+
+        Pitfalls:
+        - With from_logits=True the outputs are logits: apply softmax (or
+          sigmoid for one unit) to get probabilities. The notes say sigmoid for
+          the 4-class example; it is softmax.
+        - One sample is a 2-D input, [[4.33, -1.99]]; a 1-D X must raise ValueError.
+        """
+        raise NotImplementedError('TODO (Sequential.predict): X to a 2-D float64 array, build with seed 0 if needed, forward through the layers')
+
+    def loss_and_output_grad(self, A, y):
+        """Loss of the outputs A = predict(X), and dZ = dLoss/dZ of the LAST layer.
+
+        sparse_categorical_crossentropy, y integer labels in 0..units-1 (else ValueError):
+          from_logits: softmax_cross_entropy_with_logits(y, A) and its grad as dA;
+          softmax last: sparse_categorical_cross_entropy(y, A), dZ = (A - one_hot) / m.
+        binary_crossentropy, y reshaped to A.shape: from_logits: the _with_logits
+          loss, dA = (sigmoid(A) - y) / y.size; sigmoid last: dZ = (A - y) / y.size.
+        mse: mean_squared_error(y, A), dA = mean_squared_error_grad(y, A).
+        Other pairings: the loss of A as it is, dA by the chain rule (0 where the clip
+        is active). A dA becomes dZ through the last layer's activation_backward.
+
+        Returns: (loss, dZ): a float and an ndarray of shape (m, units).
+
+        Pitfalls:
+        - Do not chain the log of the loss through softmax / sigmoid separately: it
+          divides by probabilities that can be 0. The fused (A - Y) / m never does.
+        """
+        raise NotImplementedError('TODO (Sequential.loss_and_output_grad): check the targets, then the loss and last-layer dZ for each loss / from_logits case')
+
+    def loss_and_grads(self, X, y):
+        """Loss on (X, y) and its gradient for every parameter, like mlp_loss_and_grads.
+
+        Forward with predict(X), (loss, dZ) from loss_and_output_grad, then for
+        layers L..1: (dA, dW, db) = layer.backward(dZ), and below the last layer
+        dZ = that layer's activation_backward(dA).
+
+        Returns: (loss, grads) with grads keyed like self.params ("W1", "b1", ...).
+        """
+        raise NotImplementedError('TODO (Sequential.loss_and_grads): predict, loss_and_output_grad, then backward through the layers, last to first')
+
+    def fit(self, X, y, epochs=1, batch_size=32, seed=0, verbose=False):
+        """Train with mini-batches; returns {"loss": [mean training loss of each epoch]}.
+
+        rng = np.random.default_rng(seed) first builds the model (if it has no
+        weights yet), then shuffles the batches of every epoch through
+        iterate_minibatches. Each batch: loss_and_grads, then
+        optimizer.step(params, grads) on self.params. An epoch's loss is the
+        batch losses averaged with the batch sizes as weights (as in train_mlp).
+        The same seed gives the same result.
+
+        Parameters: X, (m, n) array or list of lists; y, targets for the loss;
+        epochs, batch_size, seed, ints; verbose, print one line per epoch.
+
+        Pitfalls:
+        - fit before compile must fail with a clear error (RuntimeError).
+        - Build from the same rng that shuffles, so one seed fixes everything.
+        - Some optimizers replace params[k] instead of updating it in place;
+          copy params back into the layers after each step.
+        """
+        raise NotImplementedError('TODO (Sequential.fit): rng from seed, build if needed, then per batch loss_and_grads and optimizer.step')

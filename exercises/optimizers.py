@@ -1,0 +1,60 @@
+# Generated from solutions/optimizers.py by `nnlab make-stubs`: edit the solutions, not this header.
+"""Optimizers: turn gradients into parameter updates.
+
+Plain gradient descent steps every parameter against its gradient with one
+learning rate. Adam (adaptive moment estimation) keeps running averages of
+each parameter's gradient and squared gradient, which gives every single weight
+its own, self-adjusting step size.
+"""
+import numpy as np
+
+
+def sgd_step(params, grads, lr):
+    """One step of (stochastic) gradient descent, in place: params[k] -= lr * grads[k].
+
+    Parameters: params, dict of float arrays (updated in place); grads, dict
+    with the same keys and shapes; lr, float learning rate.
+    Returns: None.
+
+    Pitfalls:
+    - params[k] = params[k] - lr * grads[k] builds a new array and only rebinds
+      the dict entry; the caller's arrays (e.g. a layer's weights) do not change.
+      Use the in-place operator -= on the array.
+    """
+    raise NotImplementedError('TODO (sgd_step): for every key, subtract lr * grads[k] from params[k] in place (-=)')
+
+
+class Adam:
+    """Adam optimizer (Kingma & Ba, 2015), one instance per model.
+
+    step(params, grads) is one time step t (t = 1 on the first call). For every key k,
+    with g = grads[k]:
+        m_k = beta1 * m_k + (1 - beta1) * g          (mean of the gradients)
+        v_k = beta2 * v_k + (1 - beta2) * g**2       (mean of their squares)
+        m_hat = m_k / (1 - beta1**t),  v_hat = v_k / (1 - beta2**t)
+        params[k] -= lr * m_hat / (sqrt(v_hat) + eps)   (in place)
+    m_k and v_k start as zeros shaped like params[k], created the first time k is seen.
+
+    Pitfalls:
+    - Increase t once per call, not once per key.
+    - Without the bias correction the first steps are far too small: m and v
+      start at 0 and need many steps to warm up.
+    - Update the arrays in place (-=), as in sgd_step.
+    """
+
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.lr = lr
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.t = 0    # number of step() calls so far
+        self.m = {}   # first-moment estimate per key
+        self.v = {}   # second-moment estimate per key
+
+    def step(self, params, grads):
+        """Apply one Adam update to every params[k] that has a gradient, in place.
+
+        Parameters: params, dict of float arrays; grads, dict with the same keys and shapes.
+        Returns: None.
+        """
+        raise NotImplementedError('TODO (Adam.step): t += 1 once; per key update m and v, bias-correct, step params[k] in place')
