@@ -1,39 +1,20 @@
-"""The ``nnlab`` command: list the exercises, grade your work, ask for a hint.
-
-Student code never runs in this process: ``grade`` starts one child process per exercise
-and decides every verdict here, from the plain data the child sends back.
-"""
+"""The student's verbs: list the exercises, grade a submission, ask for a hint."""
 
 import sys
 from pathlib import Path
 
 import click
 
-from . import grading
-from .checks import EXERCISES
-from .report.files import write_atomic
-from .report.formats import FORMATS, render
-from .stubs import generate, out_of_date
-from .submission import NotASubmission, Reference, Submission
+from .. import grading
+from ..checks import EXERCISES
+from ..report.files import write_atomic
+from ..report.formats import FORMATS, render
+from ..submission import NotASubmission, Reference, Submission
 
 EXERCISE_NAMES = [e.module for e in EXERCISES]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="nnlab")
-def main():
-    """nnlab: build a neural network from first principles in NumPy, one exercise at a time.
-
-    \b
-    Typical loop:
-      nnlab list                   the exercises, in the order to do them
-      nnlab grade                  grade everything in ./exercises
-      nnlab grade -e softmax       grade one exercise
-      nnlab hint softmax           a nudge when stuck (--level 2, 3 for more)
-    """
-
-
-@main.command("list")
+@click.command("list")
 def list_exercises():
     """Show the exercises in teaching order, with their points."""
     for number, exercise in enumerate(EXERCISES, start=1):
@@ -43,7 +24,7 @@ def list_exercises():
                    f"{exercise.visible_points:g} points{extra}")
 
 
-@main.command()
+@click.command()
 @click.argument("path", default="exercises", type=click.Path(exists=True, path_type=Path))
 @click.option("-e", "--exercise", "names", multiple=True, type=click.Choice(EXERCISE_NAMES),
               help="Grade only this exercise (repeatable).")
@@ -86,7 +67,7 @@ def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions
         sys.exit(1)
 
 
-@main.command()
+@click.command()
 @click.argument("name", type=click.Choice(EXERCISE_NAMES), metavar="EXERCISE")
 @click.option("--level", type=click.IntRange(min=1), default=1, show_default=True,
               help="How much to reveal: 1 is a nudge, higher levels explain the idea.")
@@ -97,24 +78,3 @@ def hint(name, level):
         click.echo(f"hint {number}/{len(hints)}: {click.wrap_text(text, 88, subsequent_indent='  ')}")
     if level < len(hints):
         click.echo(f"\n(nnlab hint {name} --level {level + 1} for more)")
-
-
-@main.command("make-stubs")
-@click.option("--solutions", default="solutions", show_default=True,
-              type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", default="exercises", show_default=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the stubs are out of date.")
-def make_stubs(solutions, out, check):
-    """Write the student stubs (OUT) from the reference solutions (instructors).
-
-    Code between `# BEGIN SOLUTION: <todo>` and `# END SOLUTION` becomes a
-    NotImplementedError carrying the todo; signatures and docstrings are kept.
-    """
-    if check:
-        stale = out_of_date(solutions, out)
-        for path in stale:
-            click.echo(f"out of date: {path}", err=True)
-        sys.exit(1 if stale else 0)
-    for path, text in generate(solutions, out).items():
-        write_atomic(path, text)
-        click.echo(f"wrote {path}")

@@ -1,0 +1,85 @@
+"""The nnlab command, run as a user runs it: a separate process, exit codes, stdout."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, SOLUTIONS
+from grader.grading import exercise_names
+from grader.stubs import MarkerError, make_stub, out_of_date
+
+
+def nnlab(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_grade_reference_json_full_marks_and_stubs_zero():
+    run = nnlab("grade", "solutions", "--format", "json", "-e", "activations", "-e", "softmax")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["score"] == report["max_score"] > 0
+    assert [e["name"] for e in report["exercises"]] == ["activations", "softmax"]
+    run = nnlab("grade", "--format", "json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["score"] == 0
+    assert [e["name"] for e in report["exercises"]] == exercise_names()
+    assert {e["status"] for e in report["exercises"]} == {"not_started"}
+
+
+def test_fail_under_and_output_file(tmp_path):
+    out = tmp_path / "reports" / "r.json"
+    run = nnlab("grade", "exercises/softmax.py", "--fail-under", "50", "-o", str(out))
+    assert run.returncode == 1
+    assert "not_started" in run.stdout and "under --fail-under 50%" in run.stderr
+    assert "not_started" in out.read_text()
+
+
+def test_output_file_matches_format(tmp_path):
+    out = tmp_path / "r.json"
+    run = nnlab("grade", "solutions/activations.py", "--format", "json", "-o", str(out))
+    assert run.returncode == 0
+    assert json.loads(out.read_text()) == json.loads(run.stdout)
+
+
+def test_path_that_is_not_a_submission_is_a_usage_error(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    run = nnlab("grade", str(tmp_path))
+    assert run.returncode == 2
+    assert "holds none of the exercise modules" in run.stderr
+    run = nnlab("grade", str(tmp_path / "missing"))
+    assert run.returncode == 2
+
+
+def test_list_and_hint():
+    run = nnlab("list")
+    names = [line.split()[1] for line in run.stdout.splitlines()]
+    assert names == exercise_names()
+    one, two = nnlab("hint", "softmax"), nnlab("hint", "softmax", "--level", "2")
+    shown = lambda run: sum(line.startswith("hint ") for line in run.stdout.splitlines())  # noqa: E731
+    assert shown(one) == 1 and shown(two) == 2
+    assert "--level 2" in one.stdout
+    assert nnlab("hint", "nonsense").returncode == 2
+
+
+def test_exercises_are_generated_from_solutions():
+    stale = out_of_date(SOLUTIONS, ROOT / "exercises")
+    assert not stale, f"run `nnlab make-stubs`: out of date: {stale}"
+
+
+def test_stub_generator_keeps_signature_and_docstring():
+    source = (
+        'import numpy as np\n\n\n'
+        'def f(x):\n    """Doc."""\n    # BEGIN SOLUTION: return twice x\n    return 2 * x\n    # END SOLUTION\n\n\n'
+        '# BEGIN SOLUTION\ndef _helper():\n    pass\n# END SOLUTION\n\n\n'
+        'class A:\n    def step(self):\n        # BEGIN SOLUTION: move\n        pass\n        # END SOLUTION\n'
+    )
+    stub = make_stub(source)
+    assert 'def f(x):\n    """Doc."""\n    raise NotImplementedError(\'TODO (f): return twice x\')' in stub
+    assert "_helper" not in stub and "2 * x" not in stub
+    assert "TODO (A.step): move" in stub
+    with pytest.raises(MarkerError):
+        make_stub("def f():\n    # BEGIN SOLUTION\n    pass\n")
