@@ -116,7 +116,7 @@ def start_child(workspace, module, deadline, memory_mb, sandbox):
 def run_check(check, child, seed, ref, outcome):
     """Run one check, filling ``outcome``; return False when the child is gone."""
     try:
-        check.run(StudentCode(child), seed, ref)
+        check.run(StudentCode(child), seed, ref, outcome.figures)
         outcome.passed = True
     except CheckFailed as failure:
         outcome.message = str(failure)

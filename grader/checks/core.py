@@ -9,9 +9,16 @@
         fail("rows sum to ... : did you normalise over the wrong axis?")
 
 A check function names what it needs as parameters: ``sub`` (the student's code, run in
-its own process), ``rng`` (a NumPy Generator seeded from the check's name and ``--seed``)
-and, for hidden checks, ``ref`` (the reference module, trusted, in this process). It
-passes by returning and fails by raising :class:`CheckFailed` (``fail(message)``).
+its own process), ``rng`` (a NumPy Generator seeded from the check's name and ``--seed``),
+``figures`` (a list to append plain-data figures to, drawn by the HTML report) and, for
+hidden checks, ``ref`` (the reference module, trusted, in this process). It passes by
+returning and fails by raising :class:`CheckFailed` (``fail(message)``).
+
+Figures are dicts of plain data, one of:
+    {"kind": "loss_curve", "title": str, "values": [float, ...]}
+    {"kind": "decision_regions", "title": str, "X": (m, 2) array, "y": (m,) ints,
+     "xs": (gx,) array, "ys": (gy,) array, "predictions": (gy, gx) ints}
+    {"kind": "histogram", "title": str, "values": 1-D array, "std": float}  (target normal)
 The docstring is what the student reads about the check.
 """
 
@@ -44,9 +51,10 @@ class Check:
     def rng(self, seed):
         return np.random.default_rng([zlib.crc32(self.name.encode()), seed])
 
-    def run(self, sub, seed, ref=None):
+    def run(self, sub, seed, ref=None, figures=None):
         wanted = inspect.signature(self.function).parameters
-        available = {"sub": sub, "rng": self.rng(seed), "ref": ref}
+        available = {"sub": sub, "rng": self.rng(seed), "ref": ref,
+                     "figures": figures if figures is not None else []}
         self.function(**{name: available[name] for name in wanted})
 
 

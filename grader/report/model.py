@@ -16,6 +16,7 @@ class CheckResult:
     message: str = ""
     ran: bool = True
     not_implemented: bool = False
+    figures: list = field(default_factory=list)
 
     @property
     def score(self):
