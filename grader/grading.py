@@ -11,7 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .checks import EXERCISES
 from .checks.core import CheckFailed
+from .engine import sandbox as sandbox_module
 from .engine.process import ChildGone, ChildProcess, ChildTimeout
+from .engine.sandbox import AUTO
 from .engine.student import StudentCode, StudentError
 from .engine.workspace import Workspace
 from .report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
@@ -31,20 +33,29 @@ def find_exercise(name):
 
 
 def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_mb=None,
-          sandbox=None, jobs=2):
-    """Grade ``submission`` (a :class:`~grader.submission.Submission`); return a Report."""
+          sandbox=AUTO, jobs=2):
+    """Grade ``submission`` (a :class:`~grader.submission.Submission`); return a Report.
+
+    ``sandbox`` is "auto", "on" or "off" (see :mod:`grader.engine.sandbox`); "on" raises
+    SandboxUnavailable where bubblewrap cannot run.
+    """
     if names is None:
         names = [submission.only] if submission.only else exercise_names()
     exercises = [e for e in EXERCISES if e.module in names]
+    hidden = [submission.path] + ([reference.path] if reference else [])
+    box, sandbox_notice = sandbox_module.choose(sandbox, hidden)
     options = dict(reference=reference, seed=seed, timeout=timeout, memory_mb=memory_mb,
-                   sandbox=sandbox)
+                   sandbox=box)
 
     def one(exercise):
         return grade_exercise(exercise, submission, **options)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         results = list(pool.map(one, exercises))
-    report = Report(str(submission), results, seed=seed, hidden_checks_ran=reference is not None)
+    report = Report(str(submission), results, seed=seed, hidden_checks_ran=reference is not None,
+                    sandboxed=box is not None)
+    if sandbox_notice:
+        report.notices.append(sandbox_notice)
     if reference is None and any(c.hidden for e in exercises for c in e.checks):
         report.notices.append("Hidden checks were not run: your instructor runs them with the "
                               "reference solutions. The score above counts the visible checks only.")

@@ -9,6 +9,7 @@ from .. import grading
 from ..checks import EXERCISES
 from ..report.files import write_atomic
 from ..report.formats import FORMATS, render
+from ..engine.sandbox import SandboxUnavailable
 from ..submission import NotASubmission, Reference, Submission
 
 EXERCISE_NAMES = [e.module for e in EXERCISES]
@@ -44,7 +45,10 @@ def list_exercises():
               help="Reference solutions for the hidden checks (default: solutions/ of the source tree).")
 @click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True,
               help="Exercises graded at the same time.")
-def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions, jobs):
+@click.option("--sandbox", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
+              help="Run your code under the Linux bubblewrap sandbox: auto uses it where it works, "
+                   "on refuses to grade without it.")
+def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions, jobs, sandbox):
     """Grade the submission in PATH (default: ./exercises).
 
     PATH is a folder of exercise modules, or one module such as exercises/softmax.py.
@@ -57,8 +61,11 @@ def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions
         raise click.UsageError(str(error)) from None
     if names and submission.only:
         raise click.UsageError("give either a module file or --exercise, not both")
-    report = grading.grade(submission, names=list(names) or None, reference=Reference.find(solutions),
-                           seed=seed, timeout=timeout, memory_mb=memory, jobs=jobs)
+    try:
+        report = grading.grade(submission, names=list(names) or None, reference=Reference.find(solutions),
+                               seed=seed, timeout=timeout, memory_mb=memory, jobs=jobs, sandbox=sandbox)
+    except SandboxUnavailable as error:
+        raise click.UsageError(f"--sandbox on, but the sandbox cannot run here: {error}") from None
     if output:
         write_atomic(output, render(report, fmt))
     click.echo(render(report, fmt, colour=sys.stdout.isatty() and fmt == "table"), nl=False)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 from . import limits
@@ -33,15 +34,17 @@ class ChildProcess:
         self.output = CappedOutput(MAX_OUTPUT_BYTES)
         argv = [sys.executable, "-I", str(workspace.child_script), str(workspace.root),
                 workspace.package, module]
+        env = limits.child_environment(workspace.home, memory_mb, deadline - time.monotonic())
+        self.token = env["NNLAB_CHILD"] = uuid.uuid4().hex
         if sandbox is not None:
-            argv = sandbox.wrap(argv, workspace)
+            argv = sandbox.wrap(argv, workspace, env)
         self.process = subprocess.Popen(
             argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=workspace.root,
-            env=limits.child_environment(workspace.home, memory_mb, deadline - time.monotonic()),
+            env=env,
             start_new_session=True,
         )
         self._drain = threading.Thread(target=self.output.drain, args=(self.process.stderr,), daemon=True)
@@ -85,10 +88,15 @@ class ChildProcess:
                 raise ChildTimeout("timed out")
             chunk = os.read(self._fd, min(n, 1 << 20))
             if not chunk:
-                raise ChildGone(self._exit_reason())
+                raise ChildGone(self._exit_reason() + self._last_output())
             chunks.append(chunk)
             n -= len(chunk)
         return b"".join(chunks)
+
+    def _last_output(self):
+        self._drain.join(timeout=1)
+        lines = self.output.text().strip().splitlines()[-3:]
+        return "; its last output: " + " | ".join(lines) if lines else ""
 
     def _exit_reason(self):
         try:
@@ -122,6 +130,7 @@ class ChildProcess:
             os.killpg(self.process.pid, signal.SIGKILL)  # grandchildren left in the group
         except (ProcessLookupError, PermissionError):
             pass
+        kill_marked(self.token)
 
     def close(self):
         """End the child: its input closes, it exits by itself or is killed soon after."""
@@ -137,6 +146,21 @@ class ChildProcess:
         self.kill()
         self._drain.join(timeout=1)
         self.process.stderr.close()
+
+
+def kill_marked(token):
+    """Kill every process that still carries this child's token in its environment.
+
+    Without the sandbox this is how a process that detached itself (a double fork and
+    setsid) is found after its group was killed. Linux only; elsewhere a no-op.
+    """
+    marker = f"NNLAB_CHILD={token}".encode()
+    for entry in Path("/proc").glob("[0-9]*") if Path("/proc/self/environ").exists() else []:
+        try:
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                os.kill(int(entry.name), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
 
 
 class CappedOutput:

@@ -78,6 +78,7 @@ class Report:
     exercises: list
     seed: int = 0
     hidden_checks_ran: bool = True
+    sandboxed: bool = False
     notices: list = field(default_factory=list)
 
     @property
@@ -95,5 +96,6 @@ class Report:
     def to_dict(self):
         return {"submission": self.submission, "score": self.score, "max_score": self.max_score,
                 "percent": round(self.percent, 2), "seed": self.seed,
-                "hidden_checks_ran": self.hidden_checks_ran, "notices": self.notices,
+                "hidden_checks_ran": self.hidden_checks_ran, "sandboxed": self.sandboxed,
+                "notices": self.notices,
                 "exercises": [e.to_dict() for e in self.exercises]}

