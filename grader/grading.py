@@ -19,6 +19,7 @@ from .engine.workspace import Workspace
 from .report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
 
 MAX_RESTARTS = 3
+QUOTED_LINES = 3
 
 
 def exercise_names():
@@ -105,6 +106,8 @@ def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, m
             child.close()
         workspace.remove()
     result.output = result.output[-4000:]
+    if reference is not None:
+        withhold_quoted_reference(result, reference, earlier)
     result.seconds = time.monotonic() - started
     return result
 
@@ -147,6 +150,26 @@ def run_check(check, child, seed, ref, outcome):
     except Exception as error:  # noqa: BLE001 -- data the check could not make sense of
         outcome.message = f"the grader could not make sense of the result: {type(error).__name__}: {error}"
     return True
+
+
+def withhold_quoted_reference(result, reference, modules):
+    """Blank out student output and messages that quote the reference's earlier modules.
+
+    Those modules sit in the child's workspace (so that each exercise is graded on its
+    own), where student code can read them; printing them, or raising them as an error
+    message, must not carry them into a report a student may see.
+    """
+    lines = reference.solution_lines(modules)
+
+    def quotes_reference(text):
+        return len(lines & {line.strip() for line in text.splitlines()}) >= QUOTED_LINES
+
+    withheld = "(withheld: it quoted the reference solutions of earlier exercises)"
+    if quotes_reference(result.output):
+        result.output = withheld
+    for check in result.checks:
+        if quotes_reference(check.message):
+            check.message = withheld
 
 
 def import_error_message(module, error):

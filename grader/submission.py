@@ -5,6 +5,8 @@ import sys
 import threading
 from pathlib import Path
 
+from .stubs import BEGIN, END
+
 SOURCE_TREE_SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 
 
@@ -63,6 +65,19 @@ class Reference:
     def module_file(self, name):
         path = self.path / f"{name}.py"
         return path if path.is_file() else None
+
+    def solution_lines(self, names):
+        """The non-trivial lines inside the solution blocks of modules ``names``."""
+        lines = set()
+        for name in names:
+            path = self.module_file(name)
+            inside = False
+            for line in path.read_text(encoding="utf-8").splitlines() if path else []:
+                if BEGIN.match(line) or END.match(line):
+                    inside = BEGIN.match(line) is not None
+                elif inside and len(line.strip()) >= 12:
+                    lines.add(line.strip())
+        return lines
 
     def module(self, name):
         with self._lock:

@@ -33,7 +33,7 @@ def grade_hostile(folder, mode, names=("activations", "softmax"), timeout=10):
     honest = [e for e in report.exercises if e.name != names[0]]
     assert all(e.status == "passed" for e in honest), [e.to_dict() for e in honest]
     assert elapsed < timeout * len(names) + 20
-    return report.exercises[0]
+    return next(e for e in report.exercises if e.name == names[0])
 
 
 def passed(exercise):
@@ -391,3 +391,19 @@ def test_sigkill_of_the_grader_takes_its_children_along(tmp_path, mode):
     grader.wait()
     time.sleep(1)
     assert not processes_named(marker)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_reference_modules_in_the_workspace_are_not_leaked_into_the_report(submission, mode):
+    code = """
+    def accuracy(y_true, y_pred):
+        import inspect
+        from . import activations
+        source = inspect.getsource(activations)
+        print(source)
+        raise ValueError(source)
+    """
+    folder = submission(replacements={"forward.accuracy": code})
+    exercise = grade_hostile(folder, mode, names=("forward", "activations"))
+    assert "1.0 / (1.0 + e)" not in exercise.output + "".join(c.message for c in exercise.checks)
+    assert "withheld" in exercise.output
