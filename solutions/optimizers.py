@@ -39,8 +39,9 @@ class Adam:
 
     Pitfalls:
     - Increase t once per call, not once per key.
-    - Without the bias correction the first steps are far too small: m and v
-      start at 0 and need many steps to warm up.
+    - Skip the bias correction and the first steps come out wrong: m and v start
+      at 0, so early on they underestimate the gradient's moments (with the default
+      betas the first step is (1 - beta1) / sqrt(1 - beta2), about 3.2 times lr).
     - Update the arrays in place (-=), as in sgd_step.
     """
 

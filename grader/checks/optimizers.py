@@ -1,4 +1,11 @@
-"""Checks for `optimizers.py`."""
+"""Checks for exercise 8, ``optimizers.py``: SGD and Adam updates, in place.
+
+Parameters travel to the student's process by value, so "in place" is seen through
+``sub.run(..., return_args=True)``: ``args_after[0]`` is the params dict as the call left
+it, and ``originals_after[0]`` holds the array objects the dict held before the call,
+which show new values only when they were updated in place. Every expected update is
+computed here by :class:`Adam`, the grader's own copy of Kingma and Ba's formulas.
+"""
 
 import numpy as np
 
@@ -9,5 +16,319 @@ exercise = Exercise(
     "optimizers",
     "Optimizers: SGD and Adam",
     timeout=15,
-    hints=[],
+    hints=[
+        "Both optimizers change the arrays the caller owns: loop over the keys of grads and "
+        "update params[key] with an in-place operator (-=). params[key] = params[key] - ... "
+        "builds a new array and leaves the caller's weights as they were.",
+        "Adam keeps, for every key, a running mean m of the gradients and v of their squares, "
+        "both starting at zero, plus ONE step counter t for the whole optimizer: t goes up "
+        "once per call to step, before the loop over the keys.",
+        "With t counted from 1: m = b1*m + (1-b1)*g, v = b2*v + (1-b2)*g**2, m_hat = m/(1-b1**t), "
+        "v_hat = v/(1-b2**t), params[k] -= lr * m_hat / (sqrt(v_hat) + eps). On the first step "
+        "m_hat = g and v_hat = g**2, so every weight moves by about lr.",
+    ],
 )
+
+
+class Adam:
+    """The grader's Adam: Kingma and Ba's update, in place, with deliberate variants that
+    reproduce the usual mistakes so a failure can name the one it matches."""
+
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, mistake=None):
+        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+        self.mistake = mistake
+        self.t, self.m, self.v = 0, {}, {}
+
+    def step(self, params, grads):
+        self.t += 1
+        for key, g in grads.items():
+            if self.mistake == "t per key" and key != next(iter(grads)):
+                self.t += 1
+            g = np.asarray(g, dtype=np.float64)
+            m = self.m.get(key, np.zeros_like(g))
+            v = self.v.get(key, np.zeros_like(g))
+            self.m[key] = m = self.beta1 * m + (1 - self.beta1) * g
+            self.v[key] = v = self.beta2 * v + (1 - self.beta2) * g * g
+            t = 1 if self.mistake == "t stays 1" else self.t
+            m_hat, v_hat = m / (1 - self.beta1 ** t), v / (1 - self.beta2 ** t)
+            if self.mistake == "no bias correction":
+                m_hat, v_hat = m, v
+            elif self.mistake == "only v corrected":
+                m_hat = m
+            elif self.mistake == "only m corrected":
+                v_hat = v
+            if self.mistake == "eps inside the sqrt":
+                update = self.lr * m_hat / np.sqrt(v_hat + self.eps)
+            elif self.mistake == "no sqrt":
+                update = self.lr * m_hat / (v_hat + self.eps)
+            else:
+                update = self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+            params[key] -= update
+
+
+ADAM_MISTAKES = {
+    "no bias correction": "m and v are used without the bias correction m / (1 - beta1**t), "
+                          "v / (1 - beta2**t); they start at zero and are far off in the first steps.",
+    "only v corrected": "m is used without its bias correction m_hat = m / (1 - beta1**t).",
+    "only m corrected": "v is used without its bias correction v_hat = v / (1 - beta2**t).",
+    "t stays 1": "t is 1 at every step: it must count the calls to step (keep it in self, add 1 per call).",
+    "t per key": "t is incremented once per key; one call to step is one time step, however many "
+                 "arrays it updates (t += 1 before the loop over keys).",
+    "eps inside the sqrt": "eps is inside the square root; the update is m_hat / (sqrt(v_hat) + eps).",
+    "no sqrt": "v_hat is not square-rooted; the update is m_hat / (sqrt(v_hat) + eps).",
+}
+
+
+def adam_updates(grads_seq, mistake=None, **hyper):
+    """The update (old - new) of every step, for a sequence of gradient dicts."""
+    adam, updates = Adam(mistake=mistake, **hyper), []
+    for grads in grads_seq:
+        params = {k: np.zeros_like(g, dtype=np.float64) for k, g in grads.items()}
+        adam.step(params, grads)
+        updates.append({k: -p for k, p in params.items()})
+    return updates
+
+
+def params_after(outcome, params, what):
+    """The params dict as the call left it (``args_after[0]``), validated against ``params``."""
+    after = (outcome.args_after or [None])[0]
+    if not isinstance(after, dict) or set(after) != set(params):
+        fail(f"after {what}, params is {expect.kind_of(after)}; expected the same dict with keys "
+             f"{sorted(params)}. Update params[key] for every key; do not replace or remove entries.")
+    return {k: expect.float_array(after[k], f"params[{k!r}] after {what}", params[k].shape) for k in params}
+
+
+def originals(outcome, params, what):
+    """The caller's original arrays after the call (``originals_after[0]``)."""
+    before = (outcome.originals_after or [{}])[0]
+    return {k: expect.float_array(before[k], f"the caller's params[{k!r}] after {what}", params[k].shape)
+            for k in params}
+
+
+def random_params(rng, shapes):
+    return {k: rng.normal(0, 1, size=s) for k, s in shapes.items()}
+
+
+SHAPES = {"W1": (3, 4), "b1": (4,), "W2": (4, 2), "b2": (2,)}
+
+
+def show_update(got, want, key):
+    return (f"params[{key!r}] moved by {expect.show(got[key])}; expected {expect.show(want[key])} "
+            f"(largest difference {np.max(np.abs(got[key] - want[key])):.3g})")
+
+
+def updates_close(got, want, rtol=1e-6):
+    return all(np.allclose(got[k], want[k], rtol=rtol, atol=1e-12) for k in want)
+
+
+@exercise.check(points=2)
+def sgd_step_subtracts_lr_times_grad(sub, rng):
+    """sgd_step(params, grads, lr) leaves params[k] - lr * grads[k] under every key, and does
+    not change grads."""
+    params, grads = random_params(rng, SHAPES), random_params(rng, SHAPES)
+    lr = 0.05
+    outcome = sub.run("sgd_step", ({k: v.copy() for k, v in params.items()}, grads, lr), return_args=True)
+    got = params_after(outcome, params, "sgd_step(params, grads, lr=0.05)")
+    for key in params:
+        want = params[key] - lr * grads[key]
+        if np.allclose(got[key], params[key] + lr * grads[key]):
+            fail(f"sgd_step moved params[{key!r}] uphill: params[k] + lr * grads[k]. Step against the "
+                 "gradient: params[k] -= lr * grads[k].")
+        if np.allclose(got[key], params[key] - grads[key]):
+            fail(f"sgd_step ignored the learning rate for params[{key!r}]: multiply the gradient by lr.")
+        expect.close(got[key], want, f"params[{key!r}] after sgd_step(params, grads, lr=0.05)",
+                     mistake="Expected params[k] - lr * grads[k].")
+    grads_untouched(outcome, grads, "sgd_step(params, grads, lr)")
+
+
+@exercise.check(points=2)
+def sgd_step_updates_in_place(sub, rng):
+    """sgd_step changes the caller's own arrays (params[k] -= ...) and returns None."""
+    params, grads = random_params(rng, SHAPES), random_params(rng, SHAPES)
+    outcome = sub.run("sgd_step", (params, grads, 0.1), return_args=True)
+    after = params_after(outcome, params, "sgd_step(params, grads, 0.1)")
+    caller = originals(outcome, params, "sgd_step(params, grads, 0.1)")
+    for key in params:
+        if not np.allclose(caller[key], after[key]):
+            fail(f"sgd_step put a new array under params[{key!r}]; the caller's array kept its old values. "
+                 "params[k] = params[k] - lr * grads[k] only rebinds the dict entry: update the array "
+                 "itself with params[k] -= lr * grads[k].")
+        expect.close(caller[key], params[key] - 0.1 * grads[key], f"the caller's params[{key!r}] after sgd_step")
+    if outcome.value is not None:
+        fail(f"sgd_step returned {expect.kind_of(outcome.value)}; it updates params in place and "
+             "returns None.")
+
+
+@exercise.check(points=2)
+def adam_first_step_moves_by_lr(sub, rng):
+    """On its first step Adam moves every weight by about lr against its gradient, whether the
+    gradient is 1e-4 or 1e3: the bias-corrected m_hat / sqrt(v_hat) is g / |g|. Adam() uses
+    lr=1e-3 by default."""
+    g = np.array([[1e-4, -1e-3, 1e-2], [-1.0, 10.0, -1e3]])
+    for lr, kwargs in ((1e-3, {}), (0.05, {"lr": 0.05})):
+        call = f"Adam({'lr=0.05' if kwargs else ''}).step"
+        adam = sub.call("Adam", **kwargs)
+        params = {"W": rng.normal(0, 1, size=g.shape)}
+        outcome = sub.run(adam, (params, {"W": g}), method="step", return_args=True)
+        got = {"W": params["W"] - params_after(outcome, params, f"{call}(params, grads)")["W"]}
+        want = adam_updates([{"W": g}], lr=lr)[0]
+        if updates_close(got, want):
+            continue
+        ratio = np.median(got["W"] / want["W"])
+        named = ""
+        for mistake in ("no bias correction", "only v corrected", "only m corrected", "eps inside the sqrt",
+                        "no sqrt"):
+            if updates_close(got, adam_updates([{"W": g}], mistake, lr=lr)[0]):
+                named = ADAM_MISTAKES[mistake]
+        if not named and np.allclose(got["W"], -want["W"]):
+            named = "The step goes uphill: subtract the update, params[k] -= lr * m_hat / (sqrt(v_hat) + eps)."
+        elif not named and np.allclose(got["W"], lr * g):
+            named = "That is a plain gradient step lr * g; Adam divides by sqrt(v_hat)."
+        elif not named and kwargs and updates_close(got, adam_updates([{"W": g}], lr=1e-3)[0]):
+            named = "The lr argument is ignored: store it in __init__ and use self.lr."
+        fail(f"the first {call} with gradients {expect.show(g)}: {show_update(got, want, 'W')}; that is "
+             f"{ratio:.3g} times lr*sign(g). {named or 'On the first step m_hat = g and v_hat = g**2.'}")
+
+
+@exercise.check(points=1)
+def adam_step_updates_in_place(sub, rng):
+    """Adam.step changes the caller's own arrays (params[k] -= ...) and leaves grads alone."""
+    params, grads = random_params(rng, SHAPES), random_params(rng, SHAPES)
+    adam = sub.call("Adam", lr=0.01)
+    outcome = sub.run(adam, (params, grads), method="step", return_args=True)
+    after = params_after(outcome, params, "Adam.step(params, grads)")
+    caller = originals(outcome, params, "Adam.step(params, grads)")
+    for key in params:
+        if np.array_equal(after[key], params[key]):
+            fail(f"Adam.step left params[{key!r}] unchanged; it must update every key of grads.")
+        if not np.allclose(caller[key], after[key]):
+            fail(f"Adam.step put a new array under params[{key!r}]; the caller's array kept its old "
+                 "values. Update the array itself: params[k] -= lr * m_hat / (sqrt(v_hat) + eps).")
+    grads_untouched(outcome, grads, "Adam.step(params, grads)")
+
+
+def run_trajectory(sub, adam, grads_seq, params, what):
+    """Feed ``grads_seq`` to the student's Adam one step at a time; return its updates."""
+    updates = []
+    for step, grads in enumerate(grads_seq, start=1):
+        outcome = sub.run(adam, (params, grads), method="step", return_args=True)
+        after = params_after(outcome, params, f"step {step} of {what}")
+        updates.append({k: params[k] - after[k] for k in params})
+    return updates
+
+
+def compare_trajectory(got, grads_seq, what, hyper, variants):
+    """Fail at the first step whose update differs from the formulas, naming the first of
+    ``variants`` (explanation, mistake, hyperparameter overrides) that reproduces it."""
+    want = adam_updates(grads_seq, **hyper)
+    for step, (g, w) in enumerate(zip(got, want), start=1):
+        if updates_close(g, w):
+            continue
+        key = next(k for k in w if not np.allclose(g[k], w[k], rtol=1e-6, atol=1e-12))
+        named = [text for text, mistake, overrides in variants
+                 if updates_close(g, adam_updates(grads_seq, mistake, **{**hyper, **overrides})[step - 1])]
+        fail(f"step {step} of {what}: {show_update(g, w, key)}. "
+             + (named[0] if named else "Compare your m, v, bias correction and t with the formulas."))
+
+
+def grads_untouched(outcome, grads, what):
+    after = (outcome.args_after or [None, None])[1]
+    if not (isinstance(after, dict) and set(after) == set(grads)
+            and all(isinstance(after[k], np.ndarray) and np.array_equal(after[k], grads[k]) for k in grads)):
+        fail(f"{what} changed the gradients: only params is updated in place (compute g * g or "
+             "lr * g as new arrays; never g *= ... on grads' arrays).")
+
+
+@exercise.check(points=2)
+def adam_one_time_step_per_call(sub, rng):
+    """Adam keeps m and v per key and counts ONE time step per call to step, however many arrays
+    the call updates (t incremented per key is a classic bug, visible with several keys)."""
+    grads_seq = [random_params(rng, SHAPES) for _ in range(3)]
+    adam = sub.call("Adam", lr=0.01)
+    what = "Adam(lr=0.01) with the four keys W1, b1, W2, b2"
+    got = run_trajectory(sub, adam, grads_seq, random_params(rng, SHAPES), what)
+    variants = [(ADAM_MISTAKES[name], name, {}) for name in ("t per key", "t stays 1", "no bias correction")]
+    compare_trajectory(got, grads_seq, what, {"lr": 0.01}, variants)
+
+
+@exercise.check(points=3)
+def adam_trajectory_matches_formulas(sub, rng):
+    """Five Adam steps with changing gradients follow Kingma and Ba's formulas exactly, with
+    the lr, beta1, beta2 and eps given to the constructor."""
+    hyper = {"lr": 0.02, "beta1": 0.7, "beta2": 0.9, "eps": 1e-3}
+    scales = [1.0, 0.01, 3.0, 1e-3, 0.3]
+    grads_seq = [{"W": rng.normal(0, s, size=(3, 4))} for s in scales]
+    adam = sub.call("Adam", **hyper)
+    what = "Adam(lr=0.02, beta1=0.7, beta2=0.9, eps=1e-3)"
+    got = run_trajectory(sub, adam, grads_seq, {"W": rng.normal(0, 1, size=(3, 4))}, what)
+    variants = [(text, name, {}) for name, text in ADAM_MISTAKES.items()]
+    variants += [("beta1 is ignored: use self.beta1, not 0.9.", None, {"beta1": 0.9}),
+                 ("beta2 is ignored: use self.beta2, not 0.999.", None, {"beta2": 0.999}),
+                 ("eps is ignored: use self.eps, not 1e-8.", None, {"eps": 1e-8}),
+                 ("beta1 and beta2 are swapped: m uses beta1, v uses beta2.", None, {"beta1": 0.9, "beta2": 0.7})]
+    compare_trajectory(got, grads_seq, what, hyper, variants)
+
+
+CURVATURES = np.logspace(-2, 2, 9)
+QUADRATIC_STEPS = 100
+ADAM_LR = 0.1
+
+
+def quadratic(x):
+    return float(0.5 * np.sum(CURVATURES * x ** 2))
+
+
+def best_sgd_loss(x0):
+    """The lowest loss plain gradient descent reaches in QUADRATIC_STEPS, over stable lrs."""
+    best = np.inf
+    for lr in np.linspace(0.05, 1.99, 40) / CURVATURES.max():
+        x = x0.copy()
+        for _ in range(QUADRATIC_STEPS):
+            x -= lr * CURVATURES * x
+        best = min(best, quadratic(x))
+    return best
+
+
+@exercise.check(points=2)
+def adam_beats_sgd_on_ill_conditioned_quadratic(sub, rng):
+    """On f(x) = 0.5 * sum(c_i x_i^2) with curvatures c from 0.01 to 100, 100 steps of
+    Adam(lr=0.1) get far lower than plain gradient descent at its best stable learning rate:
+    Adam's per-weight step sizes do not care about the scale of each gradient."""
+    x = rng.uniform(0.5, 1.5, size=CURVATURES.size) * rng.choice([-1.0, 1.0], size=CURVATURES.size)
+    x0 = x.copy()
+    adam, mine = sub.call("Adam", lr=ADAM_LR), Adam(lr=ADAM_LR)
+    expected = {"x": x0.copy()}
+    for step in range(QUADRATIC_STEPS):
+        outcome = sub.run(adam, ({"x": x}, {"x": CURVATURES * x}), method="step", return_args=True)
+        x = params_after(outcome, {"x": x}, f"Adam step {step + 1} on the quadratic")["x"]
+        mine.step(expected, {"x": CURVATURES * expected["x"]})
+    sgd, got, want = best_sgd_loss(x0), quadratic(x), quadratic(expected["x"])
+    if not got < sgd / 5:
+        fail(f"after {QUADRATIC_STEPS} steps of Adam(lr={ADAM_LR}) on an ill-conditioned quadratic the "
+             f"loss is {got:.4g} (it started at {quadratic(x0):.4g}); plain gradient descent reaches "
+             f"{sgd:.3g} and Adam {want:.3g}. Each weight should move by about lr per step whatever "
+             "the size of its gradient.")
+
+
+@exercise.check(points=2, hidden=True)
+def optimizers_match_reference(sub, ref, rng):
+    """sgd_step and several Adam steps with random settings give the reference's parameters."""
+    params, grads, lr = random_params(rng, SHAPES), random_params(rng, SHAPES), float(rng.uniform(0.01, 1))
+    outcome = sub.run("sgd_step", (params, grads, lr), return_args=True)
+    want = {k: v.copy() for k, v in params.items()}
+    ref.sgd_step(want, grads, lr)
+    got = params_after(outcome, params, "sgd_step(params, grads, lr)")
+    for key in want:
+        expect.close(got[key], want[key], f"params[{key!r}] after sgd_step with lr={lr:.3g}")
+    hyper = {"lr": float(rng.uniform(1e-3, 0.1)), "beta1": float(rng.uniform(0.5, 0.95)),
+             "beta2": float(rng.uniform(0.9, 0.9999)), "eps": float(10 ** rng.uniform(-8, -3))}
+    adam, theirs = sub.call("Adam", **hyper), ref.Adam(**hyper)
+    params = random_params(rng, SHAPES)
+    for step in range(1, 5):
+        grads = {k: v * 10 ** rng.uniform(-3, 1) for k, v in random_params(rng, SHAPES).items()}
+        outcome = sub.run(adam, (params, grads), method="step", return_args=True)
+        got = params_after(outcome, params, f"Adam step {step}")
+        theirs.step(params, grads)
+        for key in params:
+            expect.close(got[key], params[key], f"params[{key!r}] after Adam step {step} with {hyper}",
+                         rtol=1e-7, atol=1e-10)

@@ -185,7 +185,8 @@ class Server:
             warnings.simplefilter("always")
             value = target(*args, **kwargs)
             if request.get("iterate"):
-                value = list(itertools.islice(value, MAX_ITEMS))
+                limit = MAX_ITEMS if request["iterate"] is True else min(int(request["iterate"]), MAX_ITEMS)
+                value = list(itertools.islice(value, limit))
         answer = {"value": value, "warnings": [str(w.message)[:200] for w in caught[:5]]}
         if request.get("return_args"):
             answer["args_after"] = args

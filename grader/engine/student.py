@@ -2,6 +2,7 @@
 
     sub.softmax(z, axis=0)                    -> the value softmax returned (plain data)
     sub.run("softmax", (z,), return_args=True) -> Outcome(value, args_after, warnings, ...)
+    sub.run("iterate_minibatches", (X, y, 4), iterate=10) -> the first 10 items it yields, as a list
     model = sub.call("model:Sequential", [...]); sub.method(model, "fit", X, y)
 
 Objects that are not plain data (a model, an optimizer) come back as a
