@@ -55,6 +55,23 @@ def failing_checks(report):
     return {c.name for e in report.exercises for c in e.checks if not c.passed and c.ran}
 
 
+def assert_bug_fails_exactly(submission, bug, expected):
+    """Grade the reference with ``bug`` ("module.function" -> code, one or more) swapped in:
+    exactly the ``expected`` checks fail, each with a message."""
+    module = next(iter(bug)).split(".")[0]
+    report = grade_folder(submission(replacements=bug), names=[module])
+    assert failing_checks(report) == expected
+    assert all(c.message for c in report.exercises[0].checks if not c.passed)  # every failure says why
+
+
+def checks_no_bug_catches(bugs, names):
+    """The checks of exercises ``names`` that no bug of ``bugs`` (values ending in the
+    expected set of failing checks) fails: each one is a check nothing shows can fail."""
+    caught = set().union(*(bug[-1] for bug in bugs.values()))
+    return [f"{name}.{check.name}" for name in names
+            for check in grading.find_exercise(name).checks if check.name not in caught]
+
+
 @pytest.fixture
 def submission(tmp_path):
     """``submission(modules=..., replacements=...)`` -> a folder of modules to grade."""

@@ -6,7 +6,7 @@ reference's methods with one hole each, so every bug differs from it in one idea
 
 import pytest
 
-from conftest import failing_checks, grade_folder
+from conftest import assert_bug_fails_exactly, checks_no_bug_catches, failing_checks, grade_folder
 
 FORWARD = '''
 def forward(self, X):
@@ -280,19 +280,11 @@ BUGS = {
 @pytest.mark.parametrize("bug", sorted(BUGS))
 def test_bug_fails_exactly_its_checks(bug, submission):
     *replacements, expected = BUGS[bug]
-    folder = submission(replacements=dict(zip(replacements[::2], replacements[1::2])))
-    report = grade_folder(folder, names=["model"])
-    assert failing_checks(report) == expected
-    for check in report.exercises[0].checks:
-        if not check.passed:
-            assert check.message  # every failure says why
+    assert_bug_fails_exactly(submission, dict(zip(replacements[::2], replacements[1::2])), expected)
 
 
 def test_every_model_check_is_caught_by_a_bug():
-    from grader.grading import find_exercise
-    caught = set().union(*(bug[-1] for bug in BUGS.values()))
-    for check in find_exercise("model").checks:
-        assert check.name in caught, f"no bug in the tests fails model.{check.name}"
+    assert not checks_no_bug_catches(BUGS, ["model"])
 
 
 def test_templates_without_a_hole_are_the_reference(submission):

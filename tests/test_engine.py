@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from conftest import failing_checks, grade_folder
+from conftest import grade_folder
 
 
 def statuses(report):
