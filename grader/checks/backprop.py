@@ -6,7 +6,7 @@ from . import expect
 from .activations import sigmoid
 from .core import Exercise, fail
 from .forward import ACTIVATIONS, random_params
-from .gradients import STEP, matches_numeric, numeric_gradient
+from .gradients import STEP, matches_numeric, numeric_gradient, rel_error
 from .losses import one_hot, softmax_ce
 from .softmax import softmax
 
@@ -109,9 +109,7 @@ def grad_mistake(got, params, X, y, activation):
 def numeric_error(analytic, numeric):
     """CS231n's relative error, with entries far smaller than the largest one (where the
     finite differences' rounding dominates) measured against 1/1000 of that largest entry."""
-    floor = max(1e-8, 1e-3 * float(np.max(np.abs(numeric), initial=0.0)))
-    return float(np.max(np.abs(analytic - numeric) / np.maximum(floor, np.abs(analytic) + np.abs(numeric)),
-                        initial=0.0))
+    return rel_error(analytic, numeric, floor=max(1e-8, 1e-3 * float(np.max(np.abs(numeric), initial=0.0))))
 
 
 def agrees_with_numeric(analytic, numeric, what, right_gradient=False):
@@ -212,8 +210,7 @@ def check_gradients(sub, params, X, y, activation, directions=None):
             d /= np.linalg.norm(d)
             numeric = (f(params[key] + STEP * d) - f(params[key] - STEP * d)) / (2 * STEP)
             analytic = float(np.sum(grads[key] * d))
-            floor = max(1e-8, 1e-3 * float(np.linalg.norm(want[key])))
-            error = abs(analytic - numeric) / max(floor, abs(analytic) + abs(numeric))
+            error = rel_error(analytic, numeric, floor=max(1e-8, 1e-3 * float(np.linalg.norm(want[key]))))
             if error > NUMERIC_THRESHOLD:
                 advice = (LOSS_IS_OFF if right else
                           " Walk back from dZ_L = (softmax(Z_L) - one_hot(y)) / m through every layer.")

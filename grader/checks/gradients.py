@@ -12,10 +12,15 @@ from .expect import show
 STEP = 1e-5
 
 
-def rel_error(analytic, numeric):
-    """CS231n's relative error: max over entries of |a - n| / max(1e-8, |a| + |n|)."""
+def rel_error(analytic, numeric, floor=1e-8):
+    """CS231n's relative error: max over entries of |a - n| / max(floor, |a| + |n|).
+
+    Raise ``floor`` where tiny entries are all rounding (deep networks): they are then
+    measured against the floor instead of against themselves.
+    """
     analytic, numeric = np.asarray(analytic, float), np.asarray(numeric, float)
-    return float(np.max(np.abs(analytic - numeric) / np.maximum(1e-8, np.abs(analytic) + np.abs(numeric))))
+    return float(np.max(np.abs(analytic - numeric) / np.maximum(floor, np.abs(analytic) + np.abs(numeric)),
+                        initial=0.0))
 
 
 def elementwise_derivative(f, z, h=STEP):

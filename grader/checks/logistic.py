@@ -6,7 +6,7 @@ from .. import datasets
 from . import expect
 from .activations import NEURON, sigmoid
 from .core import Exercise, fail
-from .gradients import numeric_gradient
+from .gradients import numeric_gradient, rel_error
 from .losses import bce_with_logits
 
 exercise = Exercise(
@@ -103,7 +103,7 @@ def weights_and_bias(value, n, what):
 def agrees_with_numeric(analytic, numeric, what, mistake):
     """CS231n's relative error below NUMERIC_THRESHOLD; entries smaller than NUMERIC_FLOOR,
     where the finite differences' rounding dominates, are measured against the floor."""
-    error = float(np.max(np.abs(analytic - numeric) / np.maximum(NUMERIC_FLOOR, np.abs(analytic) + np.abs(numeric))))
+    error = rel_error(analytic, numeric, floor=NUMERIC_FLOOR)
     if error > NUMERIC_THRESHOLD:
         fail(f"{what} does not match the numeric gradient of your loss (relative error {error:.2g}, "
              f"allowed {NUMERIC_THRESHOLD:g}): got {expect.show(analytic)}, numeric {expect.show(numeric)}. "
