@@ -53,12 +53,21 @@ class Sandbox:
         if self.drop_to_nobody:
             env = {**env, "NNLAB_RUN_AS": f"{NOBODY}:{NOBODY}"}
             workspace.open_to(NOBODY)
-        command = [self.bwrap, "--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL"]
+        command = self.command(workspace) + ["--clearenv"]
+        for key, value in env.items():
+            command += ["--setenv", key, value]
+        return command + ["--"] + argv
+
+    def command(self, workspace=None):
+        """bwrap and its options: namespaces, then mounts in order (later ones cover earlier)."""
+        command = [self.bwrap, "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
         if self.drop_to_nobody:  # root needs no user namespace, and keeps what setuid() needs
             command += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                         "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         else:
             command += ["--unshare-all"]
+        command += ["--proc", "/proc", "--dev", "/dev",
+                    "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
         for folder in SYSTEM_FOLDERS:
             command += mount_read_only(folder)
         for folder in python_folders():
@@ -66,15 +75,12 @@ class Sandbox:
         for folder in self.hidden + [GRADER_PACKAGE]:
             if any(folder.is_relative_to(p) for p in python_folders()) and folder.is_dir():
                 command += ["--tmpfs", str(folder)]
-        command += ["--proc", "/proc", "--dev", "/dev",
-                    "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
-                    *parents_open_to_all(workspace.root),
-                    "--ro-bind", str(workspace.root), str(workspace.root),
-                    "--bind", str(workspace.home), str(workspace.home),
-                    "--chdir", str(workspace.root)]
-        for key, value in env.items():
-            command += ["--setenv", key, value]
-        return command + ["--"] + argv
+        if workspace is not None:
+            command += [*parents_open_to_all(workspace.root),
+                        "--ro-bind", str(workspace.root), str(workspace.root),
+                        "--bind", str(workspace.home), str(workspace.home),
+                        "--chdir", str(workspace.root)]
+        return command
 
 
 def mount_read_only(folder):
@@ -118,12 +124,10 @@ def probe(bwrap):
 
 
 def _try(bwrap):
-    command = [bwrap, "--die-with-parent", "--unshare-all", "--cap-drop", "ALL"]
-    for folder in SYSTEM_FOLDERS:
-        command += mount_read_only(folder)
-    for folder in python_folders():
-        command += ["--ro-bind", str(folder), str(folder)]
-    command += ["--proc", "/proc", "--dev", "/dev", "--", sys.executable, "-I", "-c", "print('ok')"]
+    sandbox = Sandbox(bwrap)
+    become_nobody = f"import os; os.setgroups([]); os.setgid({NOBODY}); os.setuid({NOBODY}); "
+    code = (become_nobody if sandbox.drop_to_nobody else "") + "import numpy; print('ok')"
+    command = sandbox.command() + ["--", sys.executable, "-I", "-c", code]
     try:
         run = subprocess.run(command, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as error:
