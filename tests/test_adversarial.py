@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SOLUTIONS, grade_folder
-from grader.engine import sandbox
+from grader.engine import limits, sandbox
 
 SANDBOX, WHY_NOT = sandbox.choose("auto")
 needs_sandbox = pytest.mark.skipif(SANDBOX is None, reason=WHY_NOT or "sandbox unavailable")
@@ -407,3 +407,11 @@ def test_reference_modules_in_the_workspace_are_not_leaked_into_the_report(submi
     exercise = grade_hostile(folder, mode, names=("forward", "activations"))
     assert "1.0 / (1.0 + e)" not in exercise.output + "".join(c.message for c in exercise.checks)
     assert "withheld" in exercise.output
+
+
+@pytest.mark.skipif(not limits.nobody_can_run_python(),
+                    reason="needs root, and a Python that the user nobody can run (not one under /root)")
+def test_without_the_sandbox_root_still_drops_to_nobody(submission):
+    code = "def relu(z):\n    import os\n    print('uid', os.getuid())\n    return np.maximum(z, 0)"
+    exercise = grade_hostile(submission(replacements={"activations.relu": code}), "off")
+    assert f"uid {limits.NOBODY}" in exercise.output

@@ -6,13 +6,17 @@ itself before it imports anything of the student's (see ``child.apply_limits``),
 keeps the parent free of ``preexec_fn`` and safe to run children from threads.
 """
 
+import functools
 import os
+import subprocess
 import sys
 
 DEFAULT_MEMORY_MB = 2048
 MAX_FILE_BYTES = 64 * 2**20
 MAX_OPEN_FILES = 256
 MAX_PROCESSES = 256
+
+NOBODY = 65534
 
 PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT")
 
@@ -49,3 +53,18 @@ def limits_spec(memory_mb=None, cpu_seconds=None):
     if hasattr(os, "getuid"):  # root is exempt: the sandbox drops the child to nobody first
         limits["RLIMIT_NPROC"] = MAX_PROCESSES
     return ",".join(f"{k}={v}" for k, v in limits.items())
+
+
+@functools.lru_cache(maxsize=1)
+def nobody_can_run_python():
+    """Whether, as root, the child can drop to ``nobody`` outside the sandbox too: true
+    when ``nobody`` can run this Python and import NumPy (false when they live under a
+    folder only root can read, like /root)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return False
+    try:
+        run = subprocess.run([sys.executable, "-I", "-c", "import numpy"], user=NOBODY, group=NOBODY,
+                             extra_groups=[], capture_output=True, timeout=30, cwd="/")
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return run.returncode == 0

@@ -38,6 +38,9 @@ class ChildProcess:
         self.token = env["NNLAB_CHILD"] = uuid.uuid4().hex
         if sandbox is not None:
             argv = sandbox.wrap(argv, workspace, env)
+        elif limits.nobody_can_run_python():  # root without the sandbox: still not as root
+            env["NNLAB_RUN_AS"] = f"{limits.NOBODY}:{limits.NOBODY}"
+            workspace.open_to(limits.NOBODY)
         self.process = subprocess.Popen(
             argv,
             stdin=subprocess.PIPE,

@@ -15,6 +15,7 @@ class CheckResult:
     passed: bool = False
     message: str = ""
     ran: bool = True
+    counted: bool = True  # False for a hidden check in a copy without the reference solutions
     not_implemented: bool = False
     figures: list = field(default_factory=list)
 
@@ -40,8 +41,8 @@ class ExerciseResult:
 
     @property
     def counted(self):
-        """Checks that count towards the score: hidden checks count only where they ran."""
-        return [c for c in self.checks if c.ran or c.visibility == VISIBLE]
+        """Checks that count towards the score: all but the hidden checks of a student's copy."""
+        return [c for c in self.checks if c.counted]
 
     @property
     def score(self):
