@@ -26,7 +26,7 @@ class CheckResult:
     def to_dict(self):
         return {"name": self.name, "description": self.description, "score": self.score,
                 "max_score": self.max_score, "passed": self.passed, "message": self.message,
-                "visibility": self.visibility, "ran": self.ran}
+                "visibility": self.visibility, "ran": self.ran, "counted": self.counted}
 
 
 @dataclass
