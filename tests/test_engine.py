@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from conftest import grade_folder
 
@@ -105,11 +106,26 @@ def test_stub_is_not_started_with_a_pointer_to_the_function():
     assert "not started: activations.py, line" in message and "TODO (sigmoid)" in message
 
 
-def test_float32_and_integer_inputs_are_not_needed():
-    # the checks only send float64 arrays; this guards the protocol's dtypes
+def test_protocol_round_trip_keeps_types():
     from grader.engine.protocol import decode, encode
     blobs = []
-    value = {"a": np.arange(3.0), "b": (1, 2.5, None, "x"), "c": [np.float64(2.0)]}
+    value = {"a": np.arange(6.0).reshape(2, 3)[:, ::2], "b": (1, 2.5, None, "x"), "c": [np.float64(2.0)],
+             "d": np.array([True, False]), "e": np.zeros((0, 4), dtype=np.float32), "f": np.int64(3)}
     back = decode(encode(value, blobs), blobs)
-    assert back["b"] == (1, 2.5, None, "x") and back["c"][0] == 2.0
-    assert np.array_equal(back["a"], value["a"])
+    assert back["b"] == (1, 2.5, None, "x") and back["c"][0] == 2.0 and back["f"] == 3
+    for key in "ade":
+        assert back[key].dtype == value[key].dtype and np.array_equal(back[key], value[key])
+
+
+@pytest.mark.parametrize("description", [
+    {"$nd": 0, "dtype": "|O", "shape": [1]},          # objects could run code
+    {"$nd": 0, "dtype": "<f8", "shape": [3]},         # more elements than bytes
+    {"$nd": 0, "dtype": "<f8", "shape": [-1]},
+    {"$nd": 0, "dtype": "V8", "shape": [1]},
+    {"$nd": 5, "dtype": "<f8", "shape": [1]},
+    {"$nd": 0, "dtype": [["a", "<f8"]], "shape": [1]},
+])
+def test_protocol_refuses_arrays_that_do_not_add_up(description):
+    from grader.engine.protocol import ProtocolError, decode
+    with pytest.raises(ProtocolError):
+        decode(description, [b"\0" * 8])

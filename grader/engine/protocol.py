@@ -1,25 +1,26 @@
 """The wire format between the grader (parent) and the student's process (child).
 
-A message is one JSON header plus a list of binary blobs, each blob an ``.npy`` file.
-Values travel as a small tree of plain data:
+A message is one JSON header plus a list of binary blobs, each blob the raw bytes of
+one array. Values travel as a small tree of plain data:
 
     None, bool, int, float, str, list   as themselves in JSON
     tuple                               {"$tuple": [...]}
     dict with str keys                  {"$dict": {...}}
-    numpy array (exactly np.ndarray)    {"$nd": blob index}
-    numpy scalar (np.float64, ...)      {"$nd": blob index, "scalar": true}
+    numpy array (exactly np.ndarray)    {"$nd": blob index, "dtype": "<f8", "shape": [...]}
+    numpy scalar (np.float64, ...)      the same, with "scalar": true
     anything else                       {"$handle": id, "type": name}   (child side only)
 
-Arrays are read back with ``allow_pickle=False``, so no object can run code on the
+Arrays are rebuilt with ``np.frombuffer`` from a numeric dtype and a shape that must
+account for every byte: no pickle, no object arrays, so nothing can run code on the
 reading side. This file is imported by both sides and needs only NumPy and the stdlib.
 """
 
-import io
 import json
 import struct
 
 import numpy as np
 
+ARRAY_KINDS = "biufc"  # bool, integers, floats, complex: plain numbers only
 MAX_DEPTH = 32
 MAX_ITEMS = 100_000
 
@@ -51,12 +52,10 @@ def encode(value, blobs, store_handle=None, depth=0):
         return value
     if isinstance(value, Handle):
         return {"$handle": value.id, "type": value.type_name}
-    if type(value) is np.ndarray and value.dtype != object:
-        blobs.append(_array_to_bytes(value))
-        return {"$nd": len(blobs) - 1}
-    if isinstance(value, np.generic) and not isinstance(value, np.object_):
-        blobs.append(_array_to_bytes(np.asarray(value)))
-        return {"$nd": len(blobs) - 1, "scalar": True}
+    if type(value) is np.ndarray and value.dtype.kind in ARRAY_KINDS:
+        return _array_to_blob(value, blobs)
+    if isinstance(value, np.generic) and np.asarray(value).dtype.kind in ARRAY_KINDS:
+        return {**_array_to_blob(np.asarray(value), blobs), "scalar": True}
     if type(value) in (list, tuple):
         if len(value) > MAX_ITEMS:
             raise ProtocolError(f"a {type(value).__name__} of {len(value)} items is too long")
@@ -78,7 +77,7 @@ def decode(data, blobs, resolve_handle=None):
     if type(data) is not dict or len(data) == 0:
         raise ProtocolError(f"unexpected value {data!r:.80}")
     if "$nd" in data:
-        array = _array_from_bytes(blobs[data["$nd"]])
+        array = _array_from_blob(data, blobs)
         return array[()] if data.get("scalar") else array
     if "$tuple" in data:
         return tuple(decode(v, blobs, resolve_handle) for v in data["$tuple"])
@@ -91,20 +90,23 @@ def decode(data, blobs, resolve_handle=None):
     raise ProtocolError(f"unexpected value {data!r:.80}")
 
 
-def _array_to_bytes(array):
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return buffer.getvalue()
+def _array_to_blob(array, blobs):
+    blobs.append(np.ascontiguousarray(array).tobytes())
+    return {"$nd": len(blobs) - 1, "dtype": array.dtype.str, "shape": list(array.shape)}
 
 
-def _array_from_bytes(raw):
+def _array_from_blob(data, blobs):
     try:
-        array = np.load(io.BytesIO(raw), allow_pickle=False)
-    except ValueError as error:
-        raise ProtocolError(f"bad array: {error}") from None
-    if not isinstance(array, np.ndarray) or array.dtype.kind not in "biufcSU?":
-        raise ProtocolError("array of an unsupported dtype")
-    return array
+        raw = blobs[int(data["$nd"])]
+        dtype = np.dtype(str(data["dtype"]))
+        shape = tuple(int(n) for n in data["shape"])
+    except (KeyError, IndexError, TypeError, ValueError) as error:
+        raise ProtocolError(f"bad array description: {error}") from None
+    if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        raise ProtocolError(f"array of an unsupported dtype {dtype}")
+    if any(n < 0 for n in shape) or int(np.prod(shape, dtype=object)) * dtype.itemsize != len(raw):
+        raise ProtocolError(f"array of shape {shape} and dtype {dtype} does not fit its {len(raw)} bytes")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
 
 
 # Framing: u32 header length, JSON header, u32 blob count, then (u64 length, bytes) per blob.

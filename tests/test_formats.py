@@ -1,0 +1,96 @@
+"""The report formats for machines and dashboards, produced by `nnlab grade --format ...`."""
+
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import ROOT, write_submission
+
+NAMES = ["activations", "softmax", "losses"]
+# Student code controls exception messages: control characters, markup and backticks.
+NASTY = "bad \\x01 value <b>&</b> ]]> ``` | end"
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    """activations partly wrong (a nasty message), softmax fine, losses a syntax error."""
+    folder = write_submission(tmp_path_factory.mktemp("mixed") / "sub", replacements={
+        "activations.relu": f"def relu(z):\n    raise ValueError({NASTY!r})",
+    }, modules={"losses": "def one_hot(y, k)\n    return y\n"})
+    return folder
+
+
+def nnlab(*args, env=None):
+    run = subprocess.run([sys.executable, "-m", "grader", *args], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, env=env)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def grade(folder, fmt):
+    return nnlab("grade", str(folder), "--format", fmt, *[a for n in NAMES for a in ("-e", n)])
+
+
+@pytest.fixture(scope="module")
+def json_report(mixed):
+    return json.loads(grade(mixed, "json"))
+
+
+def test_junit_is_valid_xml_with_one_case_per_check(mixed, json_report):
+    root = ET.fromstring(grade(mixed, "junit").encode())
+    assert root.tag == "testsuites"
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == NAMES
+    for suite, exercise in zip(suites, json_report["exercises"]):
+        cases = suite.findall("testcase")
+        assert [c.get("name") for c in cases] == [c["name"] for c in exercise["checks"]]
+        assert int(suite.get("tests")) == len(cases)
+        for case, check in zip(cases, exercise["checks"]):
+            outcome = [child.tag for child in case]
+            if exercise["status"] == "error":
+                assert outcome == ["error"]
+            else:
+                assert outcome == ([] if check["passed"] else ["failure"])
+    assert int(root.get("failures")) == sum(len(s.findall("testcase/failure")) for s in suites) > 0
+    assert int(root.get("errors")) == len(json_report["exercises"][2]["checks"])
+    relu = root.find("testsuite[@name='activations']/testcase[@name='relu_known_values']/failure")
+    assert "<b>&</b> ]]>" in relu.text and "\x01" not in relu.text
+
+
+def test_gradescope_results_have_exactly_the_documented_fields(mixed, json_report):
+    results = json.loads(grade(mixed, "gradescope"))
+    assert set(results) == {"score", "execution_time", "output", "tests"}
+    assert isinstance(results["score"], float) and isinstance(results["execution_time"], int)
+    assert isinstance(results["output"], str) and isinstance(results["tests"], list)
+    fields = {"name": str, "number": str, "score": float, "max_score": float, "status": str,
+              "output": str, "visibility": str}
+    for test in results["tests"]:
+        assert set(test) == set(fields)
+        assert all(isinstance(test[key], kind) for key, kind in fields.items()), test
+        assert re.fullmatch(r"\d+\.\d+", test["number"])
+        assert test["status"] in ("passed", "failed")
+        assert test["score"] == (test["max_score"] if test["status"] == "passed" else 0)
+    checks = [c for e in json_report["exercises"] for c in e["checks"] if c["counted"]]
+    assert [t["visibility"] for t in results["tests"]] == [
+        "after_published" if c["visibility"] == "hidden" else "visible" for c in checks]
+    assert sum(t["score"] for t in results["tests"]) == results["score"] == json_report["score"]
+    assert results["tests"][0]["number"] == "1.1"
+    assert "relu" not in results["output"]  # shown at once: no check's message in it
+
+
+def test_markdown_report_and_the_job_summary(mixed, tmp_path):
+    summary = tmp_path / "step_summary.md"
+    summary.write_text("earlier step output\n")
+    env = {"GITHUB_STEP_SUMMARY": str(summary), "PATH": "/usr/bin:/bin"}
+    text = nnlab("grade", str(mixed), "--format", "markdown", "--summary", "-e", "activations", "-e", "losses",
+                 env=env)
+    assert text.startswith("## nnlab: ")
+    assert "| `activations` " in text and "💥 error" in text
+    # the message, backticks and all, sits in a code block that its ``` cannot close
+    fence = re.search(r"^(`{4,})text$", text, re.M).group(1)
+    assert "``` | end" in text.split(fence + "text")[1].split(fence)[0]
+    assert summary.read_text() == "earlier step output\n" + text + "\n"
