@@ -34,11 +34,12 @@ def find_exercise(name):
 
 
 def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_mb=None,
-          sandbox=AUTO, jobs=2):
+          sandbox=AUTO, jobs=2, progress=None):
     """Grade ``submission`` (a :class:`~grader.submission.Submission`); return a Report.
 
     ``sandbox`` is "auto", "on" or "off" (see :mod:`grader.engine.sandbox`); "on" raises
-    SandboxUnavailable where bubblewrap cannot run.
+    SandboxUnavailable where bubblewrap cannot run. ``progress``, if given, is told when
+    each exercise starts and ends: ``progress.started(name)``, ``progress.finished(result)``.
     """
     if names is None:
         names = [submission.only] if submission.only else exercise_names()
@@ -49,7 +50,12 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
                    sandbox=box)
 
     def one(exercise):
-        return grade_exercise(exercise, submission, **options)
+        if progress:
+            progress.started(exercise.module)
+        result = grade_exercise(exercise, submission, **options)
+        if progress:
+            progress.finished(result)
+        return result
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         results = list(pool.map(one, exercises))
@@ -73,7 +79,7 @@ def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, m
     child = None
     try:
         if submission.module_file(exercise.module) is None:
-            result.error = f"{submission.path / (exercise.module + '.py')} is missing"
+            result.error = submission.missing(exercise.module)
         else:
             child, result.error = start_child(workspace, exercise.module, deadline, memory_mb, sandbox)
         ref = reference.module(exercise.module) if reference else None
@@ -83,7 +89,8 @@ def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, m
                                   HIDDEN if check.hidden else VISIBLE)
             result.checks.append(outcome)
             if check.hidden and reference is None:
-                outcome.ran, outcome.message = False, "hidden check: not run without the reference solutions"
+                outcome.ran = outcome.counted = False
+                outcome.message = "hidden check: run by your instructor, with the reference solutions"
             elif result.error:
                 outcome.ran, outcome.message = False, "not run: the module could not be loaded"
             elif stopped or time.monotonic() >= deadline:

@@ -1,13 +1,16 @@
-"""Where a submission's files are: a folder of modules, or one module file."""
+"""Where a submission's files are: a folder of modules, or one module file (or notebooks)."""
 
 import importlib.util
+import json
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
 from .stubs import BEGIN, END
 
 SOURCE_TREE_SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
+MANIFEST = ".nnlab-notebooks.json"  # beside modules made from notebooks: where they came from
 
 
 class NotASubmission(Exception):
@@ -18,10 +21,18 @@ class Submission:
     """A folder of exercise modules (``activations.py``, ...), possibly partial.
 
     ``only`` narrows a submission to one module, for ``nnlab grade exercises/losses.py``.
+    A notebook, or a folder of notebooks, is first turned into modules in a temporary
+    folder that lives as long as the Submission (see ``notebooks/extract.py``).
     """
 
     def __init__(self, path, module_names, only=None):
         path = Path(path)
+        if holds_notebooks(path, module_names):
+            from .notebooks import submission_from_notebook
+
+            self._notebook_modules = tempfile.TemporaryDirectory(prefix="nnlab-notebooks-")
+            path = submission_from_notebook(path, self._notebook_modules.name, module_names,
+                                            with_neighbours=True)
         if path.is_file() and path.suffix == ".py":
             path, only = path.parent, path.stem
             if only not in module_names:
@@ -31,7 +42,11 @@ class Submission:
             raise NotASubmission(f"{path} is neither a folder of exercises nor a .py file")
         self.path = path
         self.only = only
-        if not any((path / f"{name}.py").is_file() for name in module_names):
+        manifest = read_manifest(path)
+        self.label = manifest["source"] if manifest else str(path)
+        self.problems = manifest["problems"] if manifest else {}  # exercise -> why it is missing
+        self.from_notebooks = manifest is not None
+        if not self.problems and not any((path / f"{name}.py").is_file() for name in module_names):
             raise NotASubmission(
                 f"{path} holds none of the exercise modules ({', '.join(m + '.py' for m in module_names)}); "
                 "point nnlab at your exercises folder, for example: nnlab grade exercises")
@@ -40,8 +55,42 @@ class Submission:
         path = self.path / f"{name}.py"
         return path if path.is_file() else None
 
+    def missing(self, name):
+        """Why the module ``name`` is not there, for the report."""
+        if name in self.problems:
+            return self.problems[name]
+        if self.from_notebooks:
+            return f"{self.label} has no notebook for {name}"
+        return f"{self.path / (name + '.py')} is missing"
+
     def __str__(self):
-        return str(self.path)
+        return self.label
+
+
+def holds_notebooks(path, module_names):
+    """Whether ``path`` is a notebook, or a folder of notebooks without exercise modules."""
+    path = Path(path)
+    if path.suffix == ".ipynb":
+        return True
+    return (path.is_dir() and any(path.glob("*.ipynb"))
+            and not any((path / f"{name}.py").is_file() for name in module_names))
+
+
+def read_manifest(folder):
+    """What ``notebooks.submission_from_notebook`` recorded in ``folder``, or None.
+
+    Only the fields that messages use, checked: ``source`` (a str) and ``problems``
+    (exercise name -> why its notebook could not be read).
+    """
+    try:
+        data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    problems = data.get("problems")
+    return {"source": str(data.get("source", folder)),
+            "problems": {str(k): str(v) for k, v in problems.items()} if isinstance(problems, dict) else {}}
 
 
 class Reference:

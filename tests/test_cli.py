@@ -54,11 +54,12 @@ def test_path_that_is_not_a_submission_is_a_usage_error(tmp_path):
     assert run.returncode == 2
 
 
-def test_list_and_hint():
+def test_list_and_hint(tmp_path):
     run = nnlab("list")
     names = [line.split()[1] for line in run.stdout.splitlines()]
     assert names == exercise_names()
-    one, two = nnlab("hint", "softmax"), nnlab("hint", "softmax", "--level", "2")
+    # in a fresh folder: nnlab remembers the hints shown in the folder it runs in
+    one, two = nnlab("hint", "softmax", cwd=tmp_path), nnlab("hint", "softmax", "--level", "2", cwd=tmp_path)
     shown = lambda run: sum(line.startswith("hint ") for line in run.stdout.splitlines())  # noqa: E731
     assert shown(one) == 1 and shown(two) == 2
     assert "--level 2" in one.stdout

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import expect
 from .core import Exercise, fail
+from .figures import histogram
 from ..engine.student import StudentError
 
 exercise = Exercise(
@@ -166,21 +167,23 @@ def params_of(value, layer_sizes, what, biases=True):
 
 
 @exercise.check(points=3)
-def xavier_normal_has_glorot_variance(sub, rng):
+def xavier_normal_has_glorot_variance(sub, rng, figures):
     """xavier_normal(400, 100, rng) has shape (400, 100) and looks like normal draws with mean 0
     and variance 2 / (n_in + n_out) = 0.004 (Glorot and Bengio), within the sampling error of
     40000 draws."""
     W = weights(sub, "xavier_normal", N_IN, N_OUT, seeds(rng, 1)[0])
+    figures.append(histogram("xavier_normal(400, 100, rng)", W, np.sqrt(xavier_variance(N_IN, N_OUT))))
     expect_normal(W, xavier_variance(N_IN, N_OUT), "xavier_normal(400, 100, rng)",
                   xavier_mistakes(N_IN, N_OUT))
     weights(sub, "xavier_normal", 3, 7, seeds(rng, 1)[0])
 
 
 @exercise.check(points=3)
-def he_normal_has_he_variance(sub, rng):
+def he_normal_has_he_variance(sub, rng, figures):
     """he_normal(400, 100, rng) has shape (400, 100) and looks like normal draws with mean 0
     and variance 2 / n_in = 0.005 (He et al.), within the sampling error of 40000 draws."""
     W = weights(sub, "he_normal", N_IN, N_OUT, seeds(rng, 1)[0])
+    figures.append(histogram("he_normal(400, 100, rng)", W, np.sqrt(he_variance(N_IN, N_OUT))))
     expect_normal(W, he_variance(N_IN, N_OUT), "he_normal(400, 100, rng)", he_mistakes(N_IN, N_OUT))
     weights(sub, "he_normal", 3, 7, seeds(rng, 1)[0])
 

@@ -6,6 +6,7 @@ from .. import datasets
 from . import expect
 from .activations import NEURON, sigmoid
 from .core import Exercise, fail
+from .figures import decision_regions
 from .gradients import numeric_gradient, rel_error
 from .losses import bce_with_logits
 
@@ -289,18 +290,20 @@ def train_and_measure(sub, X, y, X_test, y_test, lr, epochs, what):
              + ("More epochs changed nothing: does the loop run `epochs` times?" if np.isclose(final, early)
                 else "Gradient descent subtracts the gradient: w = w - lr * dw, b = b - lr * db. "
                 + FOLLOWS_GRADIENTS))
-    return float(np.mean(((X_test @ w + b) > 0) == (y_test == 1))), final
+    return float(np.mean(((X_test @ w + b) > 0) == (y_test == 1))), final, (w, b)
 
 
 @exercise.check(points=2)
-def train_logistic_separates_blobs(sub, rng):
+def train_logistic_separates_blobs(sub, rng, figures):
     """On two separable blobs of points, training (lr = 0.1, 300 epochs) lowers the loss and
     classifies at least 97% of new points from the same blobs correctly."""
     X, y = datasets.make_blobs(BLOBS_TRAIN + BLOBS_TEST, centers=BLOB_CENTERS,
                                random_state=int(rng.integers(2**31)))
     what = f"train_logistic(X, y, lr={BLOBS_LR}, epochs={BLOBS_EPOCHS}) on two blobs"
-    acc, loss = train_and_measure(sub, X[:BLOBS_TRAIN], y[:BLOBS_TRAIN], X[BLOBS_TRAIN:], y[BLOBS_TRAIN:],
-                                  BLOBS_LR, BLOBS_EPOCHS, what)
+    acc, loss, (w, b) = train_and_measure(sub, X[:BLOBS_TRAIN], y[:BLOBS_TRAIN], X[BLOBS_TRAIN:],
+                                          y[BLOBS_TRAIN:], BLOBS_LR, BLOBS_EPOCHS, what)
+    figures.append(decision_regions("your logistic regression on two blobs (held-out points)",
+                                    X[BLOBS_TRAIN:], y[BLOBS_TRAIN:], lambda P: (P @ w + b > 0).astype(int)))
     if acc < BLOBS_MIN_ACCURACY:
         fail(f"After {what}, the model classifies {acc:.1%} of held-out points correctly (training "
              f"loss {loss:.4f}); at least {BLOBS_MIN_ACCURACY:.0%} expected. Is b updated too?")
@@ -313,7 +316,7 @@ def train_logistic_reads_digits(sub):
     X, y = datasets.load_digits("train", classes=(0, 1))
     X_test, y_test = datasets.load_digits("test", classes=(0, 1))
     what = f"train_logistic(X, y, lr={DIGITS_LR}, epochs={DIGITS_EPOCHS}) on the digits 0 and 1"
-    acc, loss = train_and_measure(sub, X, y, X_test, y_test, DIGITS_LR, DIGITS_EPOCHS, what)
+    acc, loss, _ = train_and_measure(sub, X, y, X_test, y_test, DIGITS_LR, DIGITS_EPOCHS, what)
     if acc < DIGITS_MIN_ACCURACY:
         fail(f"After {what}, the model recognises {acc:.1%} of the {len(y_test)} test images (training "
              f"loss {loss:.4f}); at least {DIGITS_MIN_ACCURACY:.0%} expected.")

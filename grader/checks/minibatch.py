@@ -15,6 +15,7 @@ import numpy as np
 
 from . import expect
 from .core import Exercise, fail
+from .figures import decision_regions, loss_curve
 from .optimizers import Adam
 from ..datasets import make_blobs
 
@@ -424,7 +425,7 @@ def blobs(random_state, n_samples=200):
 
 
 @exercise.check(points=2)
-def learns_the_blobs(sub, rng):
+def learns_the_blobs(sub, rng, figures):
     """Trained with Adam(0.01), a 2-16-4 relu network learns the course's four blobs: the epoch
     loss falls below a quarter of its first value, and 90% of held-out points are classified
     correctly."""
@@ -443,6 +444,9 @@ def learns_the_blobs(sub, rng):
     if not history[-1] < MAX_LOSS_RATIO * history[0]:
         fail(f"{what} with Adam(0.01) on the four blobs: the epoch loss went from {history[0]:.4g} to "
              f"{history[-1]:.4g}; it should fall below {MAX_LOSS_RATIO:g} times its first value.")
+    figures.append(loss_curve("train_mlp on the four blobs: loss per epoch", history))
+    figures.append(decision_regions("your trained network on held-out blobs", X_test, y_test,
+                                    lambda P: forward(trained, P)[0].argmax(axis=1)))
     score = accuracy(trained, X_test, y_test)
     if score < MIN_TEST_ACCURACY:
         fail(f"after {what} with Adam(0.01) on the four blobs, the network classifies {score:.0%} of "

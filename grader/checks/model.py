@@ -27,6 +27,7 @@ from ..datasets import load_digits, make_blobs
 from ..engine.student import StudentError
 from . import expect
 from .core import Exercise, fail
+from .figures import decision_regions, loss_curve
 
 exercise = Exercise(
     "model",
@@ -723,7 +724,7 @@ def linear_model_reaches_least_squares(sub, rng):
 
 
 @exercise.check(points=2)
-def notes_blobs_example(sub):
+def notes_blobs_example(sub, figures):
     """The notes' example: 4 blobs (make_blobs, random_state=30), Dense(2, "relu") then
     Dense(4, "linear"), sparse cross-entropy from logits, Adam(0.01), 200 epochs: the point
     [4.33, -1.99] is class 3. A 2-unit ReLU layer can stall for an unlucky seed, so seeds 0,
@@ -739,6 +740,9 @@ def notes_blobs_example(sub):
         point = predict(sub, model, np.array(NOTES_POINT), 4, "predict([[4.33, -1.99]])")
         train = accuracy(y, predict(sub, model, X, 4, "predict(X_train)").argmax(axis=1))
         label = int(np.argmax(point[0]))
+        figures[:] = [loss_curve(f"the notes' blobs model, fit(seed={seed}): loss per epoch", losses),
+                      decision_regions(f"the notes' blobs model, fit(seed={seed})", X, y,
+                                       lambda P: predict(sub, model, P, 4, "predict(grid)").argmax(axis=1))]
         if label == 3 and train >= 0.6:
             return
         tries.append(f"seed {seed}: class {label}, training accuracy {train:.2f}, loss "
@@ -748,24 +752,26 @@ def notes_blobs_example(sub):
          "loss falling? The outputs are logits: the class is their argmax.")
 
 
-def digits_model_accuracy(sub, spec, loss, from_logits, classes, epochs, lr):
+def digits_model_accuracy(sub, spec, loss, from_logits, classes, epochs, lr, figures):
     X, y = load_digits("train", classes=classes)
     X_test, y_test = load_digits("test", classes=classes)
     model = compiled(sub, spec, loss, adam(sub, lr), from_logits)
     losses = fit(sub, model, X, y, epochs=epochs, batch_size=32, seed=0, what=f"fit of {describe(spec)}")
+    figures.append(loss_curve(f"{describe(spec)} on the digits: loss per epoch", losses))
     out = predict(sub, model, X_test, spec[-1][0], f"predict(X_test) of {describe(spec)}")
     pred = out.argmax(axis=1) if spec[-1][0] > 1 else (out[:, 0] > 0.5).astype(int)
     return accuracy(y_test, pred), losses
 
 
 @exercise.check(points=1)
-def digits_zero_or_one(sub):
+def digits_zero_or_one(sub, figures):
     """Handwritten 0 or 1 with the notes' 25-15-1 network: Dense(25, "relu"), Dense(15, "relu"),
     Dense(1, "sigmoid"), binary cross-entropy and Adam(1e-3), 20 epochs of batches of 32,
     classify at least 98% of the held-out test images right."""
     # Reference, 50 seeds (also Xavier / Glorot-uniform / tiny init / no shuffling): 100% every time.
     spec = [(25, "relu"), (15, "relu"), (1, "sigmoid")]
-    acc, losses = digits_model_accuracy(sub, spec, BINARY, False, (0, 1), epochs=20, lr=1e-3)
+    acc, losses = digits_model_accuracy(sub, spec, BINARY, False, (0, 1), epochs=20, lr=1e-3,
+                                        figures=figures)
     if acc < 0.98:
         fail(f"{describe(spec)} classified {acc:.1%} of the held-out 0/1 digits right after 20 epochs "
              f"(at least 98% expected; loss {losses[0]:.3g} -> {losses[-1]:.3g}). A sigmoid output is a "
@@ -773,14 +779,15 @@ def digits_zero_or_one(sub):
 
 
 @exercise.check(points=2)
-def digits_ten_classes(sub):
+def digits_ten_classes(sub, figures):
     """All ten digits: Dense(25, "relu"), Dense(15, "relu"), Dense(10, "linear") with sparse
     cross-entropy from logits and Adam(1e-3), 30 epochs of batches of 32, classify at least
     90% of the held-out test images right."""
     # Reference, 50 seeds: min 93.9%, median 96.0% (Xavier 93.6%, Glorot-uniform 94.2%, no shuffling
     # 94.4% minimum). Weights of std 0.01 instead of He's init learn too slowly: median 84%, minimum 48%.
     spec = [(25, "relu"), (15, "relu"), (10, "linear")]
-    acc, losses = digits_model_accuracy(sub, spec, SPARSE, True, None, epochs=30, lr=1e-3)
+    acc, losses = digits_model_accuracy(sub, spec, SPARSE, True, None, epochs=30, lr=1e-3,
+                                        figures=figures)
     if acc < 0.90:
         fail(f"{describe(spec)} classified {acc:.1%} of the held-out digits right after 30 epochs (at least "
              f"90% expected; loss {losses[0]:.3g} -> {losses[-1]:.3g}). If the loss falls slowly, check the "

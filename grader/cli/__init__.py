@@ -7,7 +7,11 @@ and decides every verdict here, from the plain data the child sends back.
 import click
 
 from .authoring import make_stubs
+from .batch import batch, gradebook
+from .release import export, init_ci, release
+from .notebook import notebook
 from .student import grade, hint, list_exercises
+from .watch import watch
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -20,9 +24,12 @@ def main():
       nnlab list                   the exercises, in the order to do them
       nnlab grade                  grade everything in ./exercises
       nnlab grade -e softmax       grade one exercise
-      nnlab hint softmax           a nudge when stuck (--level 2, 3 for more)
+      nnlab hint softmax           a nudge when stuck (again for the next hint)
+      nnlab watch                  grade each exercise again when you save it
+      nnlab notebook --out work    the exercises as Jupyter notebooks
     """
 
 
-for command in (list_exercises, grade, hint, make_stubs):
+for command in (list_exercises, grade, hint, make_stubs, batch, gradebook, release, export, init_ci,
+                notebook, watch):
     main.add_command(command)

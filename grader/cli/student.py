@@ -1,5 +1,6 @@
 """The student's verbs: list the exercises, grade a submission, ask for a hint."""
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -10,19 +11,25 @@ from ..checks import EXERCISES
 from ..report.files import write_atomic
 from ..report.formats import FORMATS, render
 from ..engine.sandbox import SandboxUnavailable
+from ..progress import Progress, record_grades
 from ..submission import NotASubmission, Reference, Submission
+from .batch import step_summary
+from .live import ProgressLine
 
 EXERCISE_NAMES = [e.module for e in EXERCISES]
 
 
 @click.command("list")
 def list_exercises():
-    """Show the exercises in teaching order, with their points."""
+    """Show the exercises in teaching order, with their points and your last grade."""
+    progress = Progress()
     for number, exercise in enumerate(EXERCISES, start=1):
         hidden = exercise.max_points - exercise.visible_points
         extra = f" (+{hidden:g} hidden)" if hidden else ""
-        click.echo(f"{number:>2}. {exercise.module:<15} {exercise.title:<34} "
-                   f"{exercise.visible_points:g} points{extra}")
+        points = f"{exercise.visible_points:g} points{extra}"
+        last = progress.last_grade(exercise.module)
+        grade = f"  {last['status']} {last['score']:g}/{last['max_score']:g}" if last else ""
+        click.echo(f"{number:>2}. {exercise.module:<15} {exercise.title:<34} {points:<22}{grade}".rstrip())
 
 
 @click.command()
@@ -48,12 +55,25 @@ def list_exercises():
 @click.option("--sandbox", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
               help="Run your code under the Linux bubblewrap sandbox: auto uses it where it works, "
                    "on refuses to grade without it.")
-def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions, jobs, sandbox):
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Also write a feedback page, DIR/report.html: every check, its message, and plots.")
+@click.option("--summary", is_flag=True,
+              help="Also append the report in Markdown to $GITHUB_STEP_SUMMARY (the GitHub Actions job summary).")
+def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions, jobs, sandbox, report_dir,
+          summary):
     """Grade the submission in PATH (default: ./exercises).
 
-    PATH is a folder of exercise modules, or one module such as exercises/softmax.py.
-    The exit status is 0 whenever grading ran, whatever the score; 1 when --fail-under
-    is missed; 2 for a usage error.
+    PATH is a folder of exercise modules, one module such as exercises/softmax.py,
+    a notebook such as work/03-losses.ipynb, or a folder of notebooks (see
+    `nnlab notebook`). The exit status is 0 whenever grading ran, whatever the score;
+    1 when --fail-under is missed; 2 for a usage error.
+
+    \b
+    Examples:
+      nnlab grade                              everything in ./exercises
+      nnlab grade -e losses                    one exercise
+      nnlab grade work/                        a folder of notebooks
+      nnlab grade --report feedback            and open feedback/report.html
     """
     try:
         submission = Submission(path, EXERCISE_NAMES)
@@ -61,13 +81,25 @@ def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions
         raise click.UsageError(str(error)) from None
     if names and submission.only:
         raise click.UsageError("give either a module file or --exercise, not both")
+    progress = ProgressLine.on_terminal(wanted=fmt == "table")
     try:
-        report = grading.grade(submission, names=list(names) or None, reference=Reference.find(solutions),
-                               seed=seed, timeout=timeout, memory_mb=memory, jobs=jobs, sandbox=sandbox)
+        with progress or contextlib.nullcontext():
+            report = grading.grade(submission, names=list(names) or None, reference=Reference.find(solutions),
+                                   seed=seed, timeout=timeout, memory_mb=memory, jobs=jobs, sandbox=sandbox,
+                                   progress=progress)
     except SandboxUnavailable as error:
         raise click.UsageError(f"--sandbox on, but the sandbox cannot run here: {error}") from None
     if output:
         write_atomic(output, render(report, fmt))
+    if summary:
+        step_summary(render(report, "markdown"))
+    if report_dir:
+        from ..report.html import write_report  # matplotlib, if any, is only loaded here
+
+        click.echo(f"feedback page: {write_report(report, report_dir)}", err=True)
+    warning = record_grades(report)
+    if warning:
+        click.echo(f"note: {warning}", err=True)
     click.echo(render(report, fmt, colour=sys.stdout.isatty() and fmt == "table"), nl=False)
     if fail_under is not None and report.percent < fail_under:
         click.echo(f"score {report.percent:.1f}% is under --fail-under {fail_under:g}%", err=True)
@@ -76,12 +108,27 @@ def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions
 
 @click.command()
 @click.argument("name", type=click.Choice(EXERCISE_NAMES), metavar="EXERCISE")
-@click.option("--level", type=click.IntRange(min=1), default=1, show_default=True,
-              help="How much to reveal: 1 is a nudge, higher levels explain the idea.")
+@click.option("--level", type=click.IntRange(min=1),
+              help="Show hints 1 to LEVEL: 1 is a nudge, higher levels explain the idea "
+                   "(default: one more than last time).")
 def hint(name, level):
-    """Hints for EXERCISE, from a nudge to the idea; never the code."""
+    """Hints for EXERCISE, from a nudge to the idea; never the code.
+
+    Each call reveals one more hint than the last: nnlab remembers how far you got
+    in .nnlab/state.json, in the folder you run it from.
+    """
     hints = grading.find_exercise(name).hints
+    if not hints:
+        click.echo(f"{name} has no hints yet; the messages of `nnlab grade -e {name}` explain what fails.")
+        return
+    progress = Progress()
+    level = min(level or progress.hints_seen(name) + 1, len(hints))
     for number, text in enumerate(hints[:level], start=1):
         click.echo(f"hint {number}/{len(hints)}: {click.wrap_text(text, 88, subsequent_indent='  ')}")
     if level < len(hints):
-        click.echo(f"\n(nnlab hint {name} --level {level + 1} for more)")
+        click.echo(f"\n(run nnlab hint {name} again, or --level {level + 1}, for the next hint)")
+    progress.reveal_hints(name, level, len(hints))
+    try:
+        progress.save()
+    except OSError as error:
+        click.echo(f"note: progress not saved: {error}", err=True)

@@ -11,6 +11,7 @@ def write_atomic(path, text):
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp's 0600 would hide reports from others
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
@@ -19,3 +20,14 @@ def write_atomic(path, text):
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def current_umask():
+    """The process's umask, read without setting it (os.umask would race with threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022

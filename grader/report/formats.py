@@ -4,6 +4,9 @@ import json
 
 import click
 
+from .gradescope import to_gradescope
+from .junit import to_junit
+from .markdown import to_markdown
 from .model import ERROR, FAILED, NOT_STARTED, PARTIAL, PASSED
 
 STATUS_COLOURS = {PASSED: "green", PARTIAL: "yellow", NOT_STARTED: "blue", ERROR: "magenta"}
@@ -26,7 +29,7 @@ def to_table(report, colour=False):
     lines.append(f"{'total':<{width}}  {fmt(report.score) + '/' + fmt(report.max_score):>11}  "
                  f"{report.percent:.0f}%")
     for e in report.exercises:
-        problems = [c for c in e.checks if not c.passed and (c.ran or c.visibility == "visible")]
+        problems = [c for c in e.checks if not c.passed and (c.ran or c.counted)]
         if not (e.error or problems):
             continue
         lines += ["", style(f"{e.name}  ({e.title})", bold=True)]
@@ -37,7 +40,7 @@ def to_table(report, colour=False):
             lines += indent(e.error, "  " + style("error", fg="magenta") + "  ")
             continue
         if e.status == NOT_STARTED:
-            lines.append(f"  not started: fill in the functions in {e.name}.py "
+            lines.append(f"  not started: fill in the functions of {e.name} "
                          f"(nnlab hint {e.name} when stuck)")
             continue
         for c in problems:
@@ -60,7 +63,8 @@ def fmt(points):
     return f"{points:g}"
 
 
-FORMATS = {"table": to_table, "json": lambda report, colour=False: to_json(report) + "\n"}
+FORMATS = {"table": to_table, "json": lambda report, colour=False: to_json(report) + "\n",
+           "junit": to_junit, "gradescope": to_gradescope, "markdown": to_markdown}
 
 
 def render(report, name, colour=False):

@@ -1,0 +1,82 @@
+"""PNG pictures of the figures that checks attach: loss curves, decision regions, histograms.
+
+matplotlib is optional (``pip install -e ".[plots]"``). Without it :func:`available` is
+False and the feedback page goes without pictures. Figures are drawn on their own
+``Figure`` objects with the Agg canvas, never through pyplot, so nothing global changes
+and no window opens.
+"""
+
+import io
+
+import numpy as np
+
+try:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+except ImportError:  # the report then says how to get the pictures
+    Figure = None
+
+SIZE = (4.8, 3.2)  # inches
+DPI = 80
+
+
+def available():
+    return Figure is not None
+
+
+def render_png(figure):
+    """The PNG bytes of one figure dict (see ``grader/checks/core.py``), or None.
+
+    None when matplotlib is missing, the kind is unknown, or the data cannot be drawn.
+    """
+    draw = DRAWERS.get(figure.get("kind")) if isinstance(figure, dict) else None
+    if not available() or draw is None:
+        return None
+    canvas_figure = Figure(figsize=SIZE, dpi=DPI, layout="tight")
+    FigureCanvasAgg(canvas_figure)
+    axes = canvas_figure.add_subplot()
+    try:
+        draw(axes, figure)
+        axes.set_title(str(figure.get("title", "")), fontsize=10)
+        out = io.BytesIO()
+        canvas_figure.savefig(out, format="png", metadata={"Software": None})
+    except (ValueError, TypeError, KeyError, IndexError):
+        return None
+    return out.getvalue()
+
+
+def draw_loss_curve(axes, figure):
+    values = np.asarray(figure["values"], dtype=float)
+    axes.plot(np.arange(1, len(values) + 1), values, color="tab:blue")
+    finite = values[np.isfinite(values)]
+    if finite.size and finite.min() > 0 and finite.max() / finite.min() > 100:
+        axes.set_yscale("log")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("loss")
+
+
+def draw_decision_regions(axes, figure):
+    X = np.asarray(figure["X"], dtype=float)
+    y = np.asarray(figure["y"]).astype(int)
+    predictions = np.asarray(figure["predictions"]).astype(int)
+    classes = int(max(predictions.max(initial=0), y.max(initial=0))) + 1
+    levels = np.arange(classes + 1) - 0.5
+    axes.contourf(figure["xs"], figure["ys"], predictions, levels=levels, cmap="tab10", vmin=0, vmax=9,
+                  alpha=0.3)
+    axes.scatter(X[:, 0], X[:, 1], c=y, cmap="tab10", vmin=0, vmax=9, s=12, edgecolors="black",
+                 linewidths=0.3)
+
+
+def draw_histogram(axes, figure):
+    values = np.asarray(figure["values"], dtype=float).ravel()
+    std = float(figure["std"])
+    axes.hist(values[np.isfinite(values)], bins=40, density=True, color="tab:blue", alpha=0.6,
+              label="your values")
+    x = np.linspace(-4 * std, 4 * std, 200)
+    axes.plot(x, np.exp(-0.5 * (x / std) ** 2) / (std * np.sqrt(2 * np.pi)), color="tab:orange",
+              label=f"normal, std {std:.3g}")
+    axes.legend(fontsize=8)
+
+
+DRAWERS = {"loss_curve": draw_loss_curve, "decision_regions": draw_decision_regions,
+           "histogram": draw_histogram}

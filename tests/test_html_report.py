@@ -1,0 +1,145 @@
+"""The HTML feedback page: parsed, checked for what it shows and hides, and its pictures."""
+
+import base64
+import json
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+from grader.report import html, plots
+from grader.report.model import HIDDEN, CheckResult, ExerciseResult, Report
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+class Page(HTMLParser):
+    """The parts of a page the tests look at: tags, text, images, sections."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.tags, self.text, self.images, self.sections = [], [], [], []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        if tag == "img":
+            self.images.append(attrs["src"])
+        if tag == "section":
+            self.sections.append(attrs["id"])
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    @property
+    def words(self):
+        return " ".join(self.text)
+
+
+def figures():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    xs, ys = np.linspace(-3, 3, 30), np.linspace(-3, 3, 20)
+    return [
+        {"kind": "loss_curve", "title": "training loss", "values": list(np.exp(-np.arange(50) / 10))},
+        {"kind": "decision_regions", "title": "decision regions", "X": X, "y": (X[:, 0] > 0).astype(int),
+         "xs": xs, "ys": ys, "predictions": np.broadcast_to(xs > 0, (20, 30)).astype(int)},
+        {"kind": "histogram", "title": "W1 of he_normal", "values": rng.normal(0, 0.1, 1000), "std": 0.1},
+        {"kind": "not a kind this report knows"},
+    ]
+
+
+def hand_made_report():
+    trained = CheckResult("model_learns_blobs", "A model fits four blobs.", 3, passed=False,
+                          message="the loss went up: <script>alert('x')</script> check the sign")
+    trained.figures.extend(figures())
+    secret = CheckResult("matches_reference", "Compared with the SECRET reference.", 2, visibility=HIDDEN,
+                         passed=False, message="SECRET values 1.234 vs 5.678")
+    secret.figures.append(figures()[0])
+    passing = CheckResult("softmax_known_values", "softmax([0, 1, 2]) is known.", 2, passed=True)
+    broken = ExerciseResult("losses", "Loss functions", error="losses.py has a syntax error: invalid syntax")
+    return Report("work/", [ExerciseResult("softmax", "Softmax", checks=[passing]), broken,
+                            ExerciseResult("model", "A Keras-like model", checks=[trained, secret],
+                                           output="printed <b>by the student</b>\n")])
+
+
+def test_page_has_a_section_per_exercise_and_every_visible_check(tmp_path):
+    path = html.write_report(hand_made_report(), tmp_path / "feedback")
+    assert path == tmp_path / "feedback" / "report.html"
+    page = Page(path.read_text())
+    assert page.sections == ["exercise-softmax", "exercise-losses", "exercise-model"]
+    words = page.words
+    for text in ["softmax_known_values", "model_learns_blobs", "A model fits four blobs.",
+                 "the loss went up", "losses.py has a syntax error", "printed <b>by the student</b>"]:
+        assert text in words
+    assert "script" not in page.tags and "b" not in page.tags  # the student's text is escaped
+
+
+def test_hidden_checks_are_listed_by_name_only(tmp_path):
+    page = Page(html.to_html(hand_made_report()))
+    assert "matches_reference" in page.words
+    assert "SECRET" not in page.words
+
+
+def test_figures_are_embedded_as_png_images():
+    if not plots.available():
+        pytest.skip("matplotlib is not installed (pip install -e '.[plots]')")
+    page = Page(html.to_html(hand_made_report()))
+    # loss curve, decision regions, histogram; not the unknown kind, nor the hidden check's figure
+    assert len(page.images) == 3
+    for source in page.images:
+        assert source.startswith("data:image/png;base64,")
+        assert base64.b64decode(source.split(",", 1)[1]).startswith(PNG_SIGNATURE)
+    assert "matplotlib is not installed" not in page.words
+
+
+def test_without_matplotlib_the_page_says_how_to_get_pictures(monkeypatch):
+    monkeypatch.setattr(plots, "Figure", None)
+    page = Page(html.to_html(hand_made_report()))
+    assert page.images == []
+    assert 'pip install -e ".[plots]"' in page.words
+
+
+def test_figures_that_cannot_be_drawn_are_left_out():
+    if not plots.available():
+        pytest.skip("matplotlib is not installed (pip install -e '.[plots]')")
+    assert plots.render_png({"kind": "loss_curve", "title": "no values"}) is None
+    assert plots.render_png({"kind": "histogram", "values": ["a"], "std": 1.0}) is None
+    assert plots.render_png("not a figure") is None
+
+
+def test_grade_report_option_writes_the_page(tmp_path, submission):
+    folder = submission(replacements={"softmax.softmax": """
+        def softmax(z, axis=-1):
+            e = np.exp(z)
+            return e / e.sum(axis=axis, keepdims=True)
+        """})
+    run = subprocess.run([sys.executable, "-m", "grader", "grade", str(folder), "-e", "activations",
+                          "-e", "softmax", "--report", str(tmp_path / "out"), "--format", "json"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["exercises"][1]["status"] == "partial"  # stdout is the JSON alone
+    page = Page((tmp_path / "out" / "report.html").read_text())
+    assert page.sections == ["exercise-activations", "exercise-softmax"]
+    assert "overflow" in page.words and "softmax_is_stable_for_large_logits" in page.words
+    assert "report.html" in run.stderr
+
+
+def test_notebook_fragment_is_a_table_per_exercise():
+    page = Page(html.fragment(hand_made_report()))
+    assert page.tags.count("table") == 2 and page.sections == ["exercise-softmax", "exercise-losses",
+                                                               "exercise-model"]
+    assert "html" not in page.tags and "style" in page.tags
+
+
+def test_the_curriculum_checks_attach_their_figures():
+    from conftest import SOLUTIONS, grade_folder
+
+    report = grade_folder(SOLUTIONS, names=["logistic", "initialization", "minibatch"])
+    kinds = {e.name: {f["kind"] for c in e.checks for f in c.figures} for e in report.exercises}
+    assert kinds == {"logistic": {"decision_regions"}, "initialization": {"histogram"},
+                     "minibatch": {"loss_curve", "decision_regions"}}

@@ -1,0 +1,334 @@
+"""Exercise notebooks: built for every exercise, valid, graded exactly like the modules.
+
+The notebooks are built once per test session, by the real `nnlab notebook` command;
+grading goes through the real Submission and grader, with student code in child processes.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT, SOLUTIONS, grade_folder
+from grader import grading
+from grader.checks import EXERCISES
+from grader.notebooks.build import read_module, setup_code
+from grader.notebooks.support import NotebookCheck, check, use_earlier_exercises
+from grader.notebooks.extract import NotebookError, module_header, submission_from_notebook, without_magics
+from grader.submission import NotASubmission, Submission
+
+NAMES = grading.exercise_names()
+QUICK = ["activations", "softmax", "losses"]
+
+
+def nnlab(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """``{"exercises": folder, "solutions": folder}`` of notebooks made by `nnlab notebook`."""
+    root = tmp_path_factory.mktemp("notebooks")
+    folders = {}
+    for source in ("exercises", "solutions"):
+        run = nnlab("notebook", source, "--out", str(root / source))
+        assert run.returncode == 0, run.stderr
+        folders[source] = root / source
+    return folders
+
+
+def copy_of(folder, tmp_path, names=None):
+    """A copy of a folder of notebooks (tests change their copy, never the shared one)."""
+    target = tmp_path / folder.name
+    target.mkdir()
+    for path in folder.glob("*.ipynb"):
+        if names is None or any(path.stem.endswith(name) for name in names):
+            shutil.copyfile(path, target / path.name)
+    return target
+
+
+def cells(path):
+    return json.loads(Path(path).read_text())["cells"]
+
+
+def tagged(cell):
+    return cell.get("metadata", {}).get("nnlab", {})
+
+
+def save(path, notebook_cells):
+    data = json.loads(Path(path).read_text())
+    data["cells"] = notebook_cells
+    Path(path).write_text(json.dumps(data))
+
+
+# ---------------------------------------------------------------- building
+
+def test_a_valid_notebook_per_exercise_with_a_tagged_cell_per_function(built):
+    for version, folder in built.items():
+        files = sorted(p.name for p in folder.glob("*.ipynb"))
+        assert files == [f"{n:02d}-{e.module}.ipynb" for n, e in enumerate(EXERCISES, start=1)]
+        for path in folder.glob("*.ipynb"):
+            notebook = nbformat.read(path, as_version=4)
+            nbformat.validate(notebook)
+            exercise = notebook.metadata["nnlab"]["exercise"]
+            module = read_module((ROOT / version / f"{exercise}.py"))
+            functions = [tagged(c)["function"] for c in notebook.cells if tagged(c).get("function")]
+            assert functions == [d.name for d in module.definitions]
+            assert [tagged(c).get("role") for c in notebook.cells].count("setup") == 1
+            assert any(f'check("{exercise}")' in c.source for c in notebook.cells)
+            assert any("$" in c.source for c in notebook.cells if c.cell_type == "markdown")
+
+
+def test_stub_cells_raise_and_solution_cells_hold_the_reference(built):
+    stub = [c for c in cells(built["exercises"] / "02-softmax.ipynb") if tagged(c).get("function")]
+    solution = [c for c in cells(built["solutions"] / "02-softmax.ipynb") if tagged(c).get("function")]
+    assert all("NotImplementedError" in "".join(c["source"]) for c in stub)
+    assert all("BEGIN SOLUTION" not in "".join(c["source"]) and "np.exp" in "".join(c["source"])
+               for c in solution)
+
+
+def test_building_twice_gives_the_same_files_and_keeps_existing_work(built, tmp_path):
+    run = nnlab("notebook", "--out", str(tmp_path), "-e", "softmax")
+    assert run.returncode == 0
+    written = tmp_path / "02-softmax.ipynb"
+    assert written.read_bytes() == (built["exercises"] / "02-softmax.ipynb").read_bytes()
+    written.write_text("my work")
+    run = nnlab("notebook", "--out", str(tmp_path), "-e", "softmax")
+    assert "kept" in run.stdout and written.read_text() == "my work"
+    run = nnlab("notebook", "--out", str(tmp_path), "-e", "softmax", "--overwrite")
+    assert "wrote" in run.stdout and written.read_bytes() == (built["exercises"] / "02-softmax.ipynb").read_bytes()
+
+
+def test_a_module_that_does_not_parse_is_skipped_with_its_name(tmp_path):
+    source = tmp_path / "mine"
+    source.mkdir()
+    (source / "softmax.py").write_text("def softmax(z:\n")
+    run = nnlab("notebook", str(source), "--out", str(tmp_path / "out"), "-e", "softmax", "-e", "losses")
+    assert run.returncode == 0
+    assert f"{source / 'softmax.py'} has a syntax error (line 1)" in run.stderr
+    assert f"{source / 'losses.py'} is missing" in run.stderr
+    assert not (tmp_path / "out" / "02-softmax.ipynb").exists()
+
+
+def test_setup_cell_turns_back_into_the_module_header():
+    for path in sorted(SOLUTIONS.glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        header = read_module(path).header
+        notebook_setup = setup_code(path.stem, header)
+        assert "from ." not in notebook_setup
+        assert module_header(notebook_setup).splitlines()[-len(header.splitlines()):] == header.splitlines()
+
+
+# ---------------------------------------------------------------- grading notebooks
+
+def scores(report):
+    return {e.name: (e.score, e.max_score, e.status) for e in report.exercises}
+
+
+def test_solution_notebooks_score_like_the_solutions_and_stubs_score_zero(built):
+    from_notebooks = grade_folder(built["solutions"])
+    assert scores(from_notebooks) == scores(grade_folder(SOLUTIONS))
+    assert from_notebooks.score == from_notebooks.max_score > 0
+    assert from_notebooks.submission == str(built["solutions"])
+    stubs = grade_folder(built["exercises"])
+    assert stubs.score == 0 and {e.status for e in stubs.exercises} <= {"not_started", "passed"}
+    assert {e.status for e in stubs.exercises if e.max_score} == {"not_started"}
+
+
+def test_grade_one_notebook_from_the_command_line(built):
+    run = nnlab("grade", str(built["solutions"] / "03-losses.ipynb"), "--format", "json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert [e["name"] for e in report["exercises"]] == ["losses"]
+    assert report["score"] == report["max_score"] > 0
+
+
+def test_magics_shell_escapes_and_untagged_cells_are_left_out(built, tmp_path):
+    folder = copy_of(built["solutions"], tmp_path, ["softmax"])
+    path = folder / "02-softmax.ipynb"
+    notebook_cells = cells(path)
+    for cell in notebook_cells:
+        if tagged(cell).get("function") == "softmax":
+            cell["source"] = "%load_ext autoreload\n!pip install nothing\n" + "".join(cell["source"])
+    notebook_cells.append(nbformat.v4.new_code_cell("def softmax(z, axis=-1):\n    return z  # an experiment"))
+    notebook_cells.append(nbformat.v4.new_code_cell("this cell does not parse ("))
+    save(path, notebook_cells)
+    module = submission_from_notebook(path, tmp_path / "modules")
+    text = module.read_text()
+    assert module.name == "softmax.py" and "%load_ext" not in text and "!pip" not in text
+    assert "an experiment" not in text and "does not parse" not in text
+    report = grade_folder(folder, names=["softmax"])
+    assert report.score == report.max_score > 0
+
+
+def test_a_bug_in_a_tagged_cell_costs_points(built, tmp_path):
+    folder = copy_of(built["solutions"], tmp_path, ["softmax"])
+    path = folder / "02-softmax.ipynb"
+    notebook_cells = cells(path)
+    for cell in notebook_cells:
+        if tagged(cell).get("function") == "softmax":
+            cell["source"] = "def softmax(z, axis=-1):\n    e = np.exp(z)\n    return e / e.sum(axis=axis, keepdims=True)\n"
+    save(path, notebook_cells)
+    report = grade_folder(folder, names=["softmax"])
+    assert 0 < report.score < report.max_score
+    assert any("overflow" in c.message for c in report.exercises[0].checks if not c.passed)
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("{not json", "not valid JSON"),
+    ('{"hello": "world"}', "not a Jupyter notebook"),
+    (json.dumps(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])), "not an exercise notebook"),
+])
+def test_a_notebook_that_cannot_be_graded_is_a_usage_error_naming_it(tmp_path, content, expected):
+    path = tmp_path / "03-losses.ipynb"
+    path.write_text(content)
+    run = nnlab("grade", str(path))
+    assert run.returncode == 2
+    assert str(path) in run.stderr and expected in run.stderr
+    with pytest.raises(NotASubmission, match=expected):
+        Submission(path, NAMES)
+
+
+def test_a_notebook_whose_tags_were_removed_says_so(built, tmp_path):
+    folder = copy_of(built["solutions"], tmp_path, ["losses"])
+    path = folder / "03-losses.ipynb"
+    notebook_cells = cells(path)
+    for cell in notebook_cells:
+        if tagged(cell).get("function"):
+            cell["metadata"] = {}
+    save(path, notebook_cells)
+    with pytest.raises(NotebookError, match="has no tagged cells for losses"):
+        submission_from_notebook(path, tmp_path / "out")
+
+
+def test_in_a_folder_a_broken_notebook_costs_only_its_exercise(built, tmp_path):
+    folder = copy_of(built["solutions"], tmp_path, QUICK)
+    (folder / "02-softmax.ipynb").write_text('{"cells": [')
+    (folder / "scratch.ipynb").write_text("not even JSON")  # not an exercise: ignored
+    report = grade_folder(folder, names=QUICK + ["logistic"])
+    by_name = {e.name: e for e in report.exercises}
+    assert by_name["activations"].status == by_name["losses"].status == "passed"
+    assert by_name["softmax"].status == "error"
+    assert "02-softmax.ipynb" in by_name["softmax"].error and "not valid JSON" in by_name["softmax"].error
+    assert by_name["logistic"].status == "error" and "has no notebook for logistic" in by_name["logistic"].error
+
+
+def test_magics_are_left_out_as_typed_and_as_ipython_runs_them():
+    typed = "%time _ = 1\n!ls\ndef f():\n    return a != b\n"
+    assert without_magics(typed) == "def f():\n    return a != b\n"
+    ran = "get_ipython().run_line_magic('time', '_ = 1')\nfiles = get_ipython().getoutput('ls')\ndef f():\n    pass\n"
+    assert without_magics(ran) == "def f():\n    pass\n"
+    documented = 'def f():\n    """Scale:\n% of the total."""\n'
+    assert without_magics(documented) == documented
+
+
+# ---------------------------------------------------------------- inside Jupyter
+
+def run_like_ipython(namespace, source):
+    """Run one cell as IPython does: keep it in the input history ``In``, then execute it."""
+    namespace.setdefault("In", [""]).append(source)
+    exec(compile(source, f"<cell {len(namespace['In']) - 1}>", "exec"), namespace)
+
+
+def kernel_for(notebook, monkeypatch):
+    """A namespace that ran the notebook's setup cell and function cells, in its folder."""
+    monkeypatch.chdir(notebook.parent)
+    namespace = {"__name__": "__main__"}
+    for cell in cells(notebook):
+        if tagged(cell):
+            run_like_ipython(namespace, "".join(cell["source"]))
+    return namespace
+
+
+def test_check_grades_the_cells_as_run_not_the_live_objects(built, tmp_path, monkeypatch):
+    folder = copy_of(built["solutions"], tmp_path, ["activations", "softmax"])
+    namespace = kernel_for(folder / "02-softmax.ipynb", monkeypatch)
+    result = check("softmax", namespace=namespace)
+    assert isinstance(result, NotebookCheck) and result.passed
+    assert "passed" in repr(result) and "<table>" in result._repr_html_()
+
+    run_like_ipython(namespace, "def softmax(z, axis=-1):\n    return np.exp(z) / np.exp(z).sum()\n")
+    namespace["softmax"] = lambda z, axis=-1: z  # a live object no cell defines: never graded
+    result = check("softmax", namespace=namespace)
+    assert not result.passed
+    assert "whole batch" in repr(result)
+    assert (folder / ".nnlab" / "state.json").is_file()  # check records progress too
+
+
+def test_check_says_which_cells_were_not_run(built, tmp_path, monkeypatch):
+    folder = copy_of(built["solutions"], tmp_path, ["activations", "softmax"])
+    monkeypatch.chdir(folder)
+    namespace = {"__name__": "__main__"}
+    setup = next(c for c in cells(folder / "02-softmax.ipynb") if tagged(c).get("role") == "setup")
+    run_like_ipython(namespace, "".join(setup["source"]))
+    result = check("softmax", namespace=namespace)
+    assert not result.passed
+    assert "softmax: its cell has not been run" in repr(result)
+    assert "defines no `softmax`" in repr(result)
+
+
+def test_use_earlier_exercises_imports_the_saved_notebooks(built, tmp_path):
+    folder = copy_of(built["solutions"], tmp_path, ["activations", "softmax"])
+    assert use_earlier_exercises(folder) == ["activations", "softmax"]
+    from earlier.softmax import softmax  # noqa: PLC0415 -- made importable just above
+
+    assert softmax([0.0, 0.0]).tolist() == [0.5, 0.5]
+
+
+def test_check_in_a_real_ipython_shell(built, tmp_path, monkeypatch):
+    interactiveshell = pytest.importorskip("IPython.core.interactiveshell",
+                                           reason="IPython is not installed (not needed by nnlab)")
+    folder = copy_of(built["solutions"], tmp_path, ["activations"])
+    monkeypatch.chdir(folder)
+    shell = interactiveshell.InteractiveShell.instance()
+    for cell in cells(folder / "01-activations.ipynb"):
+        if tagged(cell):
+            magic = "%time _ = 1\n" if tagged(cell).get("function") == "relu" else ""
+            assert shell.run_cell(magic + "".join(cell["source"]), store_history=True).success
+    assert "get_ipython()" in "".join(shell.user_ns["In"])  # IPython keeps magics as calls
+    shell.run_cell("from grader import check\nresult = check('activations')", store_history=True)
+    assert shell.user_ns["result"].passed
+
+
+EXECUTE = textwrap.dedent('''
+    """Run every code cell of the notebooks given, in order, as Jupyter would; print outputs."""
+    import ast, json, sys
+    for path in sys.argv[1:]:
+        namespace = {"__name__": "__main__", "In": [""]}
+        print("=====", path)
+        for cell in json.load(open(path))["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            source = "".join(cell["source"])
+            namespace["In"].append(source)
+            tree = ast.parse(source)
+            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            exec(compile(tree, "<cell>", "exec"), namespace)
+            if last is not None:
+                value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)
+                if value is not None:
+                    print(repr(value))
+''')
+
+
+def test_solution_notebooks_run_from_top_to_bottom(built, tmp_path):
+    """Setup, functions, check and worked examples of every notebook run as they would in Jupyter."""
+    folder = copy_of(built["solutions"], tmp_path)
+    script = tmp_path / "execute.py"
+    script.write_text(EXECUTE)
+    notebooks = sorted(p.name for p in folder.glob("*.ipynb"))
+    run = subprocess.run([sys.executable, str(script), *notebooks], cwd=folder, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    outputs = run.stdout.split("=====")[1:]
+    assert len(outputs) == len(EXERCISES)
+    for output in outputs:
+        assert "100%" in output, output  # each notebook's check()
+    assert "class: 3" in run.stdout  # the blobs example of the notes predicts class 3

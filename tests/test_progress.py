@@ -1,0 +1,92 @@
+"""The student's progress: hints revealed one more at a time, grades shown by `nnlab list`,
+a state file that git ignores and that survives being damaged; the progress line."""
+
+import io
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+from grader import grading
+from grader.cli.live import ProgressLine
+from grader.progress import Progress, record_grades
+from grader.report.model import CheckResult, ExerciseResult, Report
+
+
+def nnlab(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+def hints_shown(run):
+    return [line.split(":")[0] for line in run.stdout.splitlines() if line.startswith("hint ")]
+
+
+def test_each_hint_call_reveals_one_more_and_level_never_forgets(tmp_path):
+    total = len(grading.find_exercise("softmax").hints)
+    assert total >= 2
+    first, second = nnlab("hint", "softmax", cwd=tmp_path), nnlab("hint", "softmax", cwd=tmp_path)
+    assert hints_shown(first) == ["hint 1/%d" % total]
+    assert hints_shown(second) == ["hint 1/%d" % total, "hint 2/%d" % total]
+    assert "again" in second.stdout
+    assert len(hints_shown(nnlab("hint", "softmax", "--level", "1", cwd=tmp_path))) == 1
+    for _ in range(total + 1):
+        last = nnlab("hint", "softmax", cwd=tmp_path)
+    assert len(hints_shown(last)) == total and "again" not in last.stdout
+    assert len(hints_shown(nnlab("hint", "losses", cwd=tmp_path))) == 1  # each exercise on its own
+    state = json.loads((tmp_path / ".nnlab" / "state.json").read_text())
+    assert state["hints"] == {"softmax": total, "losses": 1}
+
+
+def test_grade_records_statuses_that_list_shows(tmp_path):
+    assert nnlab("grade", str(ROOT / "solutions" / "activations.py"), cwd=tmp_path).returncode == 0
+    assert nnlab("grade", str(ROOT / "exercises" / "softmax.py"), cwd=tmp_path).returncode == 0
+    listing = {line.split()[1]: line for line in nnlab("list", cwd=tmp_path).stdout.splitlines()}
+    assert listing["activations"].split()[-2] == "passed"
+    assert listing["softmax"].split()[-2] == "not_started"
+    assert listing["losses"].endswith(("points", "hidden)"))  # never graded here: no status
+
+
+def test_state_file_is_ignored_by_git_and_written_whole(tmp_path):
+    progress = Progress(tmp_path)
+    progress.reveal_hints("softmax", 2, available=3)
+    progress.save()
+    folder = tmp_path / ".nnlab"
+    assert sorted(p.name for p in folder.iterdir()) == [".gitignore", "state.json"]  # no temporary left
+    assert "*" in (folder / ".gitignore").read_text().splitlines()
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path,
+                            capture_output=True, text=True, check=True)
+    assert status.stdout == ""
+    assert Progress(tmp_path).hints_seen("softmax") == 2
+
+
+def test_a_damaged_state_file_is_a_fresh_start_not_a_crash(tmp_path):
+    (tmp_path / ".nnlab").mkdir()
+    state = tmp_path / ".nnlab" / "state.json"
+    state.write_text("{half a file")
+    progress = Progress(tmp_path)
+    assert "could not be read" in progress.problem and progress.hints == {}
+    run = nnlab("hint", "softmax", cwd=tmp_path)
+    assert run.returncode == 0 and len(hints_shown(run)) == 1
+    assert json.loads(state.read_text())["hints"] == {"softmax": 1}
+
+    state.write_text(json.dumps({"version": 99, "hints": {"softmax": "lots"}}))
+    report = Report("x", [ExerciseResult("softmax", "Softmax", checks=[CheckResult("c", "", 1, passed=True)])])
+    assert "not a state file" in record_grades(report, tmp_path)
+    assert json.loads(state.read_text())["exercises"]["softmax"]["status"] == "passed"
+
+
+def test_progress_line_shows_the_exercises_being_graded():
+    stream = io.StringIO()
+    line = ProgressLine(stream, interval=0.01)
+    with line:
+        line.started("model")
+        line.started("minibatch")
+        assert line.line(0).startswith("⠋ grading model, minibatch")
+        line.finished(ExerciseResult("model", "Model"))
+        assert "grading minibatch " in line.line(1)
+        line.finished(ExerciseResult("minibatch", "Mini-batches"))
+        assert line.line(2) == ""
+    assert stream.getvalue().endswith("\r\033[K")  # the line is erased at the end
+    assert ProgressLine.on_terminal(wanted=False) is None
