@@ -247,10 +247,13 @@ def find_reference(solutions=None):
 
 def grader_digest(names, solutions):
     """A digest of the checks of the exercises ``names`` (all when empty), of the modules
-    every check uses, and of the reference solutions: a change to any of them regrades."""
+    every check uses, of the engine that runs them, and of the reference solutions: a
+    change to any of them regrades."""
     exercise_modules = {exercise.module for exercise in EXERCISES}
     files = [path for path in sorted((GRADER_PACKAGE / "checks").glob("*.py"))
              if path.stem not in exercise_modules or not names or path.stem in names]
+    files += sorted((GRADER_PACKAGE / "engine").glob("*.py"))
+    files += [GRADER_PACKAGE / "grading.py", GRADER_PACKAGE / "datasets.py"]
     files += sorted(Path(solutions).glob("*.py")) if solutions else []
     digest = hashlib.sha256()
     for path in files:
