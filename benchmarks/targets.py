@@ -1,0 +1,110 @@
+"""The targets of a 2-core machine, checked against this run's figures.
+
+Each row says what was measured against what was wanted and, where it helps, what the
+time is made of, so that a missed target points at its cause.
+"""
+
+from .measure import Table
+from .runs import CONVERGENCE
+
+
+def table(figures):
+    rules = (exercise_time, whole_time, overhead, batch, memory, torch_ratio)
+    rows = [found for rule in rules for found in rule(figures)]
+    return Table(["target", "wanted", "measured (worst case)", "met", "made of"], rows, title="Targets")
+
+
+def row(target, wanted, measured, met, made_of="", remedy=""):
+    if remedy and not met:
+        made_of += f". Would help: {remedy}"
+    return [target, wanted, measured, "yes" if met else "**no**", made_of]
+
+
+CLI_REMEDY = ("importing the verbs and check modules lazily (`nnlab --version` imports them all), and "
+              "remembering the sandbox probe's answer between runs")
+CHILD_REMEDY = ("starting children from a warm process that has imported NumPy (a fork server) instead of a "
+                "fresh Python each time; fewer requests, e.g. directional gradient checks (2k evaluations "
+                "instead of 2n)")
+
+
+def worst(by_mode):
+    mode = max(by_mode, key=by_mode.get)
+    return by_mode[mode], mode
+
+
+def starts(figures):
+    start = figures.get("overhead", {}).get("process_start", {})
+    child = figures.get("overhead", {}).get("child_start", {})
+    if not start:
+        return ""
+    probe = f", sandbox probe {start['probe']:.2f} s" if "probe" in start else ""
+    return (f"CLI start {start['cli']:.2f} s (Python {start['python']:.2f} s, NumPy import "
+            f"{start['numpy']:.2f} s){probe}, then a child start {max(child.values()):.2f} s per exercise")
+
+
+def exercise_time(figures):
+    grading = figures.get("grading")
+    if not grading:
+        return []
+    rows = []
+    for convergence, limit in ((False, 1.0), (True, 3.0)):
+        times = {name: worst(modes) for name, modes in grading["exercise"].items() if (name in CONVERGENCE) == convergence}
+        if not times:
+            continue
+        name = max(times, key=lambda n: times[n][0])
+        seconds, mode = times[name]
+        share = grading["share"][name][mode]
+        rows.append(row(f"one {'convergence ' if convergence else ''}exercise, `nnlab grade -e NAME`",
+                        f"<= {limit:g} s", f"{seconds:.2f} s ({name}, sandbox {mode})", seconds <= limit,
+                        f"{name} itself {share:.2f} s in-process; {starts(figures)}", CLI_REMEDY))
+    return rows
+
+
+def whole_time(figures):
+    grading = figures.get("grading")
+    if not grading:
+        return []
+    seconds, mode = worst(grading["whole"])
+    return [row("the whole reference, `nnlab grade solutions`", "<= 6 s", f"{seconds:.2f} s (sandbox {mode})",
+               seconds <= 6, f"sum of the exercises in-process: {sum(m[mode] for m in grading['share'].values()):.2f} s "
+                             "over 2 jobs, plus the CLI start")]
+
+
+def overhead(figures):
+    found = figures.get("overhead")
+    if not found:
+        return []
+    (name, mode), seconds = max(found["overhead"].items(), key=lambda item: item[1])
+    parts = ", ".join(f"{part} {value:.3f} s" for part, value in found["overhead_parts"][name].items())
+    by_exercise = {}
+    for (exercise, _), value in found["overhead"].items():
+        by_exercise[exercise] = max(value, by_exercise.get(exercise, value))
+    within = sum(value <= 0.15 for value in by_exercise.values())
+    return [row("grader overhead per exercise", "<= 0.15 s", f"{seconds:.3f} s ({name}, sandbox {mode}); "
+                f"{within} of {len(by_exercise)} exercises within", seconds <= 0.15, f"{name}: {parts}",
+                CHILD_REMEDY)]
+
+
+def batch(figures):
+    found = figures.get("throughput")
+    if not found:
+        return []
+    two = {mode: rate for (jobs, mode), rate in found["per_minute"].items() if jobs == 2}
+    mode = min(two, key=two.get)
+    return [row("`nnlab batch --jobs 2`", ">= 20 submissions/min", f"{two[mode]:.1f} /min (sandbox {mode})",
+                two[mode] >= 20, f"{60 / two[mode]:.2f} s per submission with 2 at a time", CHILD_REMEDY)]
+
+
+def memory(figures):
+    found = figures.get("throughput")
+    if not found:
+        return []
+    megabytes = found["child_mib"] * 2**20 / 1e6
+    return [row("peak memory per child", "<= 300 MB", f"{megabytes:.0f} MB", megabytes <= 300)]
+
+
+def torch_ratio(figures):
+    found = figures.get("torch", {}).get("ratio")
+    if found is None:
+        return []
+    return [row("reference MLP training time / PyTorch's", "<= 1.5x", f"{found:.2f}x", found <= 1.5)]
