@@ -10,7 +10,7 @@ this module kills when it outlives a wall-clock backstop: a submission that hang
 crashes or attacks the grader takes only its own process down, and gets a report that
 says so. Only this process writes reports. They are the batch's whole state: an
 interrupted batch loses only the submissions being graded at that moment, and a report
-is up to date while its fingerprint (the submission's files, the checks, the reference
+is up to date while its fingerprint (the submission's files, the checks and the engine, the reference
 solutions and the grading options) is unchanged.
 """
 
