@@ -44,7 +44,7 @@ def run(settings):
     section.figures = {"per_minute": {key: sample.median for key, sample in rates.items()},
                        "child_mib": max(peak["child"] for peak in exercise_peaks.values())}
     section.notes += [
-        "`nnlab batch` grades each submission in a worker process (`python -m grader.worker`), which "
+        "`nnlab batch` grades each submission in a worker process (`python -m grader.instructor.worker`), which "
         "starts one child per exercise, one at a time (the worker's default). Peaks are VmHWM, polled every "
         "10 ms from /proc, the largest of any process of that kind.",
         "Per exercise: the largest child's ru_maxrss from getrusage(RUSAGE_CHILDREN) in a process that "
@@ -85,7 +85,7 @@ KINDS = ("worker", "child")
 
 
 def kind_of(cmdline):
-    if b"grader.worker" in cmdline:
+    if b"grader.instructor.worker" in cmdline:
         return "worker"
     if b"child.py" in cmdline:
         return "child"

@@ -13,8 +13,8 @@ import zipfile
 import pytest
 
 from conftest import ROOT, SOLUTIONS, write_submission
-from grader import batch
-from grader.batch import Batch, Options, discover, find_reference
+from grader.instructor import batch
+from grader.instructor.batch import Batch, Options, discover, find_reference
 
 NAMES = ["activations", "softmax", "losses"]
 MAX_POINTS = {"activations": 15, "softmax": 12, "losses": 16}

@@ -18,7 +18,7 @@ import yaml
 from conftest import ROOT, SOLUTIONS
 from grader.checks import EXERCISES
 from grader.cli import main
-from grader.release import ReleaseError, reproduced_solutions, solution_blocks, strip_hidden_checks
+from grader.instructor.release import ReleaseError, reproduced_solutions, solution_blocks, strip_hidden_checks
 from grader.stubs import BEGIN, END, generate
 
 

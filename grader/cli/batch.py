@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from ..batch import Batch, Options, discover, find_reference, select_shard
+from ..instructor.batch import Batch, Options, discover, find_reference, select_shard
 from ..engine.sandbox import ON, SandboxUnavailable, choose as choose_sandbox
-from ..gradebook import ERROR, MergeConflict, merge as merge_outputs, write_gradebook
+from ..instructor.gradebook import ERROR, MergeConflict, merge as merge_outputs, write_gradebook
 from ..grading import exercise_names
 from ..report.markdown import append_to_step_summary
 

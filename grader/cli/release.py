@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 
 from ..grading import exercise_names
-from ..release import (INSTRUCTOR_WORKFLOW, STUDENT_WORKFLOW, TEMPLATES, WORKFLOWS, ReleaseError,
+from ..instructor.release import (INSTRUCTOR_WORKFLOW, STUDENT_WORKFLOW, TEMPLATES, WORKFLOWS, ReleaseError,
                        gradescope_files, release as write_release, write_zip)
 from ..report.files import write_atomic
 from ..submission import Reference

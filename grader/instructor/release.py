@@ -29,12 +29,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .checks import EXERCISES
-from .datasets import DEFAULT_DATA_DIR
-from .report.files import write_atomic
-from .stubs import BEGIN, END, generate
+from ..checks import EXERCISES
+from ..datasets import DEFAULT_DATA_DIR
+from ..report.files import write_atomic
+from ..stubs import BEGIN, END, generate
 
-GRADER = Path(__file__).resolve().parent
+GRADER = Path(__file__).resolve().parents[1]
 SOURCE_ROOT = GRADER.parent
 TEMPLATES = GRADER / "templates"
 WORKFLOWS = Path(".github") / "workflows"

@@ -1,6 +1,6 @@
 """Grade one submission in any layout, in a process of its own.
 
-    python -m grader.worker SUBMISSION [--format json] [-e NAME ...] [grading options]
+    python -m grader.instructor.worker SUBMISSION [--format json] [-e NAME ...] [grading options]
 
 ``nnlab batch`` starts one of these per submission, so that a submission that hangs or
 crashes the grading takes only its own process down; the Gradescope autograder runs one
@@ -18,13 +18,13 @@ from pathlib import Path
 
 import click
 
-from . import grading
-from .engine.sandbox import SandboxUnavailable
+from .. import grading
+from ..engine.sandbox import SandboxUnavailable
 from .intake import IntakeError, take_in
-from .report.files import write_atomic
-from .report.formats import FORMATS, render
-from .report.model import Report
-from .submission import NotASubmission, Reference, Submission
+from ..report.files import write_atomic
+from ..report.formats import FORMATS, render
+from ..report.model import Report
+from ..submission import NotASubmission, Reference, Submission
 
 NOT_TAKEN_IN = 3
 

@@ -5,7 +5,7 @@
     SUBMISSIONS/carol.ipynb     a notebook
     OUT/reports/alice.json      alice's report, written whole or not at all
 
-Each submission is graded by ``python -m grader.worker`` in a process of its own, which
+Each submission is graded by ``python -m grader.instructor.worker`` in a process of its own, which
 this module kills when it outlives a wall-clock backstop: a submission that hangs,
 crashes or attacks the grader takes only its own process down, and gets a report that
 says so. Only this process writes reports. They are the batch's whole state: an
@@ -27,14 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import intake
-from .checks import EXERCISES
+from ..checks import EXERCISES
 from .gradebook import ERROR, GRADED
-from .report.files import write_atomic
-from .report.model import Report
-from .submission import Reference
+from ..report.files import write_atomic
+from ..report.model import Report
+from ..submission import Reference
 from .worker import NOT_TAKEN_IN
 
-GRADER_PACKAGE = Path(__file__).resolve().parent
+GRADER_PACKAGE = Path(__file__).resolve().parents[1]
 STARTUP_SECONDS = 60  # the worker's own start, the intake of a large zip, the reference's import
 
 
@@ -184,7 +184,7 @@ class Batch:
 
     def run_worker(self, source):
         """``(status, reason, report or None)`` from one worker process grading ``source``."""
-        command = [sys.executable, "-m", "grader.worker", str(source.resolve()), "--format", "json",
+        command = [sys.executable, "-m", "grader.instructor.worker", str(source.resolve()), "--format", "json",
                    *self.options.worker_arguments()]
         with self._lock:
             if self._stopping.is_set():

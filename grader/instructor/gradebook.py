@@ -19,8 +19,8 @@ import io
 import json
 from pathlib import Path
 
-from .checks import EXERCISES
-from .report.files import write_atomic
+from ..checks import EXERCISES
+from ..report.files import write_atomic
 
 TEACHING_ORDER = [exercise.module for exercise in EXERCISES]
 GRADED, ERROR, NOT_GRADED = "graded", "error", "not_graded"

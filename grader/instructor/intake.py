@@ -17,7 +17,7 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from .grading import exercise_names
+from ..grading import exercise_names
 
 MODULE_FILES = {f"{name}.py" for name in exercise_names()}
 MAX_MEMBERS = 10_000
