@@ -16,13 +16,18 @@ reading side. This file is imported by both sides and needs only NumPy and the s
 """
 
 import json
+import re
 import struct
 
 import numpy as np
 
 ARRAY_KINDS = "biufc"  # bool, integers, floats, complex: plain numbers only
-MAX_DEPTH = 32
+MAX_DEPTH = 32  # values nested in values; JSON of them nests twice as deep ({"$dict": {...}})
+MAX_JSON_DEPTH = 2 * MAX_DEPTH + 8
+MAX_NDIM = 32
 MAX_ITEMS = 100_000
+MAX_BLOBS = 100_000
+MAX_JSON_VALUES = 500_000  # about 30 MB of Python objects at worst
 
 
 class ProtocolError(Exception):
@@ -68,26 +73,44 @@ def encode(value, blobs, store_handle=None, depth=0):
     return {"$handle": store_handle(value), "type": type(value).__name__}
 
 
-def decode(data, blobs, resolve_handle=None):
-    """Inverse of :func:`encode`; ``resolve_handle(id)`` maps handles to objects."""
+def decode(data, blobs, resolve_handle=None, depth=0):
+    """Inverse of :func:`encode`; ``resolve_handle(id)`` maps handles to objects.
+
+    Every node is checked against the format above (exact types, known keys only): a
+    message that does not follow it raises :class:`ProtocolError`, never anything else.
+    """
+    if depth > MAX_DEPTH:
+        raise ProtocolError("value nested too deeply")
     if data is None or type(data) in (bool, int, float, str):
         return data
     if type(data) is list:
-        return [decode(v, blobs, resolve_handle) for v in data]
-    if type(data) is not dict or len(data) == 0:
-        raise ProtocolError(f"unexpected value {data!r:.80}")
-    if "$nd" in data:
+        return [decode(v, blobs, resolve_handle, depth + 1) for v in data]
+    if type(data) is not dict:
+        raise ProtocolError(f"unexpected value of type {type(data).__name__}")
+    keys = frozenset(data)
+    if keys in (ARRAY_KEYS, SCALAR_KEYS):
         array = _array_from_blob(data, blobs)
-        return array[()] if data.get("scalar") else array
-    if "$tuple" in data:
-        return tuple(decode(v, blobs, resolve_handle) for v in data["$tuple"])
-    if "$dict" in data:
-        return {str(k): decode(v, blobs, resolve_handle) for k, v in data["$dict"].items()}
-    if "$handle" in data:
+        return _scalar(array) if "scalar" in data else array
+    if keys == {"$tuple"} and type(data["$tuple"]) is list:
+        return tuple(decode(v, blobs, resolve_handle, depth + 1) for v in data["$tuple"])
+    if keys == {"$dict"} and type(data["$dict"]) is dict:
+        return {k: decode(v, blobs, resolve_handle, depth + 1) for k, v in data["$dict"].items()}
+    if keys in HANDLE_KEYS and type(data["$handle"]) is int and type(data.get("type", "")) is str:
         if resolve_handle is None:
-            return Handle(int(data["$handle"]), str(data.get("type", "object")))
-        return resolve_handle(int(data["$handle"]))
-    raise ProtocolError(f"unexpected value {data!r:.80}")
+            return Handle(data["$handle"], data.get("type", "object"))
+        return resolve_handle(data["$handle"])
+    raise ProtocolError(f"unexpected value with the keys {sorted(keys)!r:.80}")
+
+
+ARRAY_KEYS = frozenset({"$nd", "dtype", "shape"})
+SCALAR_KEYS = ARRAY_KEYS | {"scalar"}
+HANDLE_KEYS = (frozenset({"$handle"}), frozenset({"$handle", "type"}))
+
+
+def _scalar(array):
+    if array.shape != ():
+        raise ProtocolError(f"a scalar of shape {array.shape}")
+    return array[()]
 
 
 def _array_to_blob(array, blobs):
@@ -96,16 +119,24 @@ def _array_to_blob(array, blobs):
 
 
 def _array_from_blob(data, blobs):
+    index, dtype_name, shape = data["$nd"], data["dtype"], data["shape"]
+    if type(index) is not int or not 0 <= index < len(blobs):
+        raise ProtocolError(f"bad array description: no blob {index!r:.20}")
+    if type(dtype_name) is not str or len(dtype_name) > 8:
+        raise ProtocolError(f"bad array description: dtype {dtype_name!r:.20}")
+    if type(shape) is not list or len(shape) > MAX_NDIM or any(type(n) is not int or n < 0 for n in shape):
+        raise ProtocolError(f"bad array description: shape {shape!r:.80}")
+    if "scalar" in data and data["scalar"] is not True:
+        raise ProtocolError("bad array description: scalar must be true")
     try:
-        raw = blobs[int(data["$nd"])]
-        dtype = np.dtype(str(data["dtype"]))
-        shape = tuple(int(n) for n in data["shape"])
-    except (KeyError, IndexError, TypeError, ValueError) as error:
-        raise ProtocolError(f"bad array description: {error}") from None
+        dtype = np.dtype(dtype_name)
+    except (TypeError, ValueError):
+        raise ProtocolError(f"bad array description: dtype {dtype_name!r}") from None
     if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
         raise ProtocolError(f"array of an unsupported dtype {dtype}")
-    if any(n < 0 for n in shape) or int(np.prod(shape, dtype=object)) * dtype.itemsize != len(raw):
-        raise ProtocolError(f"array of shape {shape} and dtype {dtype} does not fit its {len(raw)} bytes")
+    raw = blobs[index]
+    if int(np.prod(shape, dtype=object)) * dtype.itemsize != len(raw):
+        raise ProtocolError(f"array of shape {tuple(shape)} and dtype {dtype} does not fit its {len(raw)} bytes")
     return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
 
 
@@ -119,26 +150,60 @@ def pack(message, blobs):
     return b"".join(parts)
 
 
-def unpack(read_exact, max_bytes):
-    """Read one message with ``read_exact(n) -> bytes``; refuse more than ``max_bytes``."""
+def unpack(read_exact, max_bytes, max_header=None):
+    """Read one message with ``read_exact(n) -> bytes``; refuse more than ``max_bytes``
+    in all, a header over ``max_header`` bytes (default: no cap but ``max_bytes``) or
+    nested deeper than JSON of :data:`MAX_DEPTH` values can be, and more than
+    :data:`MAX_BLOBS` arrays. Nothing is read or parsed beyond a cap."""
     budget = [max_bytes]
 
-    def take(n):
+    def take(n, what):
         budget[0] -= n
         if budget[0] < 0:
-            raise ProtocolError(f"message larger than {max_bytes // 2**20} MiB")
+            raise ProtocolError(f"{what} would take the message over {max_bytes / 2**20:g} MiB")
         return read_exact(n)
 
-    (header_len,) = struct.unpack("<I", take(4))
-    try:
-        message = json.loads(take(header_len))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ProtocolError(f"bad header: {error}") from None
-    (count,) = struct.unpack("<I", take(4))
+    (header_len,) = struct.unpack("<I", take(4, "the header's length"))
+    if max_header is not None and header_len > max_header:
+        raise ProtocolError(f"a header of {header_len} bytes (at most {max_header})")
+    message = parse_header(take(header_len, "the header"))
+    (count,) = struct.unpack("<I", take(4, "the number of arrays"))
+    if count > MAX_BLOBS:
+        raise ProtocolError(f"{count} arrays in one message (at most {MAX_BLOBS})")
     blobs = []
     for _ in range(count):
-        (length,) = struct.unpack("<Q", take(8))
-        blobs.append(take(length))
-    if type(message) is not dict:
-        raise ProtocolError("header is not an object")
+        (length,) = struct.unpack("<Q", take(8, "an array's length"))
+        blobs.append(take(length, f"an array of {length} bytes"))
     return message, blobs
+
+
+STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+OPEN, CLOSE = np.frombuffer(b"[{", np.uint8), np.frombuffer(b"]}", np.uint8)
+
+
+def parse_header(raw):
+    """The JSON object in ``raw``, measured before ``json.loads`` builds or recurses into it."""
+    depth, values = json_shape(raw)
+    if depth > MAX_JSON_DEPTH:
+        raise ProtocolError(f"a header nested {depth} deep (at most {MAX_JSON_DEPTH})")
+    if values > MAX_JSON_VALUES:
+        raise ProtocolError(f"a header of about {values} values (at most {MAX_JSON_VALUES})")
+    try:
+        message = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ProtocolError(f"bad header: {error}") from None
+    if type(message) is not dict:
+        raise ProtocolError("the header is not a JSON object")
+    return message
+
+
+def json_shape(raw):
+    """How deeply the brackets of the JSON text ``raw`` nest, and about how many values
+    it holds (its brackets and commas), strings left out.
+
+    Counted with NumPy over the bytes, so a header of a million brackets costs
+    milliseconds, never a recursion or a million Python objects."""
+    codes = np.frombuffer(STRINGS.sub(b'""', raw), np.uint8)
+    opens, closes = np.isin(codes, OPEN), np.isin(codes, CLOSE)
+    depth = int(np.cumsum(opens.astype(np.int64) - closes).max(initial=0))
+    return depth, int(opens.sum() + np.count_nonzero(codes == ord(",")))
