@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from .checks import EXERCISES
 from .checks.core import CheckFailed
 from .engine import sandbox as sandbox_module
-from .engine.process import ChildGone, ChildProcess, ChildTimeout
+from .engine.process import ByteBudget, ChildGone, ChildProcess, ChildTimeout
 from .engine.sandbox import AUTO
 from .engine.student import StudentCode, StudentError
 from .engine.workspace import Workspace
@@ -76,12 +76,12 @@ def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, m
     earlier = exercise_names()[: exercise_names().index(exercise.module)]
     workspace, from_reference = Workspace.create(exercise.module, earlier, submission, reference)
     result = ExerciseResult(exercise.module, exercise.title, reference_modules=from_reference)
-    child = None
+    child, budget = None, ByteBudget()
     try:
         if submission.module_file(exercise.module) is None:
             result.error = submission.missing(exercise.module)
         else:
-            child, result.error = start_child(workspace, exercise.module, deadline, memory_mb, sandbox)
+            child, result.error = start_child(workspace, exercise.module, deadline, memory_mb, sandbox, budget)
         ref = reference.module(exercise.module) if reference else None
         restarts, stopped = 0, ""
         for check in exercise.checks:
@@ -105,7 +105,7 @@ def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, m
                 elif restarts > MAX_RESTARTS:
                     stopped = "not run: the process running your code died too many times"
                 else:
-                    child, error = start_child(workspace, exercise.module, deadline, memory_mb, sandbox)
+                    child, error = start_child(workspace, exercise.module, deadline, memory_mb, sandbox, budget)
                     stopped = f"not run: {error}" if error else ""
     finally:
         if child is not None:
@@ -119,10 +119,10 @@ def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, m
     return result
 
 
-def start_child(workspace, module, deadline, memory_mb, sandbox):
+def start_child(workspace, module, deadline, memory_mb, sandbox, budget=None):
     """Start a child importing ``module``; return ``(child, "")`` or ``(None, error)``."""
     try:
-        child = ChildProcess(workspace, module, deadline, memory_mb, sandbox)
+        child = ChildProcess(workspace, module, deadline, memory_mb, sandbox, budget)
     except ChildTimeout:
         return None, f"importing {module}.py took longer than the time limit (a loop at module level?)"
     except ChildGone as gone:
