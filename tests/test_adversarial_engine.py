@@ -242,3 +242,40 @@ def test_kill_orphans_spares_the_processes_we_started():
             process.kill()
             process.wait()
         reaper.forget(ours)
+
+
+TAMPERS_AND_KILLS_ITS_WORKER = """
+import os, sys, signal
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execve(sys.executable, [sys.executable, "-c", {code!r}], {{}})
+    os._exit(0)
+os.kill(os.getppid(), signal.SIGKILL)   # the worker: without the sandbox, our parent
+"""
+
+
+def test_an_orphan_cannot_outlive_its_killed_worker_and_tamper_with_the_batch(tmp_path):
+    """The attack of the issue, through `nnlab batch` without the sandbox: a process that
+    detaches itself, empties its environment and waits to rewrite another student's
+    report. Its worker dies, so it is the batch's own orphan, and the batch kills it."""
+    from conftest import ROOT, write_submission
+    submissions, out = tmp_path / "submissions", tmp_path / "grades"
+    marker = unique_marker()
+    alice = out / "reports" / "alice.json"
+    tamper = (rename_self(marker) + "\nimport time\ntime.sleep(3)\n"
+              f"open({str(alice)!r}, 'w').write('{{\"score\": 100}}')")
+    write_submission(submissions / "alice")
+    write_submission(submissions / "bob")
+    write_submission(submissions / "mallory", modules={"activations": TAMPERS_AND_KILLS_ITS_WORKER.format(code=tamper)})
+    run = subprocess.run([sys.executable, "-m", "grader", "batch", str(submissions), "--out", str(out),
+                          "-e", "activations", "-e", "softmax", "--jobs", "2", "--sandbox", "off"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    written = alice.read_text()
+    time.sleep(4)
+    assert alice.read_text() == written and json.loads(written)["score"] == json.loads(written)["max_score"]
+    assert not processes_named(marker)
+    rows = (out / "gradebook.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in rows] == ["student", "max points", "alice", "bob", "mallory"]
+    assert ",error," in rows[-1] and "killed by SIGKILL" in rows[-1]

@@ -28,9 +28,10 @@ from pathlib import Path
 
 from . import intake
 from ..checks import EXERCISES
+from ..engine import reaper
 from .gradebook import ERROR, GRADED
 from ..report.files import write_atomic
-from ..report.model import Report
+from ..report.model import Report, clean_text
 from ..submission import Reference
 from .worker import NOT_TAKEN_IN
 
@@ -190,8 +191,9 @@ class Batch:
             if self._stopping.is_set():
                 raise Stopped
             # cwd: the folder above this grader package, so that the worker imports this very grader
-            process = subprocess.Popen(command, cwd=GRADER_PACKAGE.parent, stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE, start_new_session=True)
+            reaper.adopt_orphans()  # what a killed worker leaves behind comes to us, and dies
+            process = reaper.popen(command, cwd=GRADER_PACKAGE.parent, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, start_new_session=True)
             self._running.add(process)
         backstop = self.options.backstop_seconds()
         try:
@@ -203,6 +205,8 @@ class Batch:
         finally:
             with self._lock:
                 self._running.discard(process)
+            reaper.forget(process)
+            reaper.kill_orphans()
         return read_worker_answer(process.returncode, stdout, stderr)
 
 
@@ -218,7 +222,7 @@ def read_worker_answer(code, stdout, stderr):
         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
             return ERROR, "the grading process sent an unreadable report", None
         return (GRADED if code == 0 else ERROR), reason, report
-    last_line = (stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
+    last_line = clean_text((stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1])
     return ERROR, f"the grading process failed (exit status {code}): {last_line}", None
 
 
