@@ -186,6 +186,47 @@ def test_a_child_that_stops_reading_cannot_block_the_grader(tmp_path, mode):
         workspace.remove()
 
 
+# -- the disk ---------------------------------------------------------------------------------
+
+FILLS_THE_DISK = """
+def relu(z):
+    import os
+    chunk = b"0" * 2**20
+    sandboxed = not os.path.exists({visible_outside!r})  # then /tmp is the sandbox's own: fill it too
+    for n in range(2000):                       # 2 GB in files under the file-size limit
+        folder = "/tmp" if sandboxed and n % 2 else os.environ["HOME"]
+        with open(os.path.join(folder, f"fill{n}.bin"), "wb") as out:
+            for _ in range(16):
+                out.write(chunk)
+    return np.maximum(z, 0)
+"""
+MANY_FILES = """  # under the sandbox: only tmpfs's own count of inodes bounds it
+def relu(z):
+    import os
+    for n in range(200_000):
+        open(os.path.join(os.environ["HOME"], f"f{n}"), "w").close()
+    return np.maximum(z, 0)
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("attack", [FILLS_THE_DISK, MANY_FILES], ids=["2 GB", "200000 files"])
+def test_a_submission_cannot_fill_the_disk(submission, tmp_path, mode, attack):
+    """The attack of the issue: 2 GB in 4 s made another student's worker fail with
+    ENOSPC. Under the sandbox, home and /tmp are 64 MiB tmpfs; without it, the workspace
+    is watched and the child stopped past its quota. Either way the honest exercise
+    beside it passes (grade_hostile)."""
+    code = attack.replace("{visible_outside!r}", repr(str(tmp_path)))
+    exercise = grade_hostile(submission(replacements={"activations.relu": code}), mode)
+    message = message_of(exercise, "relu_known_values")
+    if mode == "off":
+        assert "disk quota" in message
+        assert "leaky_relu_honours_alpha" in passed(exercise)
+    elif attack is FILLS_THE_DISK:
+        assert "No space left" in message
+        assert "leaky_relu_honours_alpha" in passed(exercise)
+
+
 # -- descendants are contained without trusting their environment ----------------------------
 
 ESCAPES = """

@@ -5,6 +5,8 @@ and within caps (its header, its arrays, the arrays of the whole exercise), deco
 strictly and checked field by field before a check sees it. Anything else is "not an
 answer" and ends the child, never the grader. Writes to the child have the same
 deadline as reads, so a child that stops reading cannot stall the grader either.
+Without the sandbox (whose writable folders are size-capped tmpfs), the workspace's size
+is watched while the child runs, and the child stopped past its disk quota.
 """
 
 import os
@@ -26,6 +28,9 @@ MAX_EXERCISE_BYTES = 1024 * 2**20  # every answer of one exercise, its restarts 
 MAX_HEADER_BYTES = 4 * 2**20       # the JSON of one answer
 MAX_OUTPUT_BYTES = 64 * 2**10
 MAX_TEXT = 2000                    # an error message, a warning
+MAX_DISK_BYTES = 128 * 2**20       # what the child may write to its workspace without the sandbox
+MAX_DISK_FILES = 10_000
+DISK_CHECK_SECONDS = 0.2
 NOT_AN_ANSWER = "sent something that is not an answer"
 
 
@@ -56,6 +61,8 @@ class ChildProcess:
     def __init__(self, workspace, module, deadline, memory_mb=None, sandbox=None, budget=None):
         self.deadline = deadline
         self.budget = budget or ByteBudget()
+        self.workspace = workspace
+        self.watch_disk = sandbox is None
         self.output = CappedOutput(MAX_OUTPUT_BYTES)
         argv = [sys.executable, "-I", str(workspace.child_script), str(workspace.root),
                 workspace.package, module]
@@ -136,12 +143,27 @@ class ChildProcess:
         return b"".join(chunks)
 
     def _wait_until_ready(self, write=False):
-        """Wait until the child's pipe can be read (or written); kill it at the deadline."""
+        """Wait until the child's pipe can be read (or written); kill it at the deadline,
+        or as soon as it is over its disk quota."""
         fds = ([], [self._in]) if write else ([self._fd], [])
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0 or not any(select.select(*fds, [], remaining)[:2]):
+        while True:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                raise ChildTimeout("timed out")
+            if any(select.select(*fds, [], min(remaining, DISK_CHECK_SECONDS))[:2]):
+                return
+            self._check_disk()
+
+    def _check_disk(self):
+        if not self.watch_disk:
+            return
+        used, files = self.workspace.usage(MAX_DISK_BYTES, MAX_DISK_FILES)
+        if used > MAX_DISK_BYTES or files > MAX_DISK_FILES:
             self.kill()
-            raise ChildTimeout("timed out")
+            self.workspace.clear_home()
+            raise ChildGone(f"wrote more than {MAX_DISK_BYTES // 2**20} MiB or {MAX_DISK_FILES} files "
+                            "to its folder (the disk quota of an exercise)")
 
     def _last_output(self):
         self._drain.join(timeout=1)

@@ -63,6 +63,31 @@ class Workspace:
                 os.chmod(os.path.join(folder, name), 0o644)
         os.chown(self.home, uid, uid)
 
+    def usage(self, max_bytes, max_files):
+        """``(bytes, files)`` on disk under the workspace, counted until either passes its cap."""
+        used = files = 0
+        folders = [self.root]
+        while folders and used <= max_bytes and files <= max_files:
+            try:
+                entries = list(os.scandir(folders.pop()))
+            except OSError:
+                continue
+            for entry in entries:
+                files += 1
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    else:
+                        used += entry.stat(follow_symlinks=False).st_blocks * 512
+                except OSError:
+                    pass
+        return used, files
+
+    def clear_home(self):
+        """Empty the child's home (after it was stopped for writing too much there)."""
+        shutil.rmtree(self.home, ignore_errors=True)
+        self.home.mkdir(exist_ok=True)
+
     def remove(self):
         shutil.rmtree(self.root, ignore_errors=True)
 
