@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import intake
+from . import intake, signing
 from ..checks import EXERCISES
 from ..engine import reaper
 from .gradebook import ERROR, GRADED
@@ -118,6 +118,8 @@ class Batch:
         self.reports = Path(out) / "reports"
         self.options = options
         self.grader_digest = grader_digest(options.names, options.solutions)
+        self.key = signing.load_key(out)
+        self.untrusted = set()  # students whose report on disk did not verify
         self._running = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -131,13 +133,26 @@ class Batch:
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def current_report(self, entry, fingerprint=None):
-        """The entry's report when it is up to date, else None."""
+        """The entry's report when it is up to date and its signature verifies, else None."""
         try:
             report = json.loads(self.report_path(entry).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         wanted = fingerprint or self.fingerprint(entry)
-        return report if report.get("batch", {}).get("fingerprint") == wanted else None
+        facts = report.get("batch") if isinstance(report, dict) else None
+        if not isinstance(facts, dict) or facts.get("fingerprint") != wanted:
+            return None
+        if not signing.verifies(report, self.key):
+            self.distrust(entry)
+            return None
+        return report
+
+    def distrust(self, entry):
+        """Say once that ``entry``'s report was changed outside the batch: it is not trusted."""
+        if entry.student not in self.untrusted:
+            self.untrusted.add(entry.student)
+            print(f"{self.report_path(entry)}: its signature does not verify (it was changed outside the "
+                  "batch): not trusted, graded again with --resume", file=sys.stderr)
 
     def run(self, entries, jobs, on_outcome):
         """Grade ``entries``, ``jobs`` at a time; write each report, then call ``on_outcome``.
@@ -150,6 +165,7 @@ class Batch:
             try:
                 for future in as_completed(futures):
                     outcome = future.result()
+                    signing.sign(outcome.report, self.key)
                     write_atomic(self.report_path(outcome.entry), json.dumps(outcome.report, indent=2))
                     on_outcome(outcome)
             except BaseException:
@@ -181,6 +197,9 @@ class Batch:
         report["batch"] = {"student": entry.student, "sources": [p.name for p in entry.sources],
                            "status": status, "reason": reason, "fingerprint": fingerprint,
                            "seconds": round(time.monotonic() - started, 3)}
+        if entry.student in self.untrusted:
+            report["notices"].append("graded again: the earlier report's signature did not verify "
+                                     "(it was changed outside the batch)")
         return Outcome(entry, status, reason, report)
 
     def run_worker(self, source):

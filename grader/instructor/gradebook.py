@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..checks import EXERCISES
 from ..report.files import write_atomic
+from . import signing
 
 TEACHING_ORDER = [exercise.module for exercise in EXERCISES]
 GRADED, ERROR, NOT_GRADED = "graded", "error", "not_graded"
@@ -138,18 +139,20 @@ def read_reports(folder):
 
 def merge(folders, out):
     """Join the reports of several batch outputs (shards) into ``out``; return the summary
-    and the files that were not reports."""
+    and the files that were not reports (or whose signature does not verify: refused)."""
     merged, unreadable = {}, []
     for folder in folders:
         reports, bad = read_reports(folder)
-        unreadable += bad
+        reports, refused = signing.split_trusted(reports, signing.load_key(folder, create=False), folder)
+        unreadable += bad + refused
         for student, report in reports.items():
             earlier = merged.get(student)
             if earlier and earlier["batch"]["fingerprint"] != report["batch"]["fingerprint"]:
                 raise MergeConflict(f"{student} has different reports in two of the folders "
                                     "(graded from different files or with different options)")
             merged[student] = report
+    key = signing.load_key(out)
     for student, report in merged.items():
-        write_atomic(Path(out) / "reports" / f"{student}.json", json.dumps(report, indent=2))
+        write_atomic(Path(out) / "reports" / f"{student}.json", json.dumps(signing.sign(report, key), indent=2))
     students = sorted(merged)
     return write_gradebook(out, students, merged), unreadable
