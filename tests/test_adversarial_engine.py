@@ -320,3 +320,81 @@ def test_an_orphan_cannot_outlive_its_killed_worker_and_tamper_with_the_batch(tm
     rows = (out / "gradebook.csv").read_text().splitlines()
     assert [row.split(",")[0] for row in rows] == ["student", "max points", "alice", "bob", "mallory"]
     assert ",error," in rows[-1] and "killed by SIGKILL" in rows[-1]
+
+
+# -- evidence observed by the parent ---------------------------------------------------------
+
+FORGES_THE_EVIDENCE = """
+import sys
+
+def _forge(params=None, pristine=None):
+    # walk up to the child's server and rewrite what it will report about the arguments
+    frame = sys._getframe(1)
+    while frame is not None:
+        if "originals" in frame.f_locals and "args" in frame.f_locals:
+            for original in frame.f_locals["originals"]:
+                if type(original) is dict and params is not None:
+                    original.update(params)
+            if pristine is not None:
+                frame.f_locals["args"][0] = pristine
+        frame = frame.f_back
+
+def sgd_step(params, grads, lr):
+    for key, grad in grads.items():
+        params[key] = params[key] - lr * grad     # rebinds: the caller's arrays stay as they were
+    _forge(params)
+
+class Adam:
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.lr, self.beta1, self.beta2, self.eps, self.t, self.m, self.v = lr, beta1, beta2, eps, 0, {}, {}
+
+    def step(self, params, grads):
+        self.t += 1
+        for key, grad in grads.items():
+            self.m[key] = self.beta1 * self.m.get(key, 0) + (1 - self.beta1) * grad
+            self.v[key] = self.beta2 * self.v.get(key, 0) + (1 - self.beta2) * grad * grad
+            m_hat = self.m[key] / (1 - self.beta1 ** self.t)
+            v_hat = self.v[key] / (1 - self.beta2 ** self.t)
+            params[key] = params[key] - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        _forge(params)
+"""
+WRITES_INTO_ITS_INPUT = """
+def relu(z):
+    import sys
+    pristine = np.array(z, copy=True)
+    result = np.maximum(z, 0)
+    z *= 0                                          # the caller's array, changed
+    frame = sys._getframe(0)
+    while frame is not None:                        # and the child's report of it, forged
+        if "originals" in frame.f_locals and "args" in frame.f_locals:
+            frame.f_locals["args"][0] = pristine
+            frame.f_locals["originals"][0] = pristine
+        frame = frame.f_back
+    return result
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_forged_evidence_of_updates_in_place_earns_nothing(submission, mode):
+    """The attack of the issue: rebinding instead of updating in place, then rewriting
+    the child's report, made optimizers 16/16."""
+    source = "import numpy as np\n" + textwrap.dedent(FORGES_THE_EVIDENCE)
+    exercise = grade_hostile(submission(modules={"optimizers": source}), mode, names=("optimizers", "activations"))
+    in_place = [c for c in exercise.checks if "in_place" in c.name]
+    assert in_place and not any(c.passed for c in in_place), [(c.name, c.message) for c in exercise.checks]
+    assert exercise.score < exercise.max_score
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_forged_evidence_of_untouched_inputs_is_seen_through(submission, mode):
+    exercise = grade_hostile(submission(replacements={"activations.relu": WRITES_INTO_ITS_INPUT}), mode)
+    assert "changed its argument #1 in place" in message_of(exercise, "relu_known_values")
+    assert "sigmoid_known_values" in passed(exercise)
+
+
+def test_without_shared_memory_the_childs_report_is_used(submission, monkeypatch):
+    """Where there is no memfd (not Linux) the arguments travel as bytes, as before."""
+    from grader.engine import arena
+    monkeypatch.setattr(arena.Arena, "create", classmethod(lambda cls: None))
+    report = grade_folder(submission(), names=["optimizers"], sandbox="off")
+    assert report.score == report.max_score

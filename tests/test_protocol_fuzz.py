@@ -16,7 +16,7 @@ from grader.engine.protocol import ProtocolError, decode, encode, pack, unpack
 
 FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-KEYS = st.sampled_from(["$nd", "$tuple", "$dict", "$handle", "dtype", "shape", "scalar", "type",
+KEYS = st.sampled_from(["$nd", "$shm", "$tuple", "$dict", "$handle", "dtype", "shape", "scalar", "type",
                         "ok", "value", "error", "warnings", "args_after", "originals_after",
                         "message", "where", "unsendable", "x"])
 DTYPES = st.sampled_from(["<f8", "<i4", "|b1", "<c16", "|O", "V8", "<U3", "S2", "f8,f8", "(2,)f8",
@@ -61,9 +61,21 @@ def refuses_or_accepts(function, *args):
 
 
 @FUZZ
-@given(JSON, BLOBS)
-def test_decoding_any_json_raises_only_protocol_errors(data, blobs):
-    refuses_or_accepts(decode, data, blobs)
+@given(JSON, BLOBS, st.sampled_from([None, bytearray(64)]))
+def test_decoding_any_json_raises_only_protocol_errors(data, blobs, arena):
+    refuses_or_accepts(decode, data, blobs, None, 0, arena)
+
+
+def test_shared_memory_arrays_stay_inside_the_arena_and_never_reach_the_parent():
+    arena = bytearray(64)
+    inside = decode({"$shm": 32, "dtype": "<f8", "shape": [4]}, [], arena=arena)
+    inside[:] = 1.0
+    assert arena[32:40] == np.float64(1.0).tobytes()
+    for offset, shape in ((40, [4]), (-8, [1]), (0, [9])):
+        with pytest.raises(ProtocolError):
+            decode({"$shm": offset, "dtype": "<f8", "shape": shape}, [], arena=arena)
+    with pytest.raises(ProtocolError):
+        decode({"$shm": 0, "dtype": "<f8", "shape": [1]}, [])  # the parent has no arena to read
 
 
 @FUZZ

@@ -20,6 +20,7 @@ import uuid
 from pathlib import Path
 
 from . import limits, reaper
+from .arena import Arena
 from .protocol import Handle, ProtocolError, decode, encode, pack, unpack
 
 CHILD_SCRIPT = Path(__file__).with_name("child.py")
@@ -68,6 +69,9 @@ class ChildProcess:
                 workspace.package, module]
         env = limits.child_environment(workspace.home, memory_mb, deadline - time.monotonic())
         self.token = env["NNLAB_CHILD"] = uuid.uuid4().hex
+        self.arena = Arena.create()
+        if self.arena is not None:
+            env["NNLAB_ARENA"] = self.arena.environment()
         if sandbox is not None:
             argv = sandbox.wrap(argv, workspace, env)
         elif limits.nobody_can_run_python():  # root without the sandbox: still not as root
@@ -76,6 +80,7 @@ class ChildProcess:
         reaper.adopt_orphans()
         self.process = reaper.popen(
             argv,
+            pass_fds=(self.arena.fd,) if self.arena else (),
             bufsize=0,  # raw pipes: no buffer whose flush could block on a child that stops reading
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -100,17 +105,27 @@ class ChildProcess:
     # -- talking -------------------------------------------------------------------
 
     def request(self, message):
-        """Send ``message`` (its "args" and "kwargs" encoded here); return the answer."""
+        """Send ``message`` (its "args" and "kwargs" encoded here); return the answer.
+
+        With "return_args", the arrays of "args" go into the arena, and the answer's
+        evidence about them is what the parent reads there (see ``arena.py``)."""
         blobs = []
         message = dict(message)
+        message_args = message.get("args", [])
+        observe = self.arena is not None and message.get("return_args")
+        first_place = len(self.arena.places) if observe else 0
         for key in ("args", "kwargs"):
             if key in message:
-                message[key] = encode(message[key], blobs)
+                place = self.arena.place if observe and key == "args" else None
+                message[key] = encode(message[key], blobs, place=place)
         try:
             self._write_all(pack(message, blobs))
         except (BrokenPipeError, OSError):
             self._receive()  # reports how the child went away
-        return self._receive()
+        answer = self._receive()
+        if observe:
+            self.arena.observe(message_args, answer, first_place)
+        return answer
 
     def _write_all(self, data):
         """Write ``data`` to the child before the deadline, however slowly it reads."""
@@ -224,6 +239,9 @@ class ChildProcess:
         self._stop_draining.set()
         self._drain.join(timeout=1)
         self.process.stderr.close()
+        if self.arena is not None:
+            self.arena.close()
+            self.arena = None
 
 
 def check_answer(message, blobs, hello=False):

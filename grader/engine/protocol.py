@@ -8,6 +8,7 @@ one array. Values travel as a small tree of plain data:
     dict with str keys                  {"$dict": {...}}
     numpy array (exactly np.ndarray)    {"$nd": blob index, "dtype": "<f8", "shape": [...]}
     numpy scalar (np.float64, ...)      the same, with "scalar": true
+    an array in shared memory           {"$shm": offset, "dtype": ..., "shape": ...}  (to the child only)
     anything else                       {"$handle": id, "type": name}   (child side only)
 
 Arrays are rebuilt with ``np.frombuffer`` from a numeric dtype and a shape that must
@@ -45,11 +46,13 @@ class Handle:
         return f"<{self.type_name} object in the student's process>"
 
 
-def encode(value, blobs, store_handle=None, depth=0):
+def encode(value, blobs, store_handle=None, depth=0, place=None):
     """Turn ``value`` into JSON-able data, appending arrays to ``blobs``.
 
     ``store_handle(obj) -> id`` keeps objects that are not plain data (child side);
-    without it such objects are an error (parent side).
+    without it such objects are an error (parent side). ``place(array)``, if given,
+    may put an array in shared memory instead and return its description (see
+    ``arena.py``; parent side).
     """
     if depth > MAX_DEPTH:
         raise ProtocolError("value nested too deeply")
@@ -58,23 +61,25 @@ def encode(value, blobs, store_handle=None, depth=0):
     if isinstance(value, Handle):
         return {"$handle": value.id, "type": value.type_name}
     if type(value) is np.ndarray and value.dtype.kind in ARRAY_KINDS:
-        return _array_to_blob(value, blobs)
+        return (place and place(value)) or _array_to_blob(value, blobs)
     if isinstance(value, np.generic) and np.asarray(value).dtype.kind in ARRAY_KINDS:
         return {**_array_to_blob(np.asarray(value), blobs), "scalar": True}
     if type(value) in (list, tuple):
         if len(value) > MAX_ITEMS:
             raise ProtocolError(f"a {type(value).__name__} of {len(value)} items is too long")
-        items = [encode(v, blobs, store_handle, depth + 1) for v in value]
+        items = [encode(v, blobs, store_handle, depth + 1, place) for v in value]
         return items if type(value) is list else {"$tuple": items}
     if type(value) is dict and all(type(k) is str for k in value):
-        return {"$dict": {k: encode(v, blobs, store_handle, depth + 1) for k, v in value.items()}}
+        return {"$dict": {k: encode(v, blobs, store_handle, depth + 1, place) for k, v in value.items()}}
     if store_handle is None:
         raise ProtocolError(f"cannot send a {type(value).__name__}")
     return {"$handle": store_handle(value), "type": type(value).__name__}
 
 
-def decode(data, blobs, resolve_handle=None, depth=0):
-    """Inverse of :func:`encode`; ``resolve_handle(id)`` maps handles to objects.
+def decode(data, blobs, resolve_handle=None, depth=0, arena=None):
+    """Inverse of :func:`encode`; ``resolve_handle(id)`` maps handles to objects, and
+    ``arena`` is the shared memory that ``{"$shm": offset, ...}`` arrays live in (child
+    side: elsewhere such an array is an error).
 
     Every node is checked against the format above (exact types, known keys only): a
     message that does not follow it raises :class:`ProtocolError`, never anything else.
@@ -84,17 +89,19 @@ def decode(data, blobs, resolve_handle=None, depth=0):
     if data is None or type(data) in (bool, int, float, str):
         return data
     if type(data) is list:
-        return [decode(v, blobs, resolve_handle, depth + 1) for v in data]
+        return [decode(v, blobs, resolve_handle, depth + 1, arena) for v in data]
     if type(data) is not dict:
         raise ProtocolError(f"unexpected value of type {type(data).__name__}")
     keys = frozenset(data)
     if keys in (ARRAY_KEYS, SCALAR_KEYS):
         array = _array_from_blob(data, blobs)
         return _scalar(array) if "scalar" in data else array
+    if keys == SHARED_KEYS and arena is not None:
+        return _array_in_arena(data, arena)
     if keys == {"$tuple"} and type(data["$tuple"]) is list:
-        return tuple(decode(v, blobs, resolve_handle, depth + 1) for v in data["$tuple"])
+        return tuple(decode(v, blobs, resolve_handle, depth + 1, arena) for v in data["$tuple"])
     if keys == {"$dict"} and type(data["$dict"]) is dict:
-        return {k: decode(v, blobs, resolve_handle, depth + 1) for k, v in data["$dict"].items()}
+        return {k: decode(v, blobs, resolve_handle, depth + 1, arena) for k, v in data["$dict"].items()}
     if keys in HANDLE_KEYS and type(data["$handle"]) is int and type(data.get("type", "")) is str:
         if resolve_handle is None:
             return Handle(data["$handle"], data.get("type", "object"))
@@ -104,6 +111,7 @@ def decode(data, blobs, resolve_handle=None, depth=0):
 
 ARRAY_KEYS = frozenset({"$nd", "dtype", "shape"})
 SCALAR_KEYS = ARRAY_KEYS | {"scalar"}
+SHARED_KEYS = frozenset({"$shm", "dtype", "shape"})
 HANDLE_KEYS = (frozenset({"$handle"}), frozenset({"$handle", "type"}))
 
 
@@ -119,25 +127,41 @@ def _array_to_blob(array, blobs):
 
 
 def _array_from_blob(data, blobs):
-    index, dtype_name, shape = data["$nd"], data["dtype"], data["shape"]
+    index = data["$nd"]
     if type(index) is not int or not 0 <= index < len(blobs):
         raise ProtocolError(f"bad array description: no blob {index!r:.20}")
+    if "scalar" in data and data["scalar"] is not True:
+        raise ProtocolError("bad array description: scalar must be true")
+    dtype, shape = _dtype_and_shape(data)
+    raw = blobs[index]
+    if int(np.prod(shape, dtype=object)) * dtype.itemsize != len(raw):
+        raise ProtocolError(f"array of shape {tuple(shape)} and dtype {dtype} does not fit its {len(raw)} bytes")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def _array_in_arena(data, arena):
+    """An array backed by the shared memory ``arena``: the function may change it in place."""
+    start = data["$shm"]
+    dtype, shape = _dtype_and_shape(data)
+    count = int(np.prod(shape, dtype=object))
+    if type(start) is not int or start < 0 or start + count * dtype.itemsize > len(arena):
+        raise ProtocolError("bad array description: outside the shared memory")
+    return np.frombuffer(arena, dtype=dtype, count=count, offset=start).reshape(shape)
+
+
+def _dtype_and_shape(data):
+    dtype_name, shape = data["dtype"], data["shape"]
     if type(dtype_name) is not str or len(dtype_name) > 8:
         raise ProtocolError(f"bad array description: dtype {dtype_name!r:.20}")
     if type(shape) is not list or len(shape) > MAX_NDIM or any(type(n) is not int or n < 0 for n in shape):
         raise ProtocolError(f"bad array description: shape {shape!r:.80}")
-    if "scalar" in data and data["scalar"] is not True:
-        raise ProtocolError("bad array description: scalar must be true")
     try:
         dtype = np.dtype(dtype_name)
     except (TypeError, ValueError):
         raise ProtocolError(f"bad array description: dtype {dtype_name!r}") from None
     if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
         raise ProtocolError(f"array of an unsupported dtype {dtype}")
-    raw = blobs[index]
-    if int(np.prod(shape, dtype=object)) * dtype.itemsize != len(raw):
-        raise ProtocolError(f"array of shape {tuple(shape)} and dtype {dtype} does not fit its {len(raw)} bytes")
-    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    return dtype, shape
 
 
 # Framing: u32 header length, JSON header, u32 blob count, then (u64 length, bytes) per blob.
