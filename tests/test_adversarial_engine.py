@@ -398,3 +398,23 @@ def test_without_shared_memory_the_childs_report_is_used(submission, monkeypatch
     monkeypatch.setattr(arena.Arena, "create", classmethod(lambda cls: None))
     report = grade_folder(submission(), names=["optimizers"], sandbox="off")
     assert report.score == report.max_score
+
+
+# -- a deeply nested notebook -----------------------------------------------------------------
+
+def test_a_deeply_nested_notebook_costs_only_its_exercise(tmp_path):
+    from conftest import ROOT
+    notebooks = tmp_path / "work"
+    made = subprocess.run([sys.executable, "-m", "grader", "notebook", "solutions", "--out", str(notebooks)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    deep = next(notebooks.glob("01-*.ipynb"))
+    deep.write_text('{"cells": ' + "[" * 100_000 + "]" * 100_000 + ', "metadata": {}, "nbformat": 4}')
+    run = subprocess.run([sys.executable, "-m", "grader", "grade", str(notebooks), "-e", "activations",
+                          "-e", "softmax", "--format", "json"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    activations, softmax = json.loads(run.stdout)["exercises"]
+    assert activations["status"] == "error" and softmax["status"] == "passed"
+    assert "nests too deeply" in activations["error"] or "nests too deeply" in " ".join(
+        json.loads(run.stdout)["notices"])
