@@ -6,10 +6,11 @@ import json
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 
-from conftest import ROOT, write_submission
+from conftest import ROOT, SOLUTIONS, write_submission
 from grader.instructor import signing
 
 NAMES = ["-e", "activations", "-e", "softmax"]
@@ -98,3 +99,58 @@ def test_a_shard_without_its_key_is_refused_whole(graded, tmp_path):
     run = nnlab("gradebook", "merge", str(shard), "--out", str(tmp_path / "merged"))
     assert run.returncode == 0, run.stderr
     assert run.stderr.count("skipped") == 2
+
+
+def hostile_class(root):
+    """Two honest submissions and one per attack of the issue, each a copy of the reference
+    with its attack swapped in: ``{student: the exercise it attacks}``."""
+    from test_adversarial_engine import (FILLS_THE_DISK, FORGES_THE_EVIDENCE, STOPS_READING, TAMPERS_AND_KILLS_ITS_WORKER,
+                                         WRITES_INTO_ITS_INPUT, hostile_module)
+    from test_adversarial_text import IMPORT_ERROR
+    huge = "import struct\nh = b'{\"ok\": true, \"value\": [' + b'[],' * 2_000_000 + b'[]]}'\n" \
+           "forge_raw(struct.pack('<I', len(h)) + h + struct.pack('<I', 0))\n"
+    stalls = STOPS_READING + "\ndef relu(z):\n    stall(z)\n"
+    tamper = f"import time\ntime.sleep(3)\nopen({str(root / 'grades' / 'reports' / 'alice.json')!r}, 'w').write('{{}}')"
+    attacks = {
+        "forged_frame": ({"modules": hostile_module("forge({'ok': True, 'value': {'$dict': 1}})\n")}, "activations"),
+        "huge_frame": ({"modules": hostile_module(huge)}, "activations"),
+        "stops_reading": ({"modules": {"activations": (SOLUTIONS / "activations.py").read_text() + stalls}},
+                          "activations"),
+        "fills_the_disk": ({"replacements": {"activations.relu": FILLS_THE_DISK.replace(
+            "{visible_outside!r}", repr(str(root)))}}, "activations"),
+        "lone_surrogate": ({"modules": {"activations": IMPORT_ERROR}}, "activations"),
+        "forges_evidence": ({"modules": {"optimizers": "import numpy as np\n" + FORGES_THE_EVIDENCE}}, "optimizers"),
+        "writes_its_input": ({"replacements": {"activations.relu": WRITES_INTO_ITS_INPUT}}, "activations"),
+        "tampers": ({"modules": {"softmax": TAMPERS_AND_KILLS_ITS_WORKER.format(code=tamper)}}, "softmax"),
+    }
+    write_submission(root / "submissions" / "alice")
+    write_submission(root / "submissions" / "bob")
+    for student, (files, _) in attacks.items():
+        write_submission(root / "submissions" / student, **files)
+    return {student: exercise for student, (_, exercise) in attacks.items()}
+
+
+@pytest.mark.parametrize("mode", ["off", pytest.param("on", marks=pytest.mark.skipif(
+    __import__("test_adversarial").SANDBOX is None, reason="sandbox unavailable"))])
+def test_every_attack_through_nnlab_batch_beside_two_honest_submissions(tmp_path, mode):
+    """Done when: each attack costs its own submission what it fakes, the honest two keep
+    full marks, and the gradebook and summary are whole."""
+    attacked = hostile_class(tmp_path)
+    run = nnlab("batch", str(tmp_path / "submissions"), "--out", str(tmp_path / "grades"), "-e", "activations",
+                "-e", "softmax", "-e", "optimizers", "--timeout", "8", "--jobs", "2", "--sandbox", mode)
+    assert run.returncode == 0, run.stderr
+    rows = {row["student"]: row for row in csv.DictReader((tmp_path / "grades" / "gradebook.csv").open())}
+    assert set(rows) == {"max points", "alice", "bob", *attacked}
+    full = rows["max points"]
+    for honest in ("alice", "bob"):
+        assert rows[honest]["status"] == "graded" and rows[honest]["total"] == full["total"], rows[honest]
+    for student, exercise in attacked.items():
+        row = rows[student]
+        if row["status"] == "graded":
+            assert float(row[exercise]) < float(full[exercise]), row
+        else:
+            assert student == "tampers" and mode == "off" and "killed" in row["reason"], row
+    time.sleep(3.5)
+    alice = json.loads((tmp_path / "grades" / "reports" / "alice.json").read_text())
+    assert alice["score"] == alice["max_score"] and signing.verifies(alice, signing.load_key(tmp_path / "grades"))
+    assert (tmp_path / "grades" / "summary.md").read_text().count("\n") > 5
