@@ -217,7 +217,7 @@ def test_a_submission_cannot_fill_the_disk(submission, tmp_path, mode, attack):
     is watched and the child stopped past its quota. Either way the honest exercise
     beside it passes (grade_hostile)."""
     code = attack.replace("{visible_outside!r}", repr(str(tmp_path)))
-    exercise = grade_hostile(submission(replacements={"activations.relu": code}), mode)
+    exercise = grade_hostile(submission(replacements={"activations.relu": code}), mode, timeout=30)
     message = message_of(exercise, "relu_known_values")
     if mode == "off":
         assert "disk quota" in message

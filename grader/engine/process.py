@@ -78,17 +78,12 @@ class ChildProcess:
             env["NNLAB_RUN_AS"] = f"{limits.NOBODY}:{limits.NOBODY}"
             workspace.open_to(limits.NOBODY)
         reaper.adopt_orphans()
-        self.process = reaper.popen(
-            argv,
-            pass_fds=(self.arena.fd,) if self.arena else (),
-            bufsize=0,  # raw pipes: no buffer whose flush could block on a child that stops reading
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=workspace.root,
-            env=env,
-            start_new_session=True,
-        )
+        try:
+            self.process = self._start(argv, env, workspace)
+        except BaseException:
+            if self.arena is not None:
+                self.arena.close()
+            raise
         self._stop_draining = threading.Event()
         self._drain = threading.Thread(target=self.output.drain,
                                        args=(self.process.stderr.fileno(), self._stop_draining), daemon=True)
@@ -102,6 +97,19 @@ class ChildProcess:
             self.close()
             raise
 
+    def _start(self, argv, env, workspace):
+        return reaper.popen(
+            argv,
+            pass_fds=(self.arena.fd,) if self.arena else (),
+            bufsize=0,  # raw pipes: no buffer whose flush could block on a child that stops reading
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=workspace.root,
+            env=env,
+            start_new_session=True,
+        )
+
     # -- talking -------------------------------------------------------------------
 
     def request(self, message):
@@ -109,22 +117,16 @@ class ChildProcess:
 
         With "return_args", the arrays of "args" go into the arena, and the answer's
         evidence about them is what the parent reads there (see ``arena.py``)."""
-        blobs = []
-        message = dict(message)
-        message_args = message.get("args", [])
-        observe = self.arena is not None and message.get("return_args")
+        observe = self.arena is not None and bool(message.get("return_args"))
         first_place = len(self.arena.places) if observe else 0
-        for key in ("args", "kwargs"):
-            if key in message:
-                place = self.arena.place if observe and key == "args" else None
-                message[key] = encode(message[key], blobs, place=place)
+        data = pack_request(message, self.arena.place if observe else None)
         try:
-            self._write_all(pack(message, blobs))
+            self._write_all(data)
         except (BrokenPipeError, OSError):
             self._receive()  # reports how the child went away
         answer = self._receive()
         if observe:
-            self.arena.observe(message_args, answer, first_place)
+            self.arena.observe(message.get("args", []), answer, first_place)
         return answer
 
     def _write_all(self, data):
@@ -242,6 +244,16 @@ class ChildProcess:
         if self.arena is not None:
             self.arena.close()
             self.arena = None
+
+
+def pack_request(message, place=None):
+    """The bytes of ``message`` with its "args" and "kwargs" encoded, the arrays of
+    "args" put in the arena by ``place`` when given."""
+    blobs, message = [], dict(message)
+    for key in ("args", "kwargs"):
+        if key in message:
+            message[key] = encode(message[key], blobs, place=place if key == "args" else None)
+    return pack(message, blobs)
 
 
 def check_answer(message, blobs, hello=False):
