@@ -1,4 +1,6 @@
-# Generated from solutions/backprop.py by `nnlab make-stubs`: edit the solutions, not this header.
+# Exercise `backprop`: write your code where a function raises NotImplementedError; its TODO
+# and its docstring say what to compute. Check it with `nnlab grade -e backprop`; stuck?
+# `nnlab hint backprop` gives one more hint each time.
 """Backpropagation: the gradient of the loss with respect to every parameter.
 
 Walk the layers from last to first with the chain rule. For Z = A_prev @ W + b:
@@ -37,7 +39,9 @@ def dense_backward(dZ, X, W):
       sample per row the transposes move and the sum is over axis 0.
     - Check shapes: dW must have W's shape and db b's shape.
     """
-    raise NotImplementedError('TODO (dense_backward): return (dZ @ W.T, X.T @ dZ, dZ.sum(axis=0))')
+    raise NotImplementedError(
+        "TODO (dense_backward): apply the three formulas of the docstring, one sample per row; "
+        "each gradient has the shape of what it is the gradient of")
 
 
 def mlp_loss_and_grads(params, X, y, hidden_activation="relu"):
@@ -59,4 +63,7 @@ def mlp_loss_and_grads(params, X, y, hidden_activation="relu"):
     - The last layer is linear: no activation derivative on top of the loss gradient.
     - Check with finite differences: (loss(W + h) - loss(W - h)) / 2h, entry by entry.
     """
-    raise NotImplementedError('TODO (mlp_loss_and_grads): forward, loss and dZ of the logits, then dense_backward from layer L down to 1')
+    raise NotImplementedError(
+        "TODO (mlp_loss_and_grads): follow the three steps of the docstring: the forward pass, "
+        "the loss and the gradient of the logits, then the layers from last to first with "
+        "`dense_backward` and the hidden activation's derivative at each pre-activation")

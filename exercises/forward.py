@@ -1,4 +1,6 @@
-# Generated from solutions/forward.py by `nnlab make-stubs`: edit the solutions, not this header.
+# Exercise `forward`: write your code where a function raises NotImplementedError; its TODO
+# and its docstring say what to compute. Check it with `nnlab grade -e forward`; stuck?
+# `nnlab hint forward` gives one more hint each time.
 """The forward pass of a multi-layer perceptron (MLP).
 
 Layer l computes Z_l = A_(l-1) @ W_l + b_l and A_l = g(Z_l), starting from
@@ -23,7 +25,9 @@ def dense_forward(X, W, b):
     - The notes use column-major data and write W X + B; with one sample per
       row it is X @ W + b, and b broadcasts over the rows.
     """
-    raise NotImplementedError('TODO (dense_forward): return X @ W + b')
+    raise NotImplementedError(
+        "TODO (dense_forward): multiply the batch by the weight matrix and add the bias to every "
+        "row: the docstring's affine map, one sample per row")
 
 
 def mlp_forward(X, params, hidden_activation="relu"):
@@ -44,7 +48,10 @@ def mlp_forward(X, params, hidden_activation="relu"):
     - No activation on the last layer: the loss applies the softmax itself.
     - Do not hard-code L = 2: count the W keys.
     """
-    raise NotImplementedError('TODO (mlp_forward): check the name; per layer Z = dense_forward(A, W, b), cache (A, Z), activate if hidden')
+    raise NotImplementedError(
+        "TODO (mlp_forward): reject an unknown activation name, then take the layers in turn: the "
+        "affine map with `dense_forward`, the layer's input and pre-activation into the cache, "
+        "and the activation on every layer but the last")
 
 
 def mlp_predict(X, params, hidden_activation="relu"):
@@ -58,7 +65,9 @@ def mlp_predict(X, params, hidden_activation="relu"):
     Pitfalls:
     - Take the argmax along axis 1 (over the classes), not over the whole array.
     """
-    raise NotImplementedError('TODO (mlp_predict): return the argmax over axis 1 of the logits from mlp_forward')
+    raise NotImplementedError(
+        "TODO (mlp_predict): run the forward pass and take, for each row, the index of its "
+        "largest logit")
 
 
 def accuracy(y_true, y_pred):
@@ -71,4 +80,6 @@ def accuracy(y_true, y_pred):
     - Shapes (m,) and (m, 1) broadcast to (m, m) and give a meaningless number.
     - Return a Python float, e.g. float(...), not a numpy bool array.
     """
-    raise NotImplementedError('TODO (accuracy): return float(mean(y_true == y_pred))')
+    raise NotImplementedError(
+        "TODO (accuracy): the fraction of positions where the two label arrays agree, as a Python "
+        "float (mind the shapes)")

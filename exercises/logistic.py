@@ -1,4 +1,6 @@
-# Generated from solutions/logistic.py by `nnlab make-stubs`: edit the solutions, not this header.
+# Exercise `logistic`: write your code where a function raises NotImplementedError; its TODO
+# and its docstring say what to compute. Check it with `nnlab grade -e logistic`; stuck?
+# `nnlab hint logistic` gives one more hint each time.
 """Logistic regression: a single sigmoid neuron, the smallest network there is.
 
 The model is p = sigmoid(X @ w + b), the probability that each sample belongs to
@@ -23,7 +25,9 @@ def predict_proba(X, w, b):
     - Keep w of shape (n,): a column w of shape (n, 1) gives (m, 1) predictions,
       which later broadcast against y of shape (m,) into (m, m).
     """
-    raise NotImplementedError('TODO (predict_proba): return sigmoid(X @ w + b)')
+    raise NotImplementedError(
+        "TODO (predict_proba): apply your `sigmoid` to the affine score of every row, the model "
+        "of the docstring: one probability per sample")
 
 
 def logistic_loss_and_grads(X, y, w, b):
@@ -44,7 +48,10 @@ def logistic_loss_and_grads(X, y, w, b):
     - Compute the loss from z with binary_cross_entropy_with_logits: it stays
       exact when the model becomes very confident.
     """
-    raise NotImplementedError('TODO (logistic_loss_and_grads): z = X @ w + b; loss from z; dz = (sigmoid(z) - y) / m; dw = X.T @ dz; db = sum(dz)')
+    raise NotImplementedError(
+        "TODO (logistic_loss_and_grads): compute the scores, the mean loss from the scores, then "
+        "the per-sample gradient of the docstring and from it the gradients of `w` and `b`, both "
+        "carrying the one over m of the mean")
 
 
 def train_logistic(X, y, lr=0.1, epochs=1000):
@@ -63,4 +70,6 @@ def train_logistic(X, y, lr=0.1, epochs=1000):
     - Update w and b with the gradients of the same step: compute both before
       changing either.
     """
-    raise NotImplementedError('TODO (train_logistic): from zeros, repeat epochs times: get dw and db, then step w and b against them')
+    raise NotImplementedError(
+        "TODO (train_logistic): start from zero weights and a zero bias, then in every epoch get "
+        "both gradients at the current point and step `w` and `b` against them by `lr`")

@@ -1,4 +1,6 @@
-# Generated from solutions/minibatch.py by `nnlab make-stubs`: edit the solutions, not this header.
+# Exercise `minibatch`: write your code where a function raises NotImplementedError; its TODO
+# and its docstring say what to compute. Check it with `nnlab grade -e minibatch`; stuck?
+# `nnlab hint minibatch` gives one more hint each time.
 """Mini-batch training: many small gradient steps per pass over the data.
 
 An epoch visits every sample once, in batches of batch_size rows; each batch
@@ -28,7 +30,10 @@ def iterate_minibatches(X, y, batch_size, rng=None):
       (rng.shuffle(X) changes the caller's data).
     - Do not drop the last, smaller batch.
     """
-    raise NotImplementedError('TODO (iterate_minibatches): order = arange(m) or rng.permutation(m); yield X[idx], y[idx] per slice of order')
+    raise NotImplementedError(
+        "TODO (iterate_minibatches): make one order of the rows, the natural one or a single "
+        "permutation drawn from `rng`, and hand out the rows of `X` and `y` slice by slice of "
+        "that order, as a generator")
 
 
 def train_mlp(params, X, y, optimizer, epochs, batch_size, rng, hidden_activation="relu"):
@@ -51,4 +56,6 @@ def train_mlp(params, X, y, optimizer, epochs, batch_size, rng, hidden_activatio
       describes parameters that changed during the epoch; it can differ a little
       from the loss at the end of the epoch.
     """
-    raise NotImplementedError('TODO (train_mlp): per epoch and batch: loss and grads, optimizer.step; keep the size-weighted mean loss')
+    raise NotImplementedError(
+        "TODO (train_mlp): for every epoch and every batch, get the loss and the gradients, let "
+        "the optimizer take one step, and keep the batch-size-weighted mean loss of the epoch")

@@ -1,4 +1,6 @@
-# Generated from solutions/model.py by `nnlab make-stubs`: edit the solutions, not this header.
+# Exercise `model`: write your code where a function raises NotImplementedError; its TODO
+# and its docstring say what to compute. Check it with `nnlab grade -e model`; stuck?
+# `nnlab hint model` gives one more hint each time.
 """Capstone: a small Keras-like API (Dense, Sequential) built from your own pieces.
 
     model = Sequential([Dense(25, activation="relu"), Dense(10)])
@@ -60,7 +62,9 @@ class Dense:
         Parameters: n_in, int; rng, np.random.Generator.
         Returns: None.
         """
-        raise NotImplementedError('TODO (Dense.build): W from he_normal for relu/leaky_relu, else xavier_normal; b = zeros(units)')
+        raise NotImplementedError(
+            "TODO (Dense.build): draw `W` with He's initializer for the relu family and with "
+            "Xavier's for every other activation, and start `b` at float zeros")
 
     def forward(self, X):
         """Z = X @ W + b, A = activation(Z); store (X, Z, A) in self.cache.
@@ -71,7 +75,10 @@ class Dense:
         Parameters: X, (m, n_in).
         Returns: A, ndarray of shape (m, units).
         """
-        raise NotImplementedError('TODO (Dense.forward): Z = dense_forward(X, W, b), A = activation(Z), self.cache = (X, Z, A), return A')
+        raise NotImplementedError(
+            "TODO (Dense.forward): apply the affine map, then this layer's activation (a softmax "
+            "over each row for softmax), and keep the input, the pre-activation and the output in "
+            "the cache")
 
     def activation_backward(self, dA):
         """Chain rule through the activation: dZ from dA = dLoss/dA, using self.cache.
@@ -86,7 +93,10 @@ class Dense:
         Pitfalls:
         - dA * softmax'(Z) elementwise is wrong: each output depends on every Z of its row.
         """
-        raise NotImplementedError("TODO (Dense.activation_backward): linear: dA; softmax: its row-wise Jacobian product; others: dA * g'(Z)")
+        raise NotImplementedError(
+            "TODO (Dense.activation_backward): the chain rule of the docstring for each kind of "
+            "activation; softmax mixes the units of a row, so it needs its Jacobian product, not "
+            "an elementwise slope")
 
     def backward(self, dZ):
         """Backward pass of the affine part, with the input X saved by forward().
@@ -94,7 +104,9 @@ class Dense:
         Parameters: dZ, (m, units), the gradient of the loss with respect to Z.
         Returns: (dX, dW, db) as from dense_backward.
         """
-        raise NotImplementedError('TODO (Dense.backward): return dense_backward(dZ, X from the cache, W)')
+        raise NotImplementedError(
+            "TODO (Dense.backward): hand the gradient of `Z` and the input kept in the cache to "
+            "your `dense_backward`")
 
 
 class Sequential:
@@ -137,7 +149,9 @@ class Sequential:
         Pitfalls:
         - An unknown loss must raise ValueError, right here rather than in fit.
         """
-        raise NotImplementedError('TODO (Sequential.compile): check the loss name (ValueError) and the optimizer, then store all three')
+        raise NotImplementedError(
+            "TODO (Sequential.compile): reject an unknown loss name and an optimizer without a "
+            "step method, then remember the loss, the optimizer and `from_logits`")
 
     def build(self, n_in, rng):
         """Create the weights of every layer for inputs with n_in features.
@@ -145,7 +159,9 @@ class Sequential:
         Layer 1 gets n_in inputs, each later layer the units of the one before;
         layers are built in order, all drawing from the same rng.
         """
-        raise NotImplementedError("TODO (Sequential.build): build each layer in order with the previous layer's units as its n_in")
+        raise NotImplementedError(
+            "TODO (Sequential.build): build the layers in order, each with the number of units of "
+            "the layer before it as its input size (the first with `n_in`)")
 
     def predict(self, X):
         """The last layer's activations for every row of X, shape (m, units).
@@ -159,7 +175,10 @@ class Sequential:
           the 4-class example; it is softmax.
         - One sample is a 2-D input, [[4.33, -1.99]]; a 1-D X must raise ValueError.
         """
-        raise NotImplementedError('TODO (Sequential.predict): X to a 2-D float64 array, build with seed 0 if needed, forward through the layers')
+        raise NotImplementedError(
+            "TODO (Sequential.predict): turn `X` into a two-dimensional float64 array (reject "
+            "anything else), build the model from seed zero if it has no weights yet, and pass "
+            "`X` through the layers in turn")
 
     def loss_and_output_grad(self, A, y):
         """Loss of the outputs A = predict(X), and dZ = dLoss/dZ of the LAST layer.
@@ -179,7 +198,10 @@ class Sequential:
         - Do not chain the log of the loss through softmax / sigmoid separately: it
           divides by probabilities that can be 0. The fused (A - Y) / m never does.
         """
-        raise NotImplementedError('TODO (Sequential.loss_and_output_grad): check the targets, then the loss and last-layer dZ for each loss / from_logits case')
+        raise NotImplementedError(
+            "TODO (Sequential.loss_and_output_grad): check the targets, then compute the loss and "
+            "the gradient of the last layer's pre-activation for each pairing of loss and output "
+            "in the docstring, with the fused forms where they exist")
 
     def loss_and_grads(self, X, y):
         """Loss on (X, y) and its gradient for every parameter, like mlp_loss_and_grads.
@@ -190,7 +212,10 @@ class Sequential:
 
         Returns: (loss, grads) with grads keyed like self.params ("W1", "b1", ...).
         """
-        raise NotImplementedError('TODO (Sequential.loss_and_grads): predict, loss_and_output_grad, then backward through the layers, last to first')
+        raise NotImplementedError(
+            "TODO (Sequential.loss_and_grads): forward with `predict`, the loss and the "
+            "last-layer gradient from `loss_and_output_grad`, then back through the layers from "
+            "last to first as the docstring says")
 
     def fit(self, X, y, epochs=1, batch_size=32, seed=0, verbose=False):
         """Train with mini-batches; returns {"loss": [mean training loss of each epoch]}.
@@ -211,4 +236,7 @@ class Sequential:
         - Some optimizers replace params[k] instead of updating it in place;
           copy params back into the layers after each step.
         """
-        raise NotImplementedError('TODO (Sequential.fit): rng from seed, build if needed, then per batch loss_and_grads and optimizer.step')
+        raise NotImplementedError(
+            "TODO (Sequential.fit): make one Generator from `seed`, build if needed, then per "
+            "epoch and batch get the loss and gradients, take one optimizer step, copy the "
+            "parameters back into the layers, and keep the size-weighted mean loss")

@@ -1,4 +1,6 @@
-# Generated from solutions/optimizers.py by `nnlab make-stubs`: edit the solutions, not this header.
+# Exercise `optimizers`: write your code where a function raises NotImplementedError; its TODO
+# and its docstring say what to compute. Check it with `nnlab grade -e optimizers`; stuck?
+# `nnlab hint optimizers` gives one more hint each time.
 """Optimizers: turn gradients into parameter updates.
 
 Plain gradient descent steps every parameter against its gradient with one
@@ -21,7 +23,9 @@ def sgd_step(params, grads, lr):
       the dict entry; the caller's arrays (e.g. a layer's weights) do not change.
       Use the in-place operator -= on the array.
     """
-    raise NotImplementedError('TODO (sgd_step): for every key, subtract lr * grads[k] from params[k] in place (-=)')
+    raise NotImplementedError(
+        "TODO (sgd_step): move every array of `params` against its gradient by `lr`, changing the "
+        "caller's array in place (see Pitfalls)")
 
 
 class Adam:
@@ -58,4 +62,7 @@ class Adam:
         Parameters: params, dict of float arrays; grads, dict with the same keys and shapes.
         Returns: None.
         """
-        raise NotImplementedError('TODO (Adam.step): t += 1 once; per key update m and v, bias-correct, step params[k] in place')
+        raise NotImplementedError(
+            "TODO (Adam.step): count one more time step, then for every key update the two "
+            "running averages, correct their bias with the current step, and move the parameter "
+            "in place, as in the formulas of the class docstring")

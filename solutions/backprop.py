@@ -36,7 +36,7 @@ def dense_backward(dZ, X, W):
       sample per row the transposes move and the sum is over axis 0.
     - Check shapes: dW must have W's shape and db b's shape.
     """
-    # BEGIN SOLUTION: return (dZ @ W.T, X.T @ dZ, dZ.sum(axis=0))
+    # BEGIN SOLUTION: apply the three formulas of the docstring, one sample per row; each gradient has the shape of what it is the gradient of
     return dZ @ W.T, X.T @ dZ, np.sum(dZ, axis=0)
     # END SOLUTION
 
@@ -60,7 +60,7 @@ def mlp_loss_and_grads(params, X, y, hidden_activation="relu"):
     - The last layer is linear: no activation derivative on top of the loss gradient.
     - Check with finite differences: (loss(W + h) - loss(W - h)) / 2h, entry by entry.
     """
-    # BEGIN SOLUTION: forward, loss and dZ of the logits, then dense_backward from layer L down to 1
+    # BEGIN SOLUTION: follow the three steps of the docstring: the forward pass, the loss and the gradient of the logits, then the layers from last to first with `dense_backward` and the hidden activation's derivative at each pre-activation
     logits, cache = mlp_forward(X, params, hidden_activation)
     loss = softmax_cross_entropy_with_logits(y, logits)
     dZ = softmax_cross_entropy_grad(y, logits)

@@ -22,7 +22,7 @@ def dense_forward(X, W, b):
     - The notes use column-major data and write W X + B; with one sample per
       row it is X @ W + b, and b broadcasts over the rows.
     """
-    # BEGIN SOLUTION: return X @ W + b
+    # BEGIN SOLUTION: multiply the batch by the weight matrix and add the bias to every row: the docstring's affine map, one sample per row
     return X @ W + b
     # END SOLUTION
 
@@ -45,7 +45,7 @@ def mlp_forward(X, params, hidden_activation="relu"):
     - No activation on the last layer: the loss applies the softmax itself.
     - Do not hard-code L = 2: count the W keys.
     """
-    # BEGIN SOLUTION: check the name; per layer Z = dense_forward(A, W, b), cache (A, Z), activate if hidden
+    # BEGIN SOLUTION: reject an unknown activation name, then take the layers in turn: the affine map with `dense_forward`, the layer's input and pre-activation into the cache, and the activation on every layer but the last
     if hidden_activation not in HIDDEN_ACTIVATIONS:
         raise ValueError(f"unknown hidden_activation {hidden_activation!r}; "
                          f"choose one of: {', '.join(HIDDEN_ACTIVATIONS)}")
@@ -72,7 +72,7 @@ def mlp_predict(X, params, hidden_activation="relu"):
     Pitfalls:
     - Take the argmax along axis 1 (over the classes), not over the whole array.
     """
-    # BEGIN SOLUTION: return the argmax over axis 1 of the logits from mlp_forward
+    # BEGIN SOLUTION: run the forward pass and take, for each row, the index of its largest logit
     logits, _ = mlp_forward(X, params, hidden_activation)
     return np.argmax(logits, axis=1)
     # END SOLUTION
@@ -88,6 +88,6 @@ def accuracy(y_true, y_pred):
     - Shapes (m,) and (m, 1) broadcast to (m, m) and give a meaningless number.
     - Return a Python float, e.g. float(...), not a numpy bool array.
     """
-    # BEGIN SOLUTION: return float(mean(y_true == y_pred))
+    # BEGIN SOLUTION: the fraction of positions where the two label arrays agree, as a Python float (mind the shapes)
     return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
     # END SOLUTION

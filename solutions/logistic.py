@@ -22,7 +22,7 @@ def predict_proba(X, w, b):
     - Keep w of shape (n,): a column w of shape (n, 1) gives (m, 1) predictions,
       which later broadcast against y of shape (m,) into (m, m).
     """
-    # BEGIN SOLUTION: return sigmoid(X @ w + b)
+    # BEGIN SOLUTION: apply your `sigmoid` to the affine score of every row, the model of the docstring: one probability per sample
     return sigmoid(np.asarray(X) @ w + b)
     # END SOLUTION
 
@@ -45,7 +45,7 @@ def logistic_loss_and_grads(X, y, w, b):
     - Compute the loss from z with binary_cross_entropy_with_logits: it stays
       exact when the model becomes very confident.
     """
-    # BEGIN SOLUTION: z = X @ w + b; loss from z; dz = (sigmoid(z) - y) / m; dw = X.T @ dz; db = sum(dz)
+    # BEGIN SOLUTION: compute the scores, the mean loss from the scores, then the per-sample gradient of the docstring and from it the gradients of `w` and `b`, both carrying the one over m of the mean
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     z = X @ w + b
@@ -71,7 +71,7 @@ def train_logistic(X, y, lr=0.1, epochs=1000):
     - Update w and b with the gradients of the same step: compute both before
       changing either.
     """
-    # BEGIN SOLUTION: from zeros, repeat epochs times: get dw and db, then step w and b against them
+    # BEGIN SOLUTION: start from zero weights and a zero bias, then in every epoch get both gradients at the current point and step `w` and `b` against them by `lr`
     X = np.asarray(X, dtype=np.float64)
     w = np.zeros(X.shape[1])
     b = 0.0

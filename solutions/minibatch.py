@@ -27,7 +27,7 @@ def iterate_minibatches(X, y, batch_size, rng=None):
       (rng.shuffle(X) changes the caller's data).
     - Do not drop the last, smaller batch.
     """
-    # BEGIN SOLUTION: order = arange(m) or rng.permutation(m); yield X[idx], y[idx] per slice of order
+    # BEGIN SOLUTION: make one order of the rows, the natural one or a single permutation drawn from `rng`, and hand out the rows of `X` and `y` slice by slice of that order, as a generator
     X = np.asarray(X)
     y = np.asarray(y)
     m = X.shape[0]
@@ -62,7 +62,7 @@ def train_mlp(params, X, y, optimizer, epochs, batch_size, rng, hidden_activatio
       describes parameters that changed during the epoch; it can differ a little
       from the loss at the end of the epoch.
     """
-    # BEGIN SOLUTION: per epoch and batch: loss and grads, optimizer.step; keep the size-weighted mean loss
+    # BEGIN SOLUTION: for every epoch and every batch, get the loss and the gradients, let the optimizer take one step, and keep the batch-size-weighted mean loss of the epoch
     X = np.asarray(X)
     m = X.shape[0]
     history = []

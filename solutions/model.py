@@ -59,7 +59,7 @@ class Dense:
         Parameters: n_in, int; rng, np.random.Generator.
         Returns: None.
         """
-        # BEGIN SOLUTION: W from he_normal for relu/leaky_relu, else xavier_normal; b = zeros(units)
+        # BEGIN SOLUTION: draw `W` with He's initializer for the relu family and with Xavier's for every other activation, and start `b` at float zeros
         init = he_normal if self.activation in ("relu", "leaky_relu") else xavier_normal
         self.W = init(n_in, self.units, rng)
         self.b = np.zeros(self.units, dtype=np.float64)
@@ -74,7 +74,7 @@ class Dense:
         Parameters: X, (m, n_in).
         Returns: A, ndarray of shape (m, units).
         """
-        # BEGIN SOLUTION: Z = dense_forward(X, W, b), A = activation(Z), self.cache = (X, Z, A), return A
+        # BEGIN SOLUTION: apply the affine map, then this layer's activation (a softmax over each row for softmax), and keep the input, the pre-activation and the output in the cache
         Z = dense_forward(X, self.W, self.b)
         if self.activation == "linear":
             A = Z
@@ -99,7 +99,7 @@ class Dense:
         Pitfalls:
         - dA * softmax'(Z) elementwise is wrong: each output depends on every Z of its row.
         """
-        # BEGIN SOLUTION: linear: dA; softmax: its row-wise Jacobian product; others: dA * g'(Z)
+        # BEGIN SOLUTION: the chain rule of the docstring for each kind of activation; softmax mixes the units of a row, so it needs its Jacobian product, not an elementwise slope
         _, Z, A = self.cache
         if self.activation == "linear":
             return dA
@@ -114,7 +114,7 @@ class Dense:
         Parameters: dZ, (m, units), the gradient of the loss with respect to Z.
         Returns: (dX, dW, db) as from dense_backward.
         """
-        # BEGIN SOLUTION: return dense_backward(dZ, X from the cache, W)
+        # BEGIN SOLUTION: hand the gradient of `Z` and the input kept in the cache to your `dense_backward`
         X = self.cache[0]
         return dense_backward(dZ, X, self.W)
         # END SOLUTION
@@ -160,7 +160,7 @@ class Sequential:
         Pitfalls:
         - An unknown loss must raise ValueError, right here rather than in fit.
         """
-        # BEGIN SOLUTION: check the loss name (ValueError) and the optimizer, then store all three
+        # BEGIN SOLUTION: reject an unknown loss name and an optimizer without a step method, then remember the loss, the optimizer and `from_logits`
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; choose one of: {', '.join(LOSSES)}")
         if not callable(getattr(optimizer, "step", None)):
@@ -176,7 +176,7 @@ class Sequential:
         Layer 1 gets n_in inputs, each later layer the units of the one before;
         layers are built in order, all drawing from the same rng.
         """
-        # BEGIN SOLUTION: build each layer in order with the previous layer's units as its n_in
+        # BEGIN SOLUTION: build the layers in order, each with the number of units of the layer before it as its input size (the first with `n_in`)
         for layer in self.layers:
             layer.build(n_in, rng)
             n_in = layer.units
@@ -194,7 +194,7 @@ class Sequential:
           the 4-class example; it is softmax.
         - One sample is a 2-D input, [[4.33, -1.99]]; a 1-D X must raise ValueError.
         """
-        # BEGIN SOLUTION: X to a 2-D float64 array, build with seed 0 if needed, forward through the layers
+        # BEGIN SOLUTION: turn `X` into a two-dimensional float64 array (reject anything else), build the model from seed zero if it has no weights yet, and pass `X` through the layers in turn
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D, one sample per row, got shape {X.shape}; "
@@ -228,7 +228,7 @@ class Sequential:
         - Do not chain the log of the loss through softmax / sigmoid separately: it
           divides by probabilities that can be 0. The fused (A - Y) / m never does.
         """
-        # BEGIN SOLUTION: check the targets, then the loss and last-layer dZ for each loss / from_logits case
+        # BEGIN SOLUTION: check the targets, then compute the loss and the gradient of the last layer's pre-activation for each pairing of loss and output in the docstring, with the fused forms where they exist
         if self.loss is None:
             raise RuntimeError("compile(loss, optimizer) the model first")
         last = self.layers[-1]
@@ -280,7 +280,7 @@ class Sequential:
 
         Returns: (loss, grads) with grads keyed like self.params ("W1", "b1", ...).
         """
-        # BEGIN SOLUTION: predict, loss_and_output_grad, then backward through the layers, last to first
+        # BEGIN SOLUTION: forward with `predict`, the loss and the last-layer gradient from `loss_and_output_grad`, then back through the layers from last to first as the docstring says
         A = self.predict(X)
         loss, dZ = self.loss_and_output_grad(A, y)
         grads = {}
@@ -310,7 +310,7 @@ class Sequential:
         - Some optimizers replace params[k] instead of updating it in place;
           copy params back into the layers after each step.
         """
-        # BEGIN SOLUTION: rng from seed, build if needed, then per batch loss_and_grads and optimizer.step
+        # BEGIN SOLUTION: make one Generator from `seed`, build if needed, then per epoch and batch get the loss and gradients, take one optimizer step, copy the parameters back into the layers, and keep the size-weighted mean loss
         if self.loss is None:
             raise RuntimeError("compile(loss, optimizer) the model before fit")
         X = np.asarray(X, dtype=np.float64)

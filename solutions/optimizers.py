@@ -20,7 +20,7 @@ def sgd_step(params, grads, lr):
       the dict entry; the caller's arrays (e.g. a layer's weights) do not change.
       Use the in-place operator -= on the array.
     """
-    # BEGIN SOLUTION: for every key, subtract lr * grads[k] from params[k] in place (-=)
+    # BEGIN SOLUTION: move every array of `params` against its gradient by `lr`, changing the caller's array in place (see Pitfalls)
     for key, grad in grads.items():
         params[key] -= lr * grad
     # END SOLUTION
@@ -60,7 +60,7 @@ class Adam:
         Parameters: params, dict of float arrays; grads, dict with the same keys and shapes.
         Returns: None.
         """
-        # BEGIN SOLUTION: t += 1 once; per key update m and v, bias-correct, step params[k] in place
+        # BEGIN SOLUTION: count one more time step, then for every key update the two running averages, correct their bias with the current step, and move the parameter in place, as in the formulas of the class docstring
         self.t += 1
         correction1 = 1.0 - self.beta1 ** self.t
         correction2 = 1.0 - self.beta2 ** self.t
