@@ -3,7 +3,7 @@
 # `nnlab hint logistic` gives one more hint each time.
 """Logistic regression: a single sigmoid neuron, the smallest network there is.
 
-The model is p = sigmoid(X @ w + b), the probability that each sample belongs to
+The model is p = sigmoid(X · w + b), the probability that each sample belongs to
 class 1. It is trained by gradient descent on the mean binary cross-entropy:
 the same three steps (model, loss, update) as every network after it.
 """
@@ -14,7 +14,7 @@ from .losses import binary_cross_entropy_with_logits
 
 
 def predict_proba(X, w, b):
-    """Probability of class 1 for every row of X: sigmoid(X @ w + b).
+    """Probability of class 1 for every row of X: sigmoid(X · w + b).
 
     Parameters: X, (m, n) one sample per row; w, (n,) weights; b, float bias.
     Returns: ndarray of shape (m,), values in (0, 1).
@@ -33,11 +33,11 @@ def predict_proba(X, w, b):
 def logistic_loss_and_grads(X, y, w, b):
     """Mean binary cross-entropy of the logistic model and its gradients.
 
-    With z = X @ w + b and p = sigmoid(z):
-        loss = mean(-y log p - (1 - y) log(1 - p))
+    With z = X · w + b and p = sigmoid(z), over the m samples i:
+        loss = (1/m) sum_i ( -y_i log p_i - (1 - y_i) log(1 - p_i) )
         dz   = (p - y) / m          (dLoss/dz, one entry per sample)
-        dw   = X.T @ dz             shape (n,)
-        db   = sum(dz)              a float
+        dw   = X^T · dz             shape (n,)
+        db   = sum_i dz_i           a float
 
     Parameters: X, (m, n); y, (m,) of 0/1 labels; w, (n,); b, float.
     Returns: (loss, dw, db): loss a float, dw an ndarray (n,), db a float.
@@ -58,7 +58,7 @@ def train_logistic(X, y, lr=0.1, epochs=1000):
     """Fit w and b by full-batch gradient descent, starting from w = 0, b = 0.
 
     Each of the `epochs` steps uses every sample once:
-        w <- w - lr * dw,    b <- b - lr * db
+        w ← w − lr · dw,    b ← b − lr · db
     with the gradients from logistic_loss_and_grads.
 
     Parameters: X, (m, n); y, (m,) of 0/1 labels; lr, float step size; epochs, int.

@@ -22,8 +22,8 @@ def one_hot(y, num_classes):
     Returns: float64 ndarray of shape (m, K).
 
     Pitfalls:
-    - Y[:, y] = 1 sets whole columns; pair each row with its own label:
-      Y[np.arange(m), y] = 1.
+    - Y[:, y] = 1 sets whole columns; pair each row with its own label, by
+      indexing with the row numbers 0..m-1 and y side by side.
     """
     raise NotImplementedError(
         "TODO (one_hot): start from a float64 matrix of zeros with one row per label and "
@@ -106,7 +106,8 @@ def sparse_categorical_cross_entropy(y, P, eps=1e-12):
     Returns: the loss as a float.
 
     Pitfalls:
-    - P[:, y] is an (m, m) matrix; pick one entry per row with P[np.arange(m), y].
+    - P[:, y] is an (m, m) matrix; pick one entry per row, pairing the row
+      numbers 0..m-1 with y (as in one_hot).
     """
     raise NotImplementedError(
         "TODO (sparse_categorical_cross_entropy): pick each row's probability of its own label "
@@ -134,9 +135,9 @@ def softmax_cross_entropy_with_logits(y, Z):
 def softmax_cross_entropy_grad(y, Z):
     """Gradient of softmax_cross_entropy_with_logits with respect to the logits Z.
 
-    dLoss/dZ = (softmax(Z) - one_hot(y, K)) / m. Softmax followed by
-    cross-entropy has this simple, stable derivative: predicted minus true
-    probabilities, divided by m because the loss is a mean.
+    dLoss/dZ = (softmax(Z) - Y_onehot) / m, with Y_onehot = one_hot(y, K).
+    Softmax followed by cross-entropy has this simple, stable derivative:
+    predicted minus true probabilities, divided by m because the loss is a mean.
 
     Parameters: y, int array_like of shape (m,); Z, (m, K) logits.
     Returns: ndarray of shape (m, K); each row sums to 0.
@@ -168,10 +169,10 @@ def mean_squared_error(y, y_hat):
 
 
 def mean_squared_error_grad(y, y_hat):
-    """Gradient of mean_squared_error with respect to y_hat: 2 * (y_hat - y) / y.size.
+    """Gradient of mean_squared_error with respect to y_hat: 2 (y_hat - y) / N.
 
-    The mean runs over every element, so the divisor is the number of elements
-    (m for a column of m predictions, m * k for k outputs per sample).
+    The mean runs over every element, so N is the number of elements of y
+    (m for a column of m predictions, m k for k outputs per sample).
 
     Parameters: y, y_hat, array_like of the same shape.
     Returns: ndarray of the shape of y_hat.

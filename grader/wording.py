@@ -14,18 +14,19 @@ and "e.g." and "i.e." are words. Unicode operators (−, ×, ·, ÷, ≤, ≥, �
 ASCII twins, so "1 − s" is an expression too.
 
 What a formula may hold, and code may not: arithmetic (+ - * / and ^ for a power),
-comparisons (<, >, <=, >=), "=" between a name and a value, and functions applied to
-arguments, sigma(z) or sqrt(2 / n_in). What only code holds: attributes (np.exp, W.T),
-subscripts (X[idx]), keyword arguments (axis=0), in-place operators (-=), the operators
-of Python rather than of mathematics (@ ** // % ==), literals in brackets, return,
-yield, raise, lambda, imports, and the calls that are NumPy's or Python's vocabulary
-rather than mathematics' (zeros(n), arange(m), range(L), len(y), float(x)).
+comparisons (<, >, <=, >=), "name = value" with spaces around "=", and functions
+applied to arguments, sigma(z) or sqrt(2 / n_in). What only code holds: attributes
+(np.exp, W.T), subscripts (X[idx]), keyword arguments and other unspaced "=" (axis=0),
+True, False and None, in-place operators (-=), the operators of Python rather than of
+mathematics (@ ** // % ==), literals in brackets, return, yield, raise, lambda,
+imports, and the calls that are NumPy's or Python's vocabulary rather than
+mathematics' (zeros(n), arange(m), range(L), len(y), float(x)).
 """
 
 import ast
 import re
 
-MAX_WORDS = 25  # code longer than this always holds a shorter run that is code
+MAX_WORDS = 25  # longer runs of code hold shorter ones that are code already
 
 _BACKTICKS = re.compile(r"`([^`]*)`")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
@@ -98,6 +99,8 @@ def _is_code_node(node, run, formulas):
         return node.value is not None or not isinstance(node.annotation, ast.Name)
     if isinstance(node, ast.Tuple) and not formulas:  # a parenthesised tuple is code
         return run[node.col_offset:node.col_offset + 1] == "("
+    if isinstance(node, ast.Constant) and formulas:  # True, False and None are Python's
+        return node.value is None or isinstance(node.value, bool)
     if isinstance(node, _PROSE_NODES) or _is_prose_operator(node):
         return False
     if not formulas or not isinstance(node, _FORMULA_NODES):
@@ -105,8 +108,9 @@ def _is_code_node(node, run, formulas):
     if isinstance(node, ast.Call):
         named = isinstance(node.func, ast.Name) and node.func.id in PYTHON_CALLS
         return bool(named or node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args))
-    if isinstance(node, ast.Assign):
-        return not all(isinstance(target, ast.Name) for target in node.targets)
+    if isinstance(node, ast.Assign):  # "dW = X^T dZ" is mathematics, "axis=0" and "W[0] = 1" code
+        spaced = re.search(r"\s=\s", run) is not None
+        return not spaced or not all(isinstance(target, ast.Name) for target in node.targets)
     return False
 
 

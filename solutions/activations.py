@@ -1,6 +1,6 @@
 """Activation functions and their derivatives.
 
-A layer computes Z = X @ W + b and then applies an activation g elementwise,
+A layer computes Z = X · W + b and then applies an activation g elementwise,
 A = g(Z). Backpropagation needs the slope g'(Z) too, so every activation has a
 *_grad partner. All of them work on arrays of any shape (a plain float is fine)
 and never change the array they are given.
@@ -19,8 +19,9 @@ def sigmoid(z):
 
     Pitfalls:
     - np.exp(-z) overflows for z = -1000 (a RuntimeWarning, an error under
-      np.errstate(all="raise")). Only ever exponentiate non-positive numbers: with e = exp(-|z|), which lies in (0, 1],
-      sigma(z) = 1 / (1 + e) where z >= 0 and e / (1 + e) where z < 0.
+      np.errstate(all="raise")). Only ever exponentiate non-positive numbers:
+      with e = exp(-|z|), which lies in (0, 1], sigma(z) = 1 / (1 + e) where
+      z >= 0 and e / (1 + e) where z < 0.
     - exp(-1000) rounding to 0.0 (underflow) is harmless, unlike overflow; under
       np.errstate(all="raise") wrap that exp in np.errstate(under="ignore").
     - Do not write into z (z *= ..., z[mask] = ...): the caller's array must not change.
@@ -145,7 +146,7 @@ def tanh_grad(z):
     Returns: ndarray of the same shape, values in [0, 1].
 
     Pitfalls:
-    - It is 1 - tanh(z)**2, not (1 - tanh(z))**2.
+    - It is 1 - tanh(z)^2, not (1 - tanh(z))^2.
     """
     # BEGIN SOLUTION: compute the slope of tanh from tanh itself: one minus its square, not the square of one minus it
     t = np.tanh(z)

@@ -32,7 +32,7 @@ EPS = 1e-12  # the clip used by the losses on probabilities (their default eps)
 
 
 class Dense:
-    """A fully connected layer: A = activation(X @ W + b), with units outputs.
+    """A fully connected layer: A = activation(X · W + b), with units outputs.
 
     W (n_in, units) and b (units,) stay None until build(n_in, rng) is called,
     because n_in is only known when the first data arrive. forward() remembers
@@ -66,7 +66,7 @@ class Dense:
         # END SOLUTION
 
     def forward(self, X):
-        """Z = X @ W + b, A = activation(Z); store (X, Z, A) in self.cache.
+        """Z = X · W + b, A = activation(Z); keep (X, Z, A) in self.cache.
 
         "linear" is A = Z, "softmax" is a softmax over each row (axis 1), the
         other names are in HIDDEN_ACTIVATIONS.
@@ -91,7 +91,8 @@ class Dense:
 
         linear: dZ = dA. Elementwise activations: dZ = dA * g'(Z) (see
         HIDDEN_ACTIVATION_GRADS). softmax mixes the units of a row, so its
-        Jacobian is not diagonal: dZ = A * (dA - sum(dA * A, axis=1, keepdims=True)).
+        Jacobian is not diagonal: for row i and unit j,
+        dZ_ij = A_ij (dA_ij − sum_k dA_ik A_ik).
 
         Parameters: dA, (m, units).
         Returns: dZ, (m, units).
@@ -186,7 +187,7 @@ class Sequential:
         """The last layer's activations for every row of X, shape (m, units).
 
         X may be a list of lists; it is converted to a float64 (m, n) array. If
-        the model has no weights yet, build it first with np.random.default_rng(0).
+        the model has no weights yet, build it first, from a NumPy Generator seeded with 0.
 
         Pitfalls:
         - With from_logits=True the outputs are logits: apply softmax (or
@@ -213,12 +214,14 @@ class Sequential:
     def loss_and_output_grad(self, A, y):
         """Loss of the outputs A = predict(X), and dZ = dLoss/dZ of the LAST layer.
 
+        With m samples, N = the number of targets and Y_onehot = one_hot(y, units):
         sparse_categorical_crossentropy, y integer labels in 0..units-1 (else ValueError):
-          from_logits: softmax_cross_entropy_with_logits(y, A) and its grad as dA;
-          softmax last: sparse_categorical_cross_entropy(y, A), dZ = (A - one_hot) / m.
-        binary_crossentropy, y reshaped to A.shape: from_logits: the _with_logits
-          loss, dA = (sigmoid(A) - y) / y.size; sigmoid last: dZ = (A - y) / y.size.
-        mse: mean_squared_error(y, A), dA = mean_squared_error_grad(y, A).
+          from_logits: the loss of softmax_cross_entropy_with_logits, and its
+          gradient as dA; softmax last: sparse_categorical_cross_entropy,
+          dZ = (A − Y_onehot) / m.
+        binary_crossentropy, y with A's shape: from_logits: the _with_logits
+          loss, dA = (sigmoid(A) − y) / N; sigmoid last: dZ = (A − y) / N.
+        mse: mean_squared_error, and dA from mean_squared_error_grad.
         Other pairings: the loss of A as it is, dA by the chain rule (0 where the clip
         is active). A dA becomes dZ through the last layer's activation_backward.
 
@@ -226,7 +229,7 @@ class Sequential:
 
         Pitfalls:
         - Do not chain the log of the loss through softmax / sigmoid separately: it
-          divides by probabilities that can be 0. The fused (A - Y) / m never does.
+          divides by probabilities that can be 0. The fused (A − Y) / m never does.
         """
         # BEGIN SOLUTION: check the targets, then compute the loss and the gradient of the last layer's pre-activation for each pairing of loss and output in the docstring, with the fused forms where they exist
         if self.loss is None:
@@ -274,9 +277,10 @@ class Sequential:
     def loss_and_grads(self, X, y):
         """Loss on (X, y) and its gradient for every parameter, like mlp_loss_and_grads.
 
-        Forward with predict(X), (loss, dZ) from loss_and_output_grad, then for
-        layers L..1: (dA, dW, db) = layer.backward(dZ), and below the last layer
-        dZ = that layer's activation_backward(dA).
+        Forward with predict, the loss and the last layer's dZ from
+        loss_and_output_grad, then for layers L..1: the layer's backward turns its
+        dZ into dA (for the layer below), dW and db, and the activation_backward of
+        the layer below turns that dA into its own dZ.
 
         Returns: (loss, grads) with grads keyed like self.params ("W1", "b1", ...).
         """
@@ -294,12 +298,12 @@ class Sequential:
     def fit(self, X, y, epochs=1, batch_size=32, seed=0, verbose=False):
         """Train with mini-batches; returns {"loss": [mean training loss of each epoch]}.
 
-        rng = np.random.default_rng(seed) first builds the model (if it has no
-        weights yet), then shuffles the batches of every epoch through
-        iterate_minibatches. Each batch: loss_and_grads, then
-        optimizer.step(params, grads) on self.params. An epoch's loss is the
-        batch losses averaged with the batch sizes as weights (as in train_mlp).
-        The same seed gives the same result.
+        One NumPy Generator made from seed (default_rng) first builds the model
+        (if it has no weights yet), then shuffles the batches of every epoch
+        through iterate_minibatches. Each batch: loss_and_grads, then one step of
+        the optimizer on self.params. An epoch's loss is the batch losses averaged
+        with the batch sizes as weights (as in train_mlp). The same seed gives the
+        same result.
 
         Parameters: X, (m, n) array or list of lists; y, targets for the loss;
         epochs, batch_size, seed, ints; verbose, print one line per epoch.
