@@ -10,7 +10,8 @@ and what does parse in prose is a short list of harmless shapes: a single word o
 Before parsing, prose conventions are set aside: an identifier in backticks is a name
 (anything else in backticks is code), hyphens join words ("row-wise", "log-sum-exp"; not
 "z-max", whose parts are too short to be words), apostrophes go ("the layer's input"),
-and "e.g." and "i.e." are words. Unicode operators (−, ×, ·, ÷, ≤, ≥, ≠) count as their
+"e.g." and "i.e." are words, and runs stop at the end of a sentence or a clause (a
+period, "!", "?" or ";" before a space). Unicode operators (−, ×, ·, ÷, ≤, ≥, ≠) count as their
 ASCII twins, so "1 − s" is an expression too.
 
 What a formula may hold, and code may not: arithmetic (+ - * / and ^ for a power),
@@ -35,6 +36,7 @@ _QUOTES = re.compile("[\"'\u2018\u2019\u201c\u201d]")
 _ABBREVIATIONS = re.compile(r"\b(e\.g|i\.e)\.")
 _UNICODE_OPERATORS = str.maketrans({"\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u00f7": "/",
                                     "\u2264": "<=", "\u2265": ">=", "\u2260": "!="})
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")  # "the layers. Create W" is no attribute
 _TRAILING_PUNCTUATION = ".,;:!?"
 _CONTINUATIONS = tuple("*/@%^=<>|&")  # a run that starts here is the tail of a longer one
 
@@ -48,10 +50,10 @@ PYTHON_CALLS = frozenset({
 })
 
 # What parses in prose: "z", "2", "a and b", "not x", "z is positive", "x if y else z",
-# "pass", "linear: dZ" (a colon), "X, W and b" (a comma list).
+# "pass", "global random", "linear: dZ" (a colon), "X, W and b" (a comma list).
 _PROSE_NODES = (ast.Module, ast.Expr, ast.Name, ast.Load, ast.Store, ast.Constant, ast.BoolOp,
                 ast.And, ast.Or, ast.Not, ast.IfExp, ast.Pass, ast.Break, ast.Continue,
-                ast.Is, ast.IsNot, ast.In, ast.NotIn)
+                ast.Global, ast.Nonlocal, ast.Is, ast.IsNot, ast.In, ast.NotIn)
 # What a formula adds: arithmetic, comparisons, "name = value", applying a function.
 _FORMULA_NODES = (ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.BitXor, ast.UnaryOp,
                   ast.USub, ast.UAdd, ast.Compare, ast.Lt, ast.Gt, ast.LtE, ast.GtE, ast.Assign,
@@ -70,12 +72,13 @@ def code_in_hint(text):
 
 def _code_runs(text, formulas):
     found = [f"`{inner}`" for inner in _BACKTICKS.findall(text) if not _IDENTIFIER.fullmatch(inner)]
-    words = _as_plain_words(text).split()
-    for start in range(len(words)):
-        for end in range(start + 1, min(len(words), start + MAX_WORDS) + 1):
-            run = " ".join(words[start:end]).rstrip(_TRAILING_PUNCTUATION)
-            if run and not run.startswith(_CONTINUATIONS) and _is_code(run, formulas):
-                found.append(run)
+    for sentence in _SENTENCE_END.split(_as_plain_words(text)):
+        words = sentence.split()
+        for start in range(len(words)):
+            for end in range(start + 1, min(len(words), start + MAX_WORDS) + 1):
+                run = " ".join(words[start:end]).rstrip(_TRAILING_PUNCTUATION)
+                if run and not run.startswith(_CONTINUATIONS) and _is_code(run, formulas):
+                    found.append(run)
     return _shortest(found)
 
 
@@ -95,8 +98,8 @@ def _is_code(run, formulas):
 
 
 def _is_code_node(node, run, formulas):
-    if isinstance(node, ast.AnnAssign):  # "linear: dZ" is a colon; "x: int = 3" is code
-        return node.value is not None or not isinstance(node.annotation, ast.Name)
+    if isinstance(node, ast.AnnAssign):  # "linear: dZ" is a colon, "last layer: dZ = ..." a formula
+        return not isinstance(node.target, ast.Name) or (node.value is not None and not formulas)
     if isinstance(node, ast.Tuple) and not formulas:  # a parenthesised tuple is code
         return run[node.col_offset:node.col_offset + 1] == "("
     if isinstance(node, ast.Constant) and formulas:  # True, False and None are Python's
@@ -108,9 +111,8 @@ def _is_code_node(node, run, formulas):
     if isinstance(node, ast.Call):
         named = isinstance(node.func, ast.Name) and node.func.id in PYTHON_CALLS
         return bool(named or node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args))
-    if isinstance(node, ast.Assign):  # "dW = X^T dZ" is mathematics, "axis=0" and "W[0] = 1" code
-        spaced = re.search(r"\s=\s", run) is not None
-        return not spaced or not all(isinstance(target, ast.Name) for target in node.targets)
+    if isinstance(node, ast.Assign):  # "dW = X^T dZ" is mathematics, "axis=0" code
+        return re.search(r"\s=\s", run) is None
     return False
 
 

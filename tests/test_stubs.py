@@ -66,6 +66,8 @@ CODE_IN_A_TODO = [
     "the params {W1, b1}",                               # braces
     "use `np.exp` on the shifted logits",                # code in backticks
     "a lambda x: 2 * x will do",                         # lambda
+    "linear: dZ = dA",                                   # a colon, then an assignment
+    "the layers. Then t.step()",                         # a sentence ends, the code does not
 ]
 
 WORDS_IN_A_TODO = [
@@ -81,6 +83,8 @@ WORDS_IN_A_TODO = [
     "hand the gradient of `Z` and the input kept in the cache to your `dense_backward`",
     "for every key in the dict, update both running averages",
     "pass `X` through the layers in turn, break nothing, continue to the next",
+    "build the layers. Create W later",                  # a sentence end is no attribute
+    "never NumPy's global random functions",             # "global random" is no statement
 ]
 
 
@@ -123,6 +127,7 @@ FORMULAS_IN_A_HINT = [
     "log_softmax(z) = (z - c) - log(sum(exp(z - c))) with c the row's max",
     "softmax(z - c) = softmax(z) for any c; for z < 0 multiply by e^z",
     "dZ_L = (softmax(Z_L) - Y_onehot) / m, then dZ_(l-1) = dA_(l-1) * g'(Z_(l-1))",
+    "last layer: dZ = (A - Y) / m; with m, v = b2 v + (1 - b2) g^2",
 ]
 
 
