@@ -83,7 +83,7 @@ def relu_grad(z):
     """
     raise NotImplementedError(
         "TODO (relu_grad): give a float mask that is one where the input is positive and zero "
-        "elsewhere, zero itself included")
+        "elsewhere, at zero too")
 
 
 def leaky_relu(z, alpha=0.01):

@@ -82,7 +82,7 @@ def relu_grad(z):
     - relu_grad(0) must be 0.0: use z > 0, not z >= 0.
     - z > 0 is a bool array; the gradient must be a float array (0.0 / 1.0).
     """
-    # BEGIN SOLUTION: give a float mask that is one where the input is positive and zero elsewhere, zero itself included
+    # BEGIN SOLUTION: give a float mask that is one where the input is positive and zero elsewhere, at zero too
     return np.where(np.asarray(z) > 0, 1.0, 0.0)
     # END SOLUTION
 

@@ -28,12 +28,11 @@ exercise = Exercise(
              "both starting at zero, and ONE step counter t for the whole optimizer: t goes up once "
              "per call to step, before the loop over the keys.",
              helps=("adam_one_time_step_per_call",)),
-        Hint("With t counted from 1: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, m_hat = m / (1 "
-             "- b1^t), v_hat = v / (1 - b2^t), and the parameter moves against lr m_hat / "
-             "(sqrt(v_hat) + eps). On the first step m_hat = g and v_hat = g^2, so every weight "
-             "moves by about lr.",
-             helps=("adam_first_step_moves_by_lr",
-                    "adam_trajectory_matches_formulas",
+        Hint("With t counted from 1: m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2, "
+             "m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t), and the parameter moves "
+             "against lr m_hat / (sqrt(v_hat) + eps). On the first step m_hat = g and "
+             "v_hat = g^2, so every weight moves by about lr.",
+             helps=("adam_first_step_moves_by_lr", "adam_trajectory_matches_formulas",
                     "adam_beats_sgd_on_ill_conditioned_quadratic")),
     ],
 )
