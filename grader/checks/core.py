@@ -14,6 +14,20 @@ its own process), ``rng`` (a NumPy Generator seeded from the check's name and ``
 hidden checks, ``ref`` (the reference module, trusted, in this process). It passes by
 returning and fails by raising :class:`CheckFailed` (``fail(message)``).
 
+No free points: a property (a shape, reproducibility, inputs left alone, "rejects unknown
+names", ...) is worth something only for a function that does the minimum that makes the
+property meaningful. Two ways to say so:
+
+    @exercise.check(points=1, requires=("relu_known_values",))   # another check must pass
+    def relu_leaves_its_input_alone(sub): ...
+
+    if np.all(W == 0):                                          # a minimum checked inline
+        not_judged("he_normal returns no random weights yet; see he_normal_has_he_variance")
+
+Either way the check earns 0 and its message starts with "not judged:", so the student
+reads the real mistake in the check it points to. ``timeout=`` gives a check its own time
+budget in seconds (None: the engine's default per check).
+
 Figures are dicts of plain data, one of:
     {"kind": "loss_curve", "title": str, "values": [float, ...]}
     {"kind": "decision_regions", "title": str, "X": (m, 2) array, "y": (m,) ints,
@@ -37,8 +51,16 @@ class CheckFailed(Exception):
     """The student's code did not do what the check expects; the message says why."""
 
 
+class NotJudged(CheckFailed):
+    """The property cannot be judged: the function does not yet do the minimum it needs."""
+
+
 def fail(message):
     raise CheckFailed(message)
+
+
+def not_judged(message):
+    raise NotJudged(f"not judged: {message}")
 
 
 @dataclass
@@ -47,6 +69,8 @@ class Check:
     points: float
     function: object
     hidden: bool = False
+    requires: tuple = ()
+    timeout: float = None
 
     @property
     def description(self):
@@ -110,9 +134,13 @@ class Exercise:
                 return level, hint.text
         return None
 
-    def check(self, points, hidden=False):
+    def check(self, points, hidden=False, requires=(), timeout=None):
         def register(function):
-            self.checks.append(Check(function.__name__, points, function, hidden))
+            known = {check.name for check in self.checks}
+            unknown = [name for name in requires if name not in known]
+            if unknown:
+                raise ValueError(f"{function.__name__} requires {unknown}: declare those checks first")
+            self.checks.append(Check(function.__name__, points, function, hidden, tuple(requires), timeout))
             return function
 
         return register
