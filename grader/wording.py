@@ -11,8 +11,9 @@ Before parsing, prose conventions are set aside: an identifier in backticks is a
 (anything else in backticks is code), hyphens join words ("row-wise", "log-sum-exp"; not
 "z-max", whose parts are too short to be words), apostrophes go ("the layer's input"),
 "e.g." and "i.e." are words, and runs stop at the end of a sentence or a clause (a
-period, "!", "?" or ";" before a space). Unicode operators (−, ×, ·, ÷, ≤, ≥, ≠) count as their
-ASCII twins, so "1 − s" is an expression too.
+period, "!", "?" or ";" before a space). Unicode operators (−, ×, ·, ÷, ≤, ≥, ≠) count
+as their ASCII twins, so "1 − s" is an expression too. A slash is a division, so write
+"fan-in and fan-out", not "fan-in/fan-out".
 
 What a formula may hold, and code may not: arithmetic (+ - * / and ^ for a power),
 comparisons (<, >, <=, >=), "name = value" with spaces around "=", and functions
@@ -61,7 +62,10 @@ _FORMULA_NODES = (ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.BitXor, as
 
 
 def code_in_todo(text):
-    """The runs of ``text`` that are code, for a TODO: words only, no formula either."""
+    """The runs of ``text`` that are code, for a TODO: words only, no formula either.
+
+    Runs are given as the detector read them (backticks and apostrophes gone, hyphenated
+    words joined with "_")."""
     return _code_runs(text, formulas=False)
 
 
@@ -100,8 +104,8 @@ def _is_code(run, formulas):
 def _is_code_node(node, run, formulas):
     if isinstance(node, ast.AnnAssign):  # "linear: dZ" is a colon, "last layer: dZ = ..." a formula
         return not isinstance(node.target, ast.Name) or (node.value is not None and not formulas)
-    if isinstance(node, ast.Tuple) and not formulas:  # a parenthesised tuple is code
-        return run[node.col_offset:node.col_offset + 1] == "("
+    if isinstance(node, ast.Tuple) and not formulas:  # "(m, K)" is code, "dX, dW and db" prose
+        return ast.get_source_segment(run, node).startswith("(")
     if isinstance(node, ast.Constant) and formulas:  # True, False and None are Python's
         return node.value is None or isinstance(node.value, bool)
     if isinstance(node, _PROSE_NODES) or _is_prose_operator(node):
@@ -117,7 +121,7 @@ def _is_code_node(node, run, formulas):
 
 
 def _is_prose_operator(node):
-    """"not x" and "z is positive", "k in keys": words that Python reads as operators."""
+    """Words that Python reads as operators: not x, z is positive, k in keys."""
     if isinstance(node, ast.UnaryOp):
         return isinstance(node.op, ast.Not)
     return isinstance(node, ast.Compare) and all(isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn))

@@ -67,6 +67,7 @@ CODE_IN_A_TODO = [
     "use `np.exp` on the shifted logits",                # code in backticks
     "a lambda x: 2 * x will do",                         # lambda
     "linear: dZ = dA",                                   # a colon, then an assignment
+    "scale by fan-in/fan-out",                           # a slash is a division
     "the layers. Then t.step()",                         # a sentence ends, the code does not
 ]
 
