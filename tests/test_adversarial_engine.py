@@ -418,3 +418,12 @@ def test_a_deeply_nested_notebook_costs_only_its_exercise(tmp_path):
     assert activations["status"] == "error" and softmax["status"] == "passed"
     assert "nests too deeply" in activations["error"] or "nests too deeply" in " ".join(
         json.loads(run.stdout)["notices"])
+
+
+@pytest.mark.parametrize("source", ["x = 1" + "+1" * 200_000, "x = " + "-" * 100_000 + "1"],
+                         ids=["RecursionError", "MemoryError"])
+def test_a_module_too_deep_for_the_parser_costs_only_its_exercise(submission, source):
+    """The grader reads a module's imports with ast.parse in its own process: a source
+    that makes the parser raise RecursionError or MemoryError must not end the run."""
+    exercise = grade_hostile(submission(modules={"activations": source}), "off")
+    assert exercise.status == "error" and exercise.score == 0

@@ -14,9 +14,13 @@ import ast
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 ENGINE_FILES = ("child.py", "protocol.py")
+# CPython 3.11's parser is not safe in two threads at once ("AST constructor recursion
+# depth mismatch"), and exercises are laid out from threads.
+_parsing = threading.Lock()
 PACKAGE = "submission"
 
 
@@ -95,8 +99,9 @@ class Workspace:
 def relative_imports(path):
     """Names of sibling modules that ``path`` imports (``from .softmax import ...``)."""
     try:
-        tree = ast.parse(path.read_bytes())
-    except (OSError, SyntaxError, ValueError):
+        with _parsing:
+            tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
     names = set()
     for node in ast.walk(tree):
