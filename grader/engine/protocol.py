@@ -201,8 +201,11 @@ def unpack(read_exact, max_bytes, max_header=None):
     return message, blobs
 
 
-STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-OPEN, CLOSE = np.frombuffer(b"[{", np.uint8), np.frombuffer(b"]}", np.uint8)
+STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+DEPTH_STEP = np.zeros(256, np.int8)  # per byte: +1 opens a level, -1 closes one
+DEPTH_STEP[list(b"[{")], DEPTH_STEP[list(b"]}")] = 1, -1
+STARTS_A_VALUE = np.zeros(256, bool)
+STARTS_A_VALUE[list(b"[{,")] = True
 
 
 def parse_header(raw):
@@ -228,6 +231,5 @@ def json_shape(raw):
     Counted with NumPy over the bytes, so a header of a million brackets costs
     milliseconds, never a recursion or a million Python objects."""
     codes = np.frombuffer(STRINGS.sub(b'""', raw), np.uint8)
-    opens, closes = np.isin(codes, OPEN), np.isin(codes, CLOSE)
-    depth = int(np.cumsum(opens.astype(np.int64) - closes).max(initial=0))
-    return depth, int(opens.sum() + np.count_nonzero(codes == ord(",")))
+    depth = int(np.cumsum(DEPTH_STEP[codes], dtype=np.int64).max(initial=0))
+    return depth, int(np.count_nonzero(STARTS_A_VALUE[codes]))
