@@ -154,6 +154,11 @@ ACCEPTED_HEADERS = {  # text is made safe later, where it enters the report
 }
 
 
+def test_a_handles_type_name_is_cut_to_what_a_report_quotes():
+    header = b'{"ok": true, "value": {"$handle": 1, "type": "' + b"T" * 1_000_000 + b'"}}'
+    assert len(read_answer(frame_of(header))["value"].type_name) == 100
+
+
 def frame_of(header, blobs=(b"\0" * 8,)):
     parts = [struct.pack("<I", len(header)), header, struct.pack("<I", len(blobs))]
     for blob in blobs:

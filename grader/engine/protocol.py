@@ -28,6 +28,7 @@ MAX_JSON_DEPTH = 2 * MAX_DEPTH + 8
 MAX_NDIM = 32
 MAX_ITEMS = 100_000
 MAX_BLOBS = 100_000
+MAX_TYPE_NAME = 100  # a handle's type, as reports quote it
 MAX_JSON_VALUES = 500_000  # about 30 MB of Python objects at worst
 
 
@@ -104,7 +105,7 @@ def decode(data, blobs, resolve_handle=None, depth=0, arena=None):
         return {k: decode(v, blobs, resolve_handle, depth + 1, arena) for k, v in data["$dict"].items()}
     if keys in HANDLE_KEYS and type(data["$handle"]) is int and type(data.get("type", "")) is str:
         if resolve_handle is None:
-            return Handle(data["$handle"], data.get("type", "object"))
+            return Handle(data["$handle"], data.get("type", "object")[:MAX_TYPE_NAME])
         return resolve_handle(data["$handle"])
     raise ProtocolError(f"unexpected value with the keys {sorted(keys)!r:.80}")
 
