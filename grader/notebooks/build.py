@@ -157,13 +157,14 @@ def setup_code(module, header):
     notebook_header = re.sub(r"^from \.", f"from {EARLIER}.", header, flags=re.MULTILINE)
     notebook_header = re.sub(rf"^from {EARLIER}\. import", f"from {EARLIER} import", notebook_header,
                              flags=re.MULTILINE)
-    intro = f"# Setup: what {module}.py imports. Run this cell first.\n"
+    intro = (f"# Setup: what {module}.py imports. Run this cell first.\n"
+             "# follow_cells() lets check() grade each tagged cell as you last ran it.\n")
     if notebook_header == header:
-        return intro + header
+        return intro + "from grader.notebooks.support import follow_cells\n\nfollow_cells()\n\n" + header
     return (intro + "# use_earlier_exercises() makes the notebooks of the earlier exercises in this folder\n"
             f"# importable as the package `{EARLIER}`; run this cell again after changing one of them.\n"
-            "from grader.notebooks.support import use_earlier_exercises\n\n"
-            "use_earlier_exercises()\n\n" + notebook_header)
+            "from grader.notebooks.support import follow_cells, use_earlier_exercises\n\n"
+            "follow_cells()\nuse_earlier_exercises()\n\n" + notebook_header)
 
 
 def formula_table(module):
