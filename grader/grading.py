@@ -69,6 +69,9 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     if reference is None and any(c.hidden for e in exercises for c in e.checks):
         report.notices.append("Hidden checks were not run: your instructor runs them with the "
                               "reference solutions. The score above counts the visible checks only.")
+    if submission.from_notebooks:  # "losses.py, line 65" is "03-losses.ipynb, cell `one_hot`, line 3"
+        from .notebooks.terms import in_notebook_terms
+        in_notebook_terms(report, submission.path)
     return report
 
 

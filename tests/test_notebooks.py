@@ -5,6 +5,7 @@ grading goes through the real Submission and grader, with student code in child 
 """
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -248,30 +249,60 @@ def kernel_for(notebook, monkeypatch):
 
 
 def test_check_grades_the_cells_as_run_not_the_live_objects(built, tmp_path, monkeypatch):
+    """Without cell ids (a bare namespace with ``In``), cells are matched by what they define."""
     folder = copy_of(built["solutions"], tmp_path, ["activations", "softmax"])
     namespace = kernel_for(folder / "02-softmax.ipynb", monkeypatch)
     result = check("softmax", namespace=namespace)
     assert isinstance(result, NotebookCheck) and result.passed
-    assert "passed" in repr(result) and "<table>" in result._repr_html_()
+    assert "softmax: 12/12 points, passed" in repr(result) and "12/12" in result._repr_html_()
 
     run_like_ipython(namespace, "def softmax(z, axis=-1):\n    return np.exp(z) / np.exp(z).sum()\n")
     namespace["softmax"] = lambda z, axis=-1: z  # a live object no cell defines: never graded
     result = check("softmax", namespace=namespace)
     assert not result.passed
-    assert "whole batch" in repr(result)
+    assert "whole batch" in repr(result) and "softmax (as run, not saved)" in repr(result)
     assert (folder / ".nnlab" / "state.json").is_file()  # check records progress too
 
 
-def test_check_says_which_cells_were_not_run(built, tmp_path, monkeypatch):
-    folder = copy_of(built["solutions"], tmp_path, ["activations", "softmax"])
+def test_check_grades_cells_never_run_as_saved_and_says_so(built, tmp_path, monkeypatch):
+    folder = copy_of(built["exercises"], tmp_path, ["activations", "softmax"])
     monkeypatch.chdir(folder)
     namespace = {"__name__": "__main__"}
     setup = next(c for c in cells(folder / "02-softmax.ipynb") if tagged(c).get("role") == "setup")
     run_like_ipython(namespace, "".join(setup["source"]))
     result = check("softmax", namespace=namespace)
-    assert not result.passed
-    assert "softmax: its cell has not been run" in repr(result)
-    assert "defines no `softmax`" in repr(result)
+    assert not result.passed and result.report.exercises[0].status == "not_started"
+    assert "softmax (as saved, never run)" in repr(result)
+    assert "not run in this kernel, so graded as saved" in repr(result)
+
+
+def test_two_notebooks_of_one_exercise_the_newer_is_graded_and_both_are_named(built, tmp_path, monkeypatch):
+    folder = copy_of(built["solutions"], tmp_path, ["activations"])
+    copy = folder / "01-activations-Copy1.ipynb"
+    notebook_cells = cells(folder / "01-activations.ipynb")
+    for cell in notebook_cells:
+        if tagged(cell).get("function") == "relu":
+            cell["source"] = "def relu(x):\n    return x\n"
+    shutil.copyfile(folder / "01-activations.ipynb", copy)
+    save(copy, notebook_cells)
+    os.utime(folder / "01-activations.ipynb", (1_000_000_000, 1_000_000_000))  # the copy is newer
+    report = grade_folder(folder, names=["activations"])
+    assert report.score < report.max_score  # the copy, with its bug, is graded
+    [notice] = [n for n in report.notices if "several notebooks" in n]
+    assert "graded 01-activations-Copy1.ipynb, saved last; not 01-activations.ipynb" in notice
+
+    monkeypatch.chdir(folder)
+    result = check("activations", namespace={"__name__": "__main__"})
+    assert "graded 01-activations-Copy1.ipynb, saved last" in repr(result)
+
+
+def test_check_reports_locations_as_notebook_cells(built, tmp_path, monkeypatch):
+    folder = copy_of(built["solutions"], tmp_path, ["activations", "softmax", "losses"])
+    namespace = kernel_for(folder / "03-losses.ipynb", monkeypatch)
+    run_like_ipython(namespace, "def one_hot(y, num_classes):\n    y = np.asarray(y)\n    return 1 / 0\n")
+    text = repr(check("losses", namespace=namespace))
+    assert "03-losses.ipynb, cell `one_hot`, line 3" in text
+    assert "losses.py" not in text and "--format json" not in text
 
 
 def test_use_earlier_exercises_imports_the_saved_notebooks(built, tmp_path):
@@ -330,5 +361,5 @@ def test_solution_notebooks_run_from_top_to_bottom(built, tmp_path):
     outputs = run.stdout.split("=====")[1:]
     assert len(outputs) == len(EXERCISES)
     for output in outputs:
-        assert "100%" in output, output  # each notebook's check()
+        assert "points, passed" in output, output  # each notebook's check()
     assert "class: 3" in run.stdout  # the blobs example of the notes predicts class 3
