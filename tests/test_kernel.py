@@ -160,14 +160,15 @@ def test_check_grades_each_tagged_cell_as_last_run_and_agrees_with_the_saved_not
     report, text, html = kernel.check("activations")
     assert verdict(report) == verdict(grade_saved(path, "activations"))
     assert report["score"] == report["max_score"] == 15
-    assert "relu (as run)" in text and "not saved" not in text and "<code>relu</code> as run" in html
+    assert "not saved" not in text and "never run" not in text
+    assert "Graded the setup cell and the 8 tagged cells as you last ran them" in html
 
     # the relu cell re-run with a syntax error: graded as run, and told in the cell's terms
     kernel.run_cell(relu, BROKEN_RELU)
     report, text, _ = kernel.check("activations")
     assert report["exercises"][0]["status"] == "error"
     assert "01-activations.ipynb, cell `relu`, line 2" in text
-    assert "relu (as run, not saved)" in text and "activations.py" not in text
+    assert "⚠ relu as run, not saved" in text and "activations.py" not in text
     save(path, relu, BROKEN_RELU)
     assert verdict(report) == verdict(grade_saved(path, "activations"))
 
@@ -197,7 +198,7 @@ def test_the_setup_cell_and_helpers_count_as_run(activations):
     save(path, relu, uses_import)
     report, text, _ = kernel.check("activations")
     assert report["score"] == 15
-    assert "setup (as run, not saved)" in text
+    assert "⚠ setup as run, not saved" in text
     saved = grade_saved(path, "activations")  # the saved setup cell lacks the import
     assert saved["score"] < 15
 
@@ -220,7 +221,7 @@ def test_cells_never_run_are_graded_as_saved_and_stubs_score_zero(notebooks, tmp
         kernel.stop()
     assert report["score"] == 0 and report["exercises"][0]["status"] == "not_started"
     assert verdict(report) == verdict(grade_saved(path, "activations"))
-    assert "relu (as saved, never run)" in text and "not run in this kernel, so graded as saved" in html
+    assert "⚠ relu as saved, never run" in text and "not run in this kernel, so graded as saved" in html
 
 
 def test_interrupt_stops_grading_at_once_and_kills_the_children(activations):
@@ -252,4 +253,4 @@ def test_a_front_end_without_cell_ids_runs_the_notebook_top_to_bottom(notebooks,
     check_cell = next(c for c in notebook.cells if 'check("softmax")' in c.source)
     [shown] = [o for o in check_cell.outputs if o.output_type == "execute_result"]
     assert "softmax: 12/12 points, passed" in shown.data["text/plain"]
-    assert "softmax (as run)" in shown.data["text/plain"]
+    assert "cells graded as run: setup, softmax, log_softmax" in shown.data["text/plain"]

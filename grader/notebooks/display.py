@@ -15,7 +15,7 @@ from .runs import AS_RUN, NEVER_RUN, NOT_SAVED
 PASS, FAIL, SKIP, WARN = "✔", "✘", "–", "⚠"
 COLOURS = {PASS: "#1a7f37", FAIL: "#cf222e", SKIP: "#57606a", WARN: "#9a6700"}
 CELL_SYMBOL = {AS_RUN: PASS, NOT_SAVED: WARN, NEVER_RUN: WARN}
-CELL_ADVICE = {NOT_SAVED: "changed since the notebook was saved: save it, so that `nnlab grade` grades the same",
+CELL_ADVICE = {NOT_SAVED: "save the notebook, so that `nnlab grade` grades the same",
                NEVER_RUN: "not run in this kernel, so graded as saved: run it"}
 BOX = "font-family:system-ui,sans-serif;text-align:left;line-height:1.45;max-width:60em;overflow-wrap:break-word"
 WRAP = "text-align:left;white-space:normal;word-break:normal;overflow-wrap:break-word"
@@ -80,8 +80,9 @@ def to_text(result):
         lines.append(f"{exercise.name}: {points(exercise.score)}/{points(exercise.max_score)} points, "
                      f"{exercise.status.replace('_', ' ')}  ({result.report.submission})")
         if result.cells:
-            lines.append("cells graded: " + ", ".join(f"{name} ({how})" for name, how, _ in map(cell_summary, result.cells)))
-            lines += [f"  {WARN} {name}: {advice}" for name, _, advice in map(cell_summary, result.cells) if advice]
+            lines.append("cells graded as run: " + ", ".join(c.label for c in result.cells if c.how == AS_RUN))
+            lines += [f"{WARN} {name} {how}: {advice}" for name, how, advice in map(cell_summary, result.cells)
+                      if advice]
         if exercise.error:
             lines += ["", f"{FAIL} error: " + indented(exercise.error)]
         failing, passed = failing_first(exercise)
@@ -151,13 +152,22 @@ def exercise_html(exercise, result):
 
 
 def cells_html(cells):
-    items = []
+    """One line for the cells graded as run, one more per cell that was not."""
+    fine = [c for c in cells if c.how == AS_RUN]
+    lines = [f'<span style="color:{COLOURS[PASS]}">{PASS}</span> {cells_sentence(fine, cells)}'] if fine else []
     for cell in cells:
         name, how, advice = cell_summary(cell)
-        symbol = CELL_SYMBOL[how]
-        text = f'<span style="color:{COLOURS[symbol]}">{symbol}</span> <code>{escape(name)}</code> {escape(how)}'
-        items.append(text + (f": {text_html(advice)}" if advice else ""))
-    return (f'<p style="{WRAP};margin:0.3em 0">Cells graded: ' + "; ".join(items) + "</p>")
+        if advice:
+            lines.append(f'<span style="color:{COLOURS[WARN]}">{WARN}</span> <code>{escape(name)}</code> '
+                         f"{escape(how)}: {text_html(advice)}")
+    return f'<p style="{WRAP};margin:0.3em 0">' + "<br>".join(lines) + "</p>"
+
+
+def cells_sentence(fine, cells):
+    if len(fine) == len(cells):
+        return f"Graded the setup cell and the {len(cells) - 1} tagged cells as you last ran them."
+    names = ", ".join(cell_summary(c)[0] for c in fine)
+    return f"Graded as you last ran them: {escape(names)}."
 
 
 def item_html(symbol, word, title, message, tag="li"):

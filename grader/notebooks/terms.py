@@ -14,6 +14,7 @@ from pathlib import Path
 from ..submission import MANIFEST
 from .extract import EARLIER, SETUP, Place
 
+GRADER_FRAME = re.compile(r"^ *at \.\./_engine/.*\n?", re.MULTILINE)  # the child's own frames: noise here
 RELATIVE_IMPORT_ADVICE = re.compile(r"Import earlier exercises relatively, e\.g\. `from \.(\w+) import (\w+)`\.")
 
 
@@ -37,6 +38,7 @@ def translate(text, notebooks, places):
     """``text`` with each "module.py, line N" of a notebook's module as that notebook's cell and line."""
     if not text:
         return text
+    text = GRADER_FRAME.sub("", text)
     for module, notebook in notebooks.items():
         def place(match, module=module, notebook=notebook):
             return cell_location(notebook, places.get(module, []), int(match[1])) or match[0]
