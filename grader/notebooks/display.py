@@ -69,7 +69,8 @@ def cell_summary(cell):
 
 
 def message_of(check):
-    return "" if check.visibility == HIDDEN and not check.ran else check.message
+    """A hidden check shows its name and points only, as on the feedback page."""
+    return "hidden check: what it tests stays with your instructor" if check.visibility == HIDDEN else check.message
 
 
 # ---------------------------------------------------------------- plain text
