@@ -26,7 +26,9 @@ window.addEventListener("load", () => {
                brokenWords: [], alignments: [], text: document.body.innerText};
   for (const img of document.images) {
     const box = img.getBoundingClientRect();
+    const article = img.closest("article");
     out.images.push({alt: img.alt, loaded: img.complete && img.naturalWidth > 0, natural: img.naturalWidth,
+                     article: article ? article.id : null,
                      shown: Math.round(box.width), right: Math.round(box.right), visible: box.height > 0});
   }
   for (const el of document.body.querySelectorAll("*")) {
@@ -81,9 +83,8 @@ def look_at(html, folder, name="page", width=900, height=1200):
     page = folder / f"{name}.html"
     page.write_text(html.replace("</body>", PROBE + "</body>") if "</body>" in html else html + PROBE,
                     encoding="utf-8")
-    size = f"--window-size={width},{height}"
-    run_chromium([size, f"--screenshot={folder / (name + '.png')}", page.as_uri()])
-    run = run_chromium([size, "--dump-dom", page.as_uri()])
+    run = run_chromium([f"--window-size={width},{height}", f"--screenshot={folder / (name + '.png')}",
+                        "--dump-dom", page.as_uri()])
     found = re.search(r'<pre id="nnlab-probe"[^>]*>(.*?)</pre>', run.stdout, re.DOTALL)
     assert found, f"Chromium gave no measures for {page}: {run.stderr[-2000:]}"
     return json.loads(found[1].replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')

@@ -82,3 +82,53 @@ def test_the_probe_sees_what_went_wrong_before(tmp_path):
     assert seen["brokenWords"]
     assert seen["overflowing"]
     assert seen["images"] == [dict(seen["images"][0], loaded=False)]
+
+
+@pytest.fixture(scope="module")
+def failing_report(tmp_path_factory):
+    """The report of a submission with a bug that warns, a training that diverges, a stub."""
+    from conftest import replace_function
+
+    folder = tmp_path_factory.mktemp("failing-submission")
+    for path in SOLUTIONS.glob("*.py"):
+        shutil.copyfile(path, folder / path.name)
+    shutil.copyfile(SOLUTIONS.parent / "exercises" / "minibatch.py", folder / "minibatch.py")
+    logistic = folder / "logistic.py"
+    logistic.write_text(logistic.read_text().replace("w = w - lr * dw", "w = w + lr * dw")
+                        .replace("b = b - lr * db", "b = b + lr * db"))  # up the gradient: it diverges
+    softmax = folder / "softmax.py"
+    softmax.write_text(replace_function(softmax.read_text(), "softmax", """
+        def softmax(z, axis=-1):
+            print("softmax of", np.shape(z))
+            e = np.exp(z)
+            return e / e.sum(axis=axis, keepdims=True)
+        """))
+    return grade_folder(folder, names=["activations", "softmax", "logistic", "minibatch"])
+
+
+@pytest.mark.parametrize("width", [1200, 640])
+def test_the_feedback_page_shows_everything_whole(failing_report, tmp_path, width):
+    seen = browser.look_at(html.to_html(failing_report), tmp_path, width=width, height=2400)
+    assert seen["overflowing"] == [] and seen["scrollWidth"] <= seen["width"]
+    assert seen["brokenWords"] == []
+    if plots.available():
+        diverged = [i for i in seen["images"] if i["article"] == "exercise-logistic-train_logistic_separates_blobs"]
+        assert len(diverged) == 1  # drawn beside its check, although training diverged
+        for image in seen["images"]:
+            assert image["loaded"] and image["natural"] == plots.PIXELS[0] and image["right"] <= seen["width"]
+    text = seen["text"]
+    assert "✘ failed softmax_is_stable_for_large_logits" in text
+    assert text.index("✘ failed softmax_is_stable") < text.index("6 checks: 6 passed")  # failures first
+    assert html.first_hint("softmax") in text  # the hint of the first failing check
+    assert "what your code printed" in text and "softmax of (3,)" in text
+    assert "○ not started" in text and "✘ failed iterate" not in text
+    assert "NumPy " in text and "Python " in text and "s in all" in text
+
+
+def test_failures_only_hides_what_passed_without_javascript(failing_report, tmp_path):
+    page = html.to_html(failing_report).replace('id="failures-only">', 'id="failures-only" checked>')
+    seen = browser.look_at(page, tmp_path)
+    text = seen["text"]
+    assert "softmax_is_stable_for_large_logits" in text and "train_logistic_separates_blobs" in text
+    assert "1. activations" not in text  # an exercise that passed is gone
+    assert "6 checks: 6 passed" not in text and "softmax of (3,)" not in text
