@@ -4,9 +4,10 @@ Skipped, with the reason, where Chromium cannot run (``.ci/run`` installs Debian
 ``chromium``). Screenshots are left beside the pages in the test's temporary folder.
 """
 
-import json
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -40,9 +41,8 @@ def failing_check(tmp_path_factory):
     from test_notebooks import cells, run_like_ipython, tagged
 
     root = tmp_path_factory.mktemp("check-output")
-    run = __import__("subprocess").run(
-        [__import__("sys").executable, "-m", "grader", "notebook", "solutions", "--out", str(root),
-         "-e", "activations", "-e", "softmax", "-e", "losses"], cwd=SOLUTIONS.parent, capture_output=True, timeout=120)
+    run = subprocess.run([sys.executable, "-m", "grader", "notebook", "solutions", "--out", str(root), "-e", "activations",
+                          "-e", "softmax", "-e", "losses"], cwd=SOLUTIONS.parent, capture_output=True, timeout=120)
     assert run.returncode == 0
     namespace = {"__name__": "__main__"}
     with pytest.MonkeyPatch.context() as patch:

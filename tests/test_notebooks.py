@@ -221,6 +221,26 @@ def test_in_a_folder_a_broken_notebook_costs_only_its_exercise(built, tmp_path):
     assert by_name["logistic"].status == "error" and "has no notebook for logistic" in by_name["logistic"].error
 
 
+def test_grading_a_saved_notebook_speaks_of_cells_and_of_helpers_to_move(built, tmp_path):
+    folder = copy_of(built["solutions"], tmp_path, ["activations", "softmax", "losses"])
+    path = folder / "03-losses.ipynb"
+    notebook_cells = cells(path)
+    for cell in notebook_cells:
+        if tagged(cell).get("function") == "one_hot":
+            cell["source"] = "def one_hot(y, num_classes):\n    y = np.asarray(y)\n    return 1 / 0\n"
+        if tagged(cell).get("function") == "mean_squared_error":
+            cell["source"] = "def mean_squared_error(y_pred, y_true):\n    return squared(y_pred - y_true).mean()\n"
+    notebook_cells.append(nbformat.v4.new_code_cell("def squared(x):\n    return x * x\n"))
+    save(path, notebook_cells)
+    report = grade_folder(folder, names=["losses"])
+    messages = "\n".join(c.message for c in report.exercises[0].checks)
+    assert "03-losses.ipynb, cell `one_hot`, line 3, in one_hot" in messages
+    assert "losses.py" not in messages
+    [note] = [n for n in report.notices if "squared" in n]
+    assert note.startswith("03-losses.ipynb: `squared`, used in the cell `mean_squared_error`, is defined in a "
+                           "cell that is not graded: move it into the cell `mean_squared_error`")
+
+
 def test_magics_are_left_out_as_typed_and_as_ipython_runs_them():
     typed = "%time _ = 1\n!ls\ndef f():\n    return a != b\n"
     assert without_magics(typed) == "def f():\n    return a != b\n"

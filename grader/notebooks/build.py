@@ -35,18 +35,20 @@ MARKDOWN_SPECIAL = re.compile(r"([\\*_<>\[\]#|$~])")
 HOW_IT_WORKS = """\
 **How this notebook works**
 
-- Run the setup cell first: it imports what `{module}.py` imports.
+- Run the setup cell first: it imports what `{module}.py` imports. Imports you add there \
+count too.
 - Write each function in the code cell under its description. Those cells carry the \
-tag `{key}:{module}.<function>`: they are what gets graded, exactly as written, so keep \
-your experiments in new cells.
-- Run the check at the end as often as you like; `nnlab grade` and `nnlab watch` grade \
-the saved notebook from a terminal."""
+tag `{key}:{module}.<function>`: they are what gets graded, as you last ran them, so keep \
+your experiments in new cells, and put helpers in the tagged cell that uses them.
+- Run the check at the end as often as you like; save the notebook too: `nnlab grade` and \
+`nnlab watch` grade the saved notebook from a terminal."""
 
 CHECK_TEXT = """\
 ## Check your work
 
-Run your function cells, then this one. `check` grades the functions as they are in this \
-running notebook, in a separate process, with the same checks as `nnlab grade`."""
+Run your function cells, then this one. `check` grades each tagged cell as you last ran it \
+(one never run, as saved), in a separate process, with the same checks as `nnlab grade`, and \
+says which cells were not saved or not run. Interrupt the kernel to stop it."""
 
 
 @dataclass

@@ -266,7 +266,7 @@ def submission_from_notebook(path_or_folder, out_dir, module_names=None, with_ne
         modules, problems, notes = collect(path.parent, module_names) if with_neighbours else ({}, {}, {})
         modules[notebook.exercise] = (notebook, *notebook.module_and_places(notebook.graded_functions()))
         problems.pop(notebook.exercise, None)
-        notes.pop(notebook.exercise, None)
+        notes[notebook.exercise] = helper_notes(notebook, modules[notebook.exercise][1])
         result = out_dir / f"{notebook.exercise}.py"
     elif path.is_dir():
         modules, problems, notes = collect(path, module_names)
@@ -287,7 +287,7 @@ def write_manifest(out_dir, source, modules, problems, notes):
     """``out_dir/.nnlab-notebooks.json``: where each module came from, and where each cell is in it.
 
     ``modules`` maps exercise -> ``(ExerciseNotebook, module source, [Place])``, ``problems``
-    exercise -> why it has no module, ``notes`` exercise -> what the report should say.
+    exercise -> why it has no module, ``notes`` exercise -> what the report should say ([str]).
     """
     write_atomic(Path(out_dir) / MANIFEST, json.dumps({
         "source": str(source),
@@ -311,7 +311,7 @@ def add_to_manifest(out_dir, notebook, places):
 
 
 def collect(folder, module_names):
-    """``({name: (notebook, source, places)}, {name: problem}, {name: note})`` for ``folder``."""
+    """``({name: (notebook, source, places)}, {name: problem}, {name: [note]})`` for ``folder``."""
     found, problems, notes = {}, {}, {}
     for path in sorted(Path(folder).glob("*.ipynb")):
         guess = exercise_from_file_name(path, module_names)
@@ -330,14 +330,23 @@ def collect(folder, module_names):
     modules = {}
     for name, notebooks in found.items():
         chosen, note = choose(notebooks, name)
-        if note:
-            notes[name] = note
         try:
             modules[name] = (chosen, *chosen.module_and_places(chosen.graded_functions()))
             problems.pop(name, None)
         except NotebookError as error:
             problems[name] = str(error)
-    return modules, problems, notes
+            continue
+        notes[name] = ([note] if note else []) + helper_notes(chosen, modules[name][1])
+    return modules, problems, {name: found for name, found in notes.items() if found}
+
+
+def helper_notes(notebook, source):
+    """Notes for the functions the tagged cells use that only an untagged cell defines."""
+    from .runs import missing_helpers
+
+    return [f"{notebook.path.name}: {note}" for note in
+            missing_helpers(source, [(name, cell) for _, name, cell in notebook.functions],
+                            [cell for _, _, cell in notebook.others])]
 
 
 def choose(notebooks, name):

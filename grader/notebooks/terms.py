@@ -79,7 +79,8 @@ def read_places(folder):
 def manifest_notes(folder):
     data = read_manifest_json(folder) or {}
     notes = data.get("notes")
-    return [str(note) for note in notes.values()] if isinstance(notes, dict) else []
+    found = notes.values() if isinstance(notes, dict) else []
+    return [str(note) for some in found if isinstance(some, list) for note in some]
 
 
 def read_manifest_json(folder):
