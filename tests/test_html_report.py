@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 import subprocess
 import sys
 from html import escape
@@ -222,3 +223,10 @@ def test_a_diverging_loss_is_still_drawn():
     exploding = [0.7, 3.0, 40.0, 2e4, float("inf"), float("nan")]
     assert plots.render_png({"kind": "loss_curve", "title": "diverged", "values": exploding}).startswith(PNG_SIGNATURE)
     assert plots.render_png({"kind": "loss_curve", "title": "all nan", "values": [float("nan")] * 3}) is not None
+
+
+def test_the_page_is_one_file_that_fetches_nothing():
+    text = html.to_html(hand_made_report())
+    sources = re.findall(r'(?:src|href)="([^"]*)"', text)
+    assert sources and all(s.startswith(("data:", "#")) for s in sources)
+    assert "<script" not in text and "@import" not in text and "url(" not in text

@@ -325,6 +325,27 @@ def test_check_reports_locations_as_notebook_cells(built, tmp_path, monkeypatch)
     assert "losses.py" not in text and "--format json" not in text
 
 
+def test_cells_with_ids_of_the_front_ends_own_are_told_apart_by_what_they_ran(built):
+    """VS Code sends ids of its own: an id that ran a tagged cell's saved source is that cell."""
+    from grader.notebooks.extract import parse_notebook
+    from grader.notebooks.runs import CellHistory, cells_to_grade
+
+    notebook = parse_notebook(built["solutions"] / "01-activations.ipynb")
+    saved = {name: source for _, name, source in notebook.functions}
+    history = CellHistory()
+    history.add("vscode-setup", notebook.setup)
+    for name, source in saved.items():
+        history.add(f"vscode-{name}", source)
+    history.add("vscode-relu", "def relu(x):\n    return np.abs(x)\n")  # the tagged cell, changed
+    history.add("vscode-scratch", "def relu(x):\n    return np.maximum(x, 0)\n")  # a scratch cell
+    setup, functions, notes = cells_to_grade(notebook, history)
+    relu = next(c for c in functions if c.label == "relu")
+    assert relu.source == "def relu(x):\n    return np.abs(x)\n" and relu.how == "as run, not saved"
+    assert setup.how == "as run" and {c.how for c in functions if c.label != "relu"} == {"as run"}
+    assert notes == ["`relu` was defined again by another cell (run 11 of this kernel) after its tagged cell: "
+                     "check() grades only the tagged cell `relu`. Copy your change into it and run it."]
+
+
 def test_use_earlier_exercises_imports_the_saved_notebooks(built, tmp_path):
     folder = copy_of(built["solutions"], tmp_path, ["activations", "softmax"])
     assert use_earlier_exercises(folder) == ["activations", "softmax"]

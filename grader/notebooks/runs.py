@@ -1,19 +1,20 @@
 """Which cell ran what: the tagged cells as last run in this kernel, found by their cell id.
 
 The setup cell calls :func:`follow_cells`, which registers an IPython ``pre_run_cell``
-hook. IPython calls it before each cell runs, with the cell's source and, from
-JupyterLab, Notebook 7 and VS Code, the id of the cell that runs (``info.cell_id``).
-:func:`cells_to_grade` then picks, for each tagged cell of the saved notebook, the
-source it last ran with:
+hook. IPython calls it before each cell runs (even one that does not parse), with the
+cell's source and, from JupyterLab, Notebook 7 and VS Code, the id of the cell that runs
+(``info.cell_id``). :func:`cells_to_grade` then picks, for each tagged cell of the saved
+notebook and for its setup cell, the source it last ran with:
 
-- its own runs, by cell id (the id saved in the notebook);
-- a front end that gives no cell id, or ids of its own (VS Code), is matched by content:
-  a run with the saved source of a tagged cell is that cell, and otherwise the last run
-  that defines the cell's function (the setup cell: that starts as the saved one);
+- when the front end gives the notebook's own cell ids (JupyterLab, Notebook 7), the
+  cell's runs are those with its id: a scratch cell is never mistaken for it;
+- when it gives no ids (nbclient, older front ends) or ids of its own (VS Code), cells
+  are matched by content: an id that once ran a tagged cell's saved source is that cell;
+  otherwise the last run that defines the cell's function (for the setup cell: that
+  starts with the saved setup cell's first line);
 - a cell never run is graded as saved, and the result says so.
 
-A definition of the same name in another cell (a scratch cell) is never graded: a note
-says so when that is the definition the kernel now has.
+A definition of the same name run later in another cell is not graded, with a note.
 """
 
 import ast
@@ -134,7 +135,7 @@ def is_run_of(run, label, saved_source, own_id, by_id, linked):
         return run.cell_id == own_id
     if run.cell_id in linked:
         return linked[run.cell_id] == label
-    return same_cell(run, label, saved_source)
+    return label not in linked.values() and same_cell(run, label, saved_source)
 
 
 def linked_ids(runs, saved_sources):

@@ -99,17 +99,17 @@ def check(exercise, notebook=None, namespace=None):
     history = history_of(namespace)
     setup, functions, run_notes = cells_to_grade(saved, history)
     notes += run_notes
-    with tempfile.TemporaryDirectory(prefix="nnlab-check-") as temporary:
-        folder = Path(temporary) / "submission"
-        module = write_module_as_run(saved, setup, functions, folder)
-        elsewhere = [run.source for run in history.runs] + [source for _, _, source in saved.others]
-        notes += missing_helpers(module, [(c.label, c.source) for c in functions], elsewhere)
-        try:
+    try:
+        with tempfile.TemporaryDirectory(prefix="nnlab-check-") as temporary:
+            folder = Path(temporary) / "submission"
+            module = write_module_as_run(saved, setup, functions, folder)
+            elsewhere = [run.source for run in history.runs] + [source for _, _, source in saved.others]
+            notes += missing_helpers(module, [(c.label, c.source) for c in functions], elsewhere)
             report = grading.grade(Submission(folder, grading.exercise_names()), names=[exercise],
-                                   reference=Reference.find(), jobs=1)
-        except KeyboardInterrupt:
-            raise Interrupted(exercise) from None
-        in_notebook_terms(report, folder)
+                                   reference=Reference.find(), jobs=1)  # jobs=1: in this thread, so Ctrl-C stops it
+            in_notebook_terms(report, folder)
+    except KeyboardInterrupt:
+        raise Interrupted(exercise) from None
     report.submission = f"{saved.path.name}, as run in this kernel"
     warning = record_grades(report)
     return NotebookCheck(report, [setup] + functions, notes + ([warning] if warning else []))
@@ -138,12 +138,13 @@ def find_notebook(exercise, namespace):
     Of several notebooks of ``exercise`` in the folder, the one saved last, with a note.
     """
     session = namespace.get("__session__")
-    if isinstance(session, str) and session.endswith(".ipynb") and Path(session).is_file():
-        try:
-            if parse_notebook(session).exercise == exercise:
-                return Path(session), []
-        except (NotebookError, AttributeError):
-            pass
+    if isinstance(session, str) and session.endswith(".ipynb"):
+        for path in (Path(session), Path.cwd() / Path(session).name):  # a server may give it relative to its root
+            try:
+                if path.is_file() and parse_notebook(path).exercise == exercise:
+                    return path, []
+            except (NotebookError, AttributeError):
+                pass
     candidates = []
     for path in sorted(Path.cwd().glob("*.ipynb")):
         try:
