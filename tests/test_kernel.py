@@ -168,7 +168,7 @@ def test_check_grades_each_tagged_cell_as_last_run_and_agrees_with_the_saved_not
     report, text, _ = kernel.check("activations")
     assert report["exercises"][0]["status"] == "error"
     assert "01-activations.ipynb, cell `relu`, line 2" in text
-    assert "⚠ relu as run, not saved" in text and "activations.py" not in text
+    assert "⚠ as run, not saved: relu." in text and "activations.py" not in text
     save(path, relu, BROKEN_RELU)
     assert verdict(report) == verdict(grade_saved(path, "activations"))
 
@@ -198,7 +198,7 @@ def test_the_setup_cell_and_helpers_count_as_run(activations):
     save(path, relu, uses_import)
     report, text, _ = kernel.check("activations")
     assert report["score"] == 15
-    assert "⚠ setup as run, not saved" in text
+    assert "⚠ as run, not saved: setup." in text
     saved = grade_saved(path, "activations")  # the saved setup cell lacks the import
     assert saved["score"] < 15
 
@@ -221,7 +221,8 @@ def test_cells_never_run_are_graded_as_saved_and_stubs_score_zero(notebooks, tmp
         kernel.stop()
     assert report["score"] == 0 and report["exercises"][0]["status"] == "not_started"
     assert verdict(report) == verdict(grade_saved(path, "activations"))
-    assert "⚠ relu as saved, never run" in text and "not run in this kernel, so graded as saved" in html
+    assert "⚠ as saved, never run: sigmoid, sigmoid_grad, relu," in text
+    assert "Not run in this kernel, so graded as saved." in html
 
 
 def test_interrupt_stops_grading_at_once_and_kills_the_children(activations):
@@ -253,4 +254,4 @@ def test_a_front_end_without_cell_ids_runs_the_notebook_top_to_bottom(notebooks,
     check_cell = next(c for c in notebook.cells if 'check("softmax")' in c.source)
     [shown] = [o for o in check_cell.outputs if o.output_type == "execute_result"]
     assert "softmax: 12/12 points, passed" in shown.data["text/plain"]
-    assert "cells graded as run: setup, softmax, log_softmax" in shown.data["text/plain"]
+    assert "Graded the setup cell and the 2 tagged cells as you last ran them" in shown.data["text/plain"]

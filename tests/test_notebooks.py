@@ -280,7 +280,7 @@ def test_check_grades_the_cells_as_run_not_the_live_objects(built, tmp_path, mon
     namespace["softmax"] = lambda z, axis=-1: z  # a live object no cell defines: never graded
     result = check("softmax", namespace=namespace)
     assert not result.passed
-    assert "whole batch" in repr(result) and "⚠ softmax as run, not saved" in repr(result)
+    assert "whole batch" in repr(result) and "⚠ as run, not saved: softmax." in repr(result)
     assert (folder / ".nnlab" / "state.json").is_file()  # check records progress too
 
 
@@ -292,8 +292,8 @@ def test_check_grades_cells_never_run_as_saved_and_says_so(built, tmp_path, monk
     run_like_ipython(namespace, "".join(setup["source"]))
     result = check("softmax", namespace=namespace)
     assert not result.passed and result.report.exercises[0].status == "not_started"
-    assert "⚠ softmax as saved, never run" in repr(result)
-    assert "not run in this kernel, so graded as saved" in repr(result)
+    assert "⚠ as saved, never run: softmax, log_softmax." in repr(result)
+    assert "Not run in this kernel, so graded as saved." in repr(result)
 
 
 def test_two_notebooks_of_one_exercise_the_newer_is_graded_and_both_are_named(built, tmp_path, monkeypatch):

@@ -14,9 +14,8 @@ from .runs import AS_RUN, NEVER_RUN, NOT_SAVED
 
 PASS, FAIL, SKIP, WARN = "✔", "✘", "–", "⚠"
 COLOURS = {PASS: "#1a7f37", FAIL: "#cf222e", SKIP: "#57606a", WARN: "#9a6700"}
-CELL_SYMBOL = {AS_RUN: PASS, NOT_SAVED: WARN, NEVER_RUN: WARN}
-CELL_ADVICE = {NOT_SAVED: "save the notebook, so that `nnlab grade` grades the same",
-               NEVER_RUN: "not run in this kernel, so graded as saved: run it"}
+CELL_ADVICE = {NOT_SAVED: "Save the notebook, so that `nnlab grade` grades the same.",
+               NEVER_RUN: "Not run in this kernel, so graded as saved."}
 BOX = "font-family:system-ui,sans-serif;text-align:left;line-height:1.45;max-width:60em;overflow-wrap:break-word"
 WRAP = "text-align:left;white-space:normal;word-break:normal;overflow-wrap:break-word"
 
@@ -62,10 +61,19 @@ def failing_first(exercise):
     return [c for c in shown if not c.passed], [c for c in shown if c.passed]
 
 
-def cell_summary(cell):
-    name = "setup" if cell.label == "setup" else cell.label
-    advice = CELL_ADVICE.get(cell.how)
-    return name, cell.how, advice
+def cell_lines(cells):
+    """``[(symbol, sentence)]`` about the cells graded: those graded as run, then the others by kind."""
+    fine = [c.label for c in cells if c.how == AS_RUN]
+    lines = []
+    if fine and len(fine) == len(cells):
+        lines.append((PASS, f"Graded the setup cell and the {len(cells) - 1} tagged cells as you last ran them."))
+    elif fine:
+        lines.append((PASS, f"Graded as you last ran them: {', '.join(fine)}."))
+    for how in (NOT_SAVED, NEVER_RUN):
+        names = [c.label for c in cells if c.how == how]
+        if names:
+            lines.append((WARN, f"{how}: {', '.join(names)}. {CELL_ADVICE[how]}"))
+    return lines
 
 
 def message_of(check):
@@ -80,10 +88,7 @@ def to_text(result):
     for exercise in result.report.exercises:
         lines.append(f"{exercise.name}: {points(exercise.score)}/{points(exercise.max_score)} points, "
                      f"{exercise.status.replace('_', ' ')}  ({result.report.submission})")
-        if result.cells:
-            lines.append("cells graded as run: " + ", ".join(c.label for c in result.cells if c.how == AS_RUN))
-            lines += [f"{WARN} {name} {how}: {advice}" for name, how, advice in map(cell_summary, result.cells)
-                      if advice]
+        lines += [f"{symbol} {sentence}" for symbol, sentence in cell_lines(result.cells)]
         if exercise.error:
             lines += ["", f"{FAIL} error: " + indented(exercise.error)]
         failing, passed = failing_first(exercise)
@@ -153,22 +158,9 @@ def exercise_html(exercise, result):
 
 
 def cells_html(cells):
-    """One line for the cells graded as run, one more per cell that was not."""
-    fine = [c for c in cells if c.how == AS_RUN]
-    lines = [f'<span style="color:{COLOURS[PASS]}">{PASS}</span> {cells_sentence(fine, cells)}'] if fine else []
-    for cell in cells:
-        name, how, advice = cell_summary(cell)
-        if advice:
-            lines.append(f'<span style="color:{COLOURS[WARN]}">{WARN}</span> <code>{escape(name)}</code> '
-                         f"{escape(how)}: {text_html(advice)}")
+    lines = [f'<span style="color:{COLOURS[symbol]}">{symbol}</span> {text_html(sentence)}'
+             for symbol, sentence in cell_lines(cells)]
     return f'<p style="{WRAP};margin:0.3em 0">' + "<br>".join(lines) + "</p>"
-
-
-def cells_sentence(fine, cells):
-    if len(fine) == len(cells):
-        return f"Graded the setup cell and the {len(cells) - 1} tagged cells as you last ran them."
-    names = ", ".join(cell_summary(c)[0] for c in fine)
-    return f"Graded as you last ran them: {escape(names)}."
 
 
 def item_html(symbol, word, title, message, tag="li"):
