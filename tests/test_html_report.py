@@ -230,3 +230,16 @@ def test_the_page_is_one_file_that_fetches_nothing():
     sources = re.findall(r'(?:src|href)="([^"]*)"', text)
     assert sources and all(s.startswith(("data:", "#")) for s in sources)
     assert "<script" not in text and "@import" not in text and "url(" not in text
+
+
+def test_a_failing_check_shows_the_hint_that_names_it_else_the_first_hint_once():
+    from grader.checks import EXERCISES
+
+    named = [(e, c.name) for e in EXERCISES for c in e.checks if e.hint_for(c.name)]
+    assert named
+    for exercise, check in named:
+        level, text = exercise.hint_for(check)
+        assert html.hint_for(exercise.module, check) == text
+    hints = html.Hints("softmax")
+    assert hints.for_check("no_hint_names_this_check") == html.first_hint("softmax")
+    assert hints.for_check("nor_this_one") is None  # the first hint once per exercise

@@ -216,22 +216,25 @@ def check_html(exercise_name, check, hints):
 
 
 class Hints:
-    """The hint each failing check of an exercise shows: its own, where the checks name one
+    """The hint each failing check of an exercise shows: the one that names the check
     (``Exercise.hint_for``), else the exercise's first hint, shown once."""
 
     def __init__(self, exercise_name):
         self.exercise = find_exercise(exercise_name)
-        self.first_shown = False
+        self.shown = set()
 
     def for_check(self, check_name):
         named = getattr(self.exercise, "hint_for", None)
-        hint = named(check_name) if callable(named) else None
+        found = named(check_name) if callable(named) else None
+        hint = found[-1] if isinstance(found, tuple) else found  # (level, text), or the text alone
         if hint:
+            self.shown.add(str(hint))
             return str(hint)
-        if self.first_shown:
+        first = first_hint(self.exercise.module) if self.exercise else None
+        if first is None or first in self.shown:
             return None
-        self.first_shown = True
-        return first_hint(self.exercise.module) if self.exercise else None
+        self.shown.add(first)
+        return first
 
 
 def hint_for(exercise_name, check_name):
