@@ -16,6 +16,7 @@ PASS, FAIL, SKIP, WARN = "✔", "✘", "–", "⚠"
 COLOURS = {PASS: "#1a7f37", FAIL: "#cf222e", SKIP: "#57606a", WARN: "#9a6700"}
 CELL_ADVICE = {NOT_SAVED: "Save the notebook, so that `nnlab grade` grades the same.",
                NEVER_RUN: "Not run in this kernel, so graded as saved."}
+NOT_STARTED_ADVICE = "not started: fill in the tagged cells, run them, and check again (`nnlab hint {name}` when stuck)."
 BOX = "font-family:system-ui,sans-serif;text-align:left;line-height:1.45;max-width:60em;overflow-wrap:break-word"
 WRAP = "text-align:left;white-space:normal;word-break:normal;overflow-wrap:break-word"
 
@@ -92,6 +93,9 @@ def to_text(result):
         if exercise.error:
             lines += ["", f"{FAIL} error: " + indented(exercise.error)]
         failing, passed = failing_first(exercise)
+        if exercise.status == NOT_STARTED:
+            lines.append(f"{SKIP} {NOT_STARTED_ADVICE.format(name=exercise.name)}")
+            failing = []
         for check in failing:
             head = f"{result_symbol(check)} {result_word(check)} {check.name} ({points(check.max_score)} pt)"
             message = message_of(check)
@@ -136,8 +140,8 @@ def exercise_html(exercise, result):
     if exercise.error:
         parts.append(item_html(FAIL, "error", "", exercise.error, tag="p"))
     if exercise.status == NOT_STARTED and not exercise.error:
-        parts.append(f'<p style="{WRAP};margin:0.3em 0">{SKIP} not started: fill in the tagged cells, run them, '
-                     f"and check again (<code>nnlab hint {escape(exercise.name)}</code> when stuck).</p>")
+        parts.append(f'<p style="{WRAP};margin:0.3em 0">{SKIP} '
+                     f"{text_html(NOT_STARTED_ADVICE.format(name=exercise.name))}</p>")
     failing, passed = failing_first(exercise)
     if failing and exercise.status != NOT_STARTED:
         parts.append(f'<ul style="{WRAP};list-style:none;padding-left:0;margin:0.3em 0">')

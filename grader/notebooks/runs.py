@@ -40,7 +40,6 @@ class CellHistory:
     """Every cell execution of a kernel, from when :func:`follow_cells` was first called."""
 
     runs: list = field(default_factory=list)
-    with_ids: bool = False  # whether the hook saw every run (else older runs come from ``In``)
 
     def add(self, cell_id, source):
         self.runs.append(Run(len(self.runs) + 1, cell_id or None, source))
@@ -73,11 +72,11 @@ def follow_cells(shell=None):
     history = getattr(shell, "nnlab_cell_history", None)
     if history is not None:
         return history
-    history = CellHistory(with_ids=True)
-    earlier = [cell for cell in shell.user_ns.get("In", []) if isinstance(cell, str)]
-    for source in earlier[1:-1]:
-        history.add(None, source)
+    history = CellHistory()
+    earlier = [cell for cell in shell.user_ns.get("In", []) if isinstance(cell, str)][1:]
     running = getattr(getattr(shell.displayhook, "exec_result", None), "info", None)
+    for source in earlier[:-1] if running is not None else earlier:
+        history.add(None, source)
     if running is not None:
         history.add(getattr(running, "cell_id", None), running.raw_cell)
     shell.events.register("pre_run_cell", history.pre_run_cell)

@@ -121,7 +121,8 @@ def write_module_as_run(saved, setup, functions, folder):
         submission_from_notebook(saved.path.parent, folder)  # the earlier exercises, as saved
     except NotebookError:
         folder.mkdir(parents=True)
-    source, places = saved.module_and_places([(c.number, c.label, c.source) for c in functions], setup.source)
+    source, places = saved.module_and_places([(c.number, c.label, c.source) for c in functions],
+                                             setup.source if saved.setup is not None else None)
     write_atomic(folder / f"{saved.exercise}.py", source)
     add_to_manifest(folder, saved, places)
     return source
