@@ -243,3 +243,16 @@ def test_a_failing_check_shows_the_hint_that_names_it_else_the_first_hint_once()
     hints = html.Hints("softmax")
     assert hints.for_check("no_hint_names_this_check") == html.first_hint("softmax")
     assert hints.for_check("nor_this_one") is None  # the first hint once per exercise
+
+
+def test_a_diverging_logistic_training_still_draws_its_decision_regions(submission):
+    from conftest import grade_folder
+
+    folder = submission()
+    logistic = folder / "logistic.py"
+    logistic.write_text(logistic.read_text().replace("w = w - lr * dw", "w = w + lr * dw")
+                        .replace("b = b - lr * db", "b = b + lr * db"))  # up the gradient: the loss grows
+    report = grade_folder(folder, names=["logistic"])
+    blobs = next(c for c in report.exercises[0].checks if c.name == "train_logistic_separates_blobs")
+    assert not blobs.passed and "should go down" in blobs.message
+    assert [f["kind"] for f in blobs.figures] == ["decision_regions"]
