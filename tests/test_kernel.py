@@ -213,6 +213,8 @@ def test_the_setup_cell_and_helpers_count_as_run(activations):
 def test_cells_never_run_are_graded_as_saved_and_stubs_score_zero(notebooks, tmp_path):
     path = tmp_path / "01-activations.ipynb"
     path.write_bytes((notebooks / "exercises" / path.name).read_bytes())
+    copy = tmp_path / "01-activations-Copy1.ipynb"  # newer, solved: the kernel's own notebook still counts
+    copy.write_bytes((notebooks / "solutions" / path.name).read_bytes())
     kernel = Kernel(path)
     try:
         kernel.run_cell(tagged(cells_of(path), "setup"))
@@ -220,6 +222,8 @@ def test_cells_never_run_are_graded_as_saved_and_stubs_score_zero(notebooks, tmp
     finally:
         kernel.stop()
     assert report["score"] == 0 and report["exercises"][0]["status"] == "not_started"
+    assert "several notebooks" not in text
+    copy.unlink()
     assert verdict(report) == verdict(grade_saved(path, "activations"))
     assert "⚠ as saved, never run: sigmoid, sigmoid_grad, relu," in text
     assert "Not run in this kernel, so graded as saved." in html

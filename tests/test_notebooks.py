@@ -241,6 +241,23 @@ def test_grading_a_saved_notebook_speaks_of_cells_and_of_helpers_to_move(built, 
                            "cell that is not graded: move it into the cell `mean_squared_error`")
 
 
+def test_messages_about_a_notebook_module_name_its_cells_and_give_notebook_advice():
+    from grader.notebooks.extract import Place
+    from grader.notebooks.terms import translate
+
+    places = {"losses": [Place(2, "setup", 4), Place(9, "one_hot", 5)]}
+    notebooks = {"losses": "03-losses.ipynb"}
+    assert translate("at losses.py, line 11, in one_hot: 1 / 0", notebooks, places) == \
+        "at 03-losses.ipynb, cell `one_hot`, line 3, in one_hot: 1 / 0"
+    assert translate("losses.py has a syntax error (losses.py, line 3)", notebooks, places) == \
+        "03-losses.ipynb has a syntax error (03-losses.ipynb, the setup cell, line 2)"
+    advice = translate("losses.py could not import what it needs: No module named 'softmax'. Import earlier "
+                       "exercises relatively, e.g. `from .softmax import softmax`.", notebooks, places)
+    assert "`from earlier.softmax import softmax`" in advice and "from ." not in advice
+    assert translate("at ../_engine/child.py, line 199, in handle\nat mylosses.py, line 3", notebooks, places) == \
+        "at mylosses.py, line 3"  # the grader's own frames go; another file is left alone
+
+
 def test_magics_are_left_out_as_typed_and_as_ipython_runs_them():
     typed = "%time _ = 1\n!ls\ndef f():\n    return a != b\n"
     assert without_magics(typed) == "def f():\n    return a != b\n"

@@ -151,7 +151,8 @@ def exercise_html(exercise, result):
     if passed:
         names = ", ".join(escape(c.name) for c in passed)
         parts.append(f'<details style="{WRAP};margin:0.3em 0"><summary>'
-                     f'<span style="color:{COLOURS[PASS]}">{PASS}</span> {len(passed)} check(s) passed</summary>'
+                     f'<span style="color:{COLOURS[PASS]}">{PASS}</span> {len(passed)} check{"s" if len(passed) != 1 else ""} '
+                     "passed</summary>"
                      f"<p style=\"{WRAP};margin:0.2em 0 0 1.2em\">{names}</p></details>")
     if exercise.output.strip():
         parts.append(f'<details style="{WRAP};margin:0.3em 0"><summary>what your code printed '
