@@ -69,6 +69,7 @@ def test_check_output_reads_well_in_a_notebook(failing_check, tmp_path, trusted)
     assert "hidden check" in text and "losses_match_reference (2 pt)" in text  # named, its message withheld
     assert text.index("FAILED") < text.index("checks passed")  # failures first, the passed ones folded
     assert "⚠ as run, not saved: one_hot." in text
+    assert "Hint: " in text
     assert "losses.py" not in text and "--format json" not in text
 
 

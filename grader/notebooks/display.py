@@ -77,6 +77,17 @@ def cell_lines(cells):
     return lines
 
 
+def hints_of(exercise):
+    from ..report.html import Hints  # imported here: it brings in matplotlib, which `import grader` need not
+
+    return Hints(exercise.name)
+
+
+def hint_of(check, hints):
+    """The hint a failing check shows (see ``report/html.py``); none for a hidden check."""
+    return hints.for_check(check.name) if check.ran and not check.passed and check.visibility != HIDDEN else None
+
+
 def message_of(check):
     """A hidden check shows its name and points only, as on the feedback page."""
     return "hidden check: what it tests stays with your instructor" if check.visibility == HIDDEN else check.message
@@ -96,10 +107,13 @@ def to_text(result):
         if exercise.status == NOT_STARTED:
             lines.append(f"{SKIP} {NOT_STARTED_ADVICE.format(name=exercise.name)}")
             failing = []
+        hints = hints_of(exercise)
         for check in failing:
             head = f"{result_symbol(check)} {result_word(check)} {check.name} ({points(check.max_score)} pt)"
             message = message_of(check)
             lines.append(head + (": " + indented(message) if message else ""))
+            hint = hint_of(check, hints)
+            lines += [f"    hint: {hint}"] if hint else []
         if passed:
             lines.append(f"{PASS} passed: " + ", ".join(c.name for c in passed))
         if exercise.output.strip():
@@ -145,8 +159,9 @@ def exercise_html(exercise, result):
     failing, passed = failing_first(exercise)
     if failing and exercise.status != NOT_STARTED:
         parts.append(f'<ul style="{WRAP};list-style:none;padding-left:0;margin:0.3em 0">')
+        hints = hints_of(exercise)
         parts += [item_html(result_symbol(c), result_word(c), f"{c.name} ({points(c.max_score)} pt)",
-                            message_of(c)) for c in failing]
+                            message_of(c), hint_of(c, hints)) for c in failing]
         parts.append("</ul>")
     if passed:
         names = ", ".join(escape(c.name) for c in passed)
@@ -168,12 +183,13 @@ def cells_html(cells):
     return f'<p style="{WRAP};margin:0.3em 0">' + "<br>".join(lines) + "</p>"
 
 
-def item_html(symbol, word, title, message, tag="li"):
+def item_html(symbol, word, title, message, hint=None, tag="li"):
     colour = COLOURS.get(symbol, COLOURS[FAIL])
     bar = f"border-left:4px solid {colour};padding:0.2em 0.6em;margin:0.35em 0;background:#f6f8fa"
     head = (f'<span style="color:{colour}">{symbol}</span> <b style="color:{colour}">{escape(word)}</b>'
             + (f" <b>{escape(title)}</b>" if title else ""))
     body = f'<br><span style="color:#24292f">{text_html(message)}</span>' if message else ""
+    body += f"<br><b>Hint:</b> {text_html(hint)}" if hint else ""
     return f'<{tag} style="{WRAP};{bar}">{head}{body}</{tag}>'
 
 
