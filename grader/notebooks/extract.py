@@ -9,8 +9,11 @@ metadata::
 (plus a tag such as ``nnlab:losses.one_hot``, which is enough on its own). The module
 ``losses.py`` is the setup cell's imports, with ``from earlier.softmax import ...`` made
 relative again, followed by the tagged cells in order. Untagged cells, IPython magics
-(``%time``) and shell escapes (``!pip``) are left out. Notebooks are read as plain JSON:
-nothing in them runs here.
+(``%time``) and shell escapes (``!pip``) are left out, each line keeping its number, so
+that a place in the module is a place in a cell (the manifest beside the modules records
+where each cell is; ``terms.py`` tells messages that way). Of several notebooks of one
+exercise in a folder, the one saved last is graded, with a note. Notebooks are read as
+plain JSON: nothing in them runs here.
 """
 
 import ast
