@@ -185,7 +185,7 @@ def folded_summary(checks):
     states = [check_state(c) for c in checks]
     words = {PASSED: "passed", NOT_STARTED: "not started", "not_run": "not run", "hidden": "hidden", FAILED: "failed"}
     parts = [f"{states.count(s)} {w}" for s, w in words.items() if states.count(s)]
-    symbol = "✔" if set(states) == {PASSED} else "…"
+    symbol = {PASSED: "✔", NOT_STARTED: "○"}.get(states[0], "–") if len(set(states)) == 1 else "…"
     return f"{symbol} {len(checks)} check{'s' if len(checks) != 1 else ''}: {', '.join(parts)}"
 
 
