@@ -199,8 +199,9 @@ def test_the_setup_cell_and_helpers_count_as_run(activations):
     report, text, _ = kernel.check("activations")
     assert report["score"] == 15
     assert "⚠ as run, not saved: setup." in text
-    saved = grade_saved(path, "activations")  # the saved setup cell lacks the import
-    assert saved["score"] < 15
+    assert grade_saved(path, "activations")["score"] < 15  # the saved setup cell lacks the import
+    save(path, setup, "".join(setup["source"]) + "\nfrom numpy import maximum\n")
+    assert verdict(grade_saved(path, "activations")) == verdict(report)  # saved as run: they agree
 
     kernel.run("def clip_below(x):\n    return np.maximum(x, 0)\n", "an-untagged-cell")
     kernel.run_cell(relu, "def relu(x):\n    return clip_below(x)\n")
