@@ -120,7 +120,7 @@ def test_the_feedback_page_shows_everything_whole(failing_report, tmp_path, widt
     text = seen["text"]
     assert "✘ failed softmax_is_stable_for_large_logits" in text
     assert text.index("✘ failed softmax_is_stable") < text.index("6 checks: 6 passed")  # failures first
-    assert html.hint_for("softmax", "softmax_is_stable_for_large_logits") in text  # the check's own hint
+    assert html.Hints("softmax").for_check("softmax_is_stable_for_large_logits") in text  # the check's own hint
     assert "what your code printed" in text and "softmax of (3,)" in text
     assert "○ not started" in text and "✘ failed iterate" not in text
     assert "NumPy " in text and "Python " in text and "s in all" in text

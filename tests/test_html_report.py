@@ -162,7 +162,7 @@ def test_failing_checks_come_first_with_a_hint_and_their_figures_beside_them():
     model = text[text.index('id="exercise-model"'):]
     failing = model[model.index('<article class="check failed"'):model.index("</article>")]
     assert "model_learns_blobs" in failing and "Hint: " not in failing  # the hint's label is CSS
-    assert 'class="hint"' in failing and escape(html.hint_for("model", "model_learns_blobs")) in failing
+    assert 'class="hint"' in failing and escape(html.Hints("model").for_check("model_learns_blobs")) in failing
     if plots.available():
         assert failing.count("<img") == 3  # drawn beside their check, inside its article
 
@@ -239,7 +239,7 @@ def test_a_failing_check_shows_the_hint_that_names_it_else_the_first_hint_once()
     assert named
     for exercise, check in named:
         level, text = exercise.hint_for(check)
-        assert html.hint_for(exercise.module, check) == text
+        assert html.Hints(exercise.module).for_check(check) == text
     hints = html.Hints("softmax")
     assert hints.for_check("no_hint_names_this_check") == html.first_hint("softmax")
     assert hints.for_check("nor_this_one") is None  # the first hint once per exercise

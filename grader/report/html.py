@@ -237,11 +237,6 @@ class Hints:
         return first
 
 
-def hint_for(exercise_name, check_name):
-    """The hint a failing check ``check_name`` shows first."""
-    return Hints(exercise_name).for_check(check_name)
-
-
 def first_hint(exercise_name):
     exercise = find_exercise(exercise_name)
     hints = getattr(exercise, "hints", None) or []
