@@ -249,3 +249,90 @@ def test_out_inside_submissions_is_refused(tmp_path):
     run = run_batch(tmp_path, tmp_path / "grades")
     assert run.returncode == 2 and "--out must not be inside SUBMISSIONS" in run.stderr
     assert not os.path.exists(tmp_path / "grades")
+
+
+# -- regrading and consistency ------------------------------------------------------------
+
+def small_class(submissions):
+    """Two reference submissions and a stub."""
+    write_submission(submissions / "ann")
+    write_submission(submissions / "ben")
+    shutil.copytree(ROOT / "exercises", submissions / "cat")
+
+
+def test_only_regrades_the_named_students_and_keeps_the_rest(tmp_path):
+    submissions, out = tmp_path / "submissions", tmp_path / "grades"
+    small_class(submissions)
+    assert run_batch(submissions, out, names=["softmax"]).returncode == 0
+    before = report_files(out)
+    shutil.copyfile(SOLUTIONS / "softmax.py", submissions / "cat" / "softmax.py")
+    again = run_batch(submissions, out, "--only", "cat", names=["softmax"])
+    assert again.returncode == 0, again.stderr
+    assert graded_in(again.stderr) == {"cat"} and "grading 1 of 3 submission(s)" in again.stderr
+    after = report_files(out)
+    assert after["ann"] == before["ann"] and after["ben"] == before["ben"]
+    assert {s: row["total"] for s, row in read_gradebook(out)[1].items()} == {"ann": "12", "ben": "12", "cat": "12"}
+    unknown = run_batch(submissions, out, "--only", "dan", names=["softmax"])
+    assert unknown.returncode == 2 and "--only: no submission named dan" in unknown.stderr
+
+
+def test_resume_with_other_options_refuses_and_names_the_difference(tmp_path):
+    submissions, out = tmp_path / "submissions", tmp_path / "grades"
+    small_class(submissions)
+    assert run_batch(submissions, out, names=["softmax"]).returncode == 0
+    record = json.loads((out / "run.json").read_text())
+    assert record["exercises"] == ["softmax"] and record["seed"] == 0 and record["nnlab"] == "0.1.0"
+    assert len(record["checks"]) == len(record["reference"]) == 64
+    before = report_files(out), (out / "gradebook.csv").read_text()
+
+    wider = run_batch(submissions, out, "--resume", names=["activations", "softmax"])
+    assert wider.returncode == 2
+    assert f"the exercises: activations, softmax now, softmax in {out / 'run.json'}" in wider.stderr
+    reseeded = run_batch(submissions, out, "--only", "cat", "--seed", "7", names=["softmax"])
+    assert reseeded.returncode == 2 and "the seed: 7 now, 0 in" in reseeded.stderr
+    assert "--force" in reseeded.stderr
+    assert (report_files(out), (out / "gradebook.csv").read_text()) == before  # nothing written
+
+    forced = run_batch(submissions, out, "--resume", "--force", "--seed", "7", names=["softmax"])
+    assert forced.returncode == 0, forced.stderr
+    assert graded_in(forced.stderr) == {"ann", "ben", "cat"}
+    assert json.loads((out / "run.json").read_text())["seed"] == 7
+
+
+def test_merging_shards_graded_differently_is_refused(tmp_path):
+    submissions = tmp_path / "submissions"
+    small_class(submissions)
+    for shard, seed in ((1, "0"), (2, "1")):
+        run = run_batch(submissions, tmp_path / f"shard-{shard}", "--shard", f"{shard}/2", "--seed", seed,
+                        names=["softmax"])
+        assert run.returncode == 0, run.stderr
+    merged = subprocess.run([sys.executable, "-m", "grader", "gradebook", "merge", str(tmp_path / "shard-1"),
+                             str(tmp_path / "shard-2"), "--out", str(tmp_path / "merged")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert merged.returncode == 2
+    assert f"the seed: 1 in {tmp_path / 'shard-2'}, 0 in {tmp_path / 'shard-1'}" in merged.stderr
+    assert not (tmp_path / "merged").exists()
+
+
+def test_the_reports_of_students_who_left_are_moved_aside(tmp_path):
+    submissions, out = tmp_path / "submissions", tmp_path / "grades"
+    small_class(submissions)
+    assert run_batch(submissions, out, names=["softmax"]).returncode == 0
+    shutil.rmtree(submissions / "ben")
+    again = run_batch(submissions, out, "--resume", names=["softmax"])
+    assert again.returncode == 0, again.stderr
+    assert f"moved the files of 1 student(s) no longer in {submissions} to {out / 'moved-aside'}: ben" in again.stderr
+    assert graded_in(again.stderr) == set()
+    assert set(report_files(out)) == {"ann", "cat"}
+    assert json.loads((out / "moved-aside" / "reports" / "ben.json").read_text())["batch"]["student"] == "ben"
+    assert set(read_gradebook(out)[1]) == {"ann", "cat"}
+    merged = subprocess.run([sys.executable, "-m", "grader", "gradebook", "merge", str(out), "--out",
+                             str(tmp_path / "merged")], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert merged.returncode == 0 and set(read_gradebook(tmp_path / "merged")[1]) == {"ann", "cat"}
+
+
+def test_hidden_folders_are_listed_not_graded(tmp_path):
+    write_submission(tmp_path / ".alice")
+    write_submission(tmp_path / "bob")
+    entries, ignored = discover(tmp_path)
+    assert [e.student for e in entries] == ["bob"] and [p.name for p in ignored] == [".alice"]

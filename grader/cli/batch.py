@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..instructor.batch import Batch, Options, discover, find_reference, select_shard
+from ..instructor.batch import MOVED_ASIDE, Batch, Options, discover, find_reference, select_shard
+from ..instructor.runs import Inconsistent, check_consistent, write_run
 from ..engine.sandbox import ON, SandboxUnavailable, choose as choose_sandbox
 from ..instructor.gradebook import ERROR, MergeConflict, merge as merge_outputs, write_gradebook
 from ..grading import exercise_names
@@ -37,6 +38,10 @@ def parse_shard(context, parameter, value):
               help="Submissions graded at the same time.")
 @click.option("--resume", is_flag=True,
               help="Skip the submissions whose report is up to date (same files, checks and options).")
+@click.option("--only", multiple=True, metavar="STUDENT",
+              help="Grade only this student again, keep the other reports (repeatable).")
+@click.option("--force", is_flag=True,
+              help="Grade every submission again, also when OUT was graded with other options.")
 @click.option("-e", "--exercise", "names", multiple=True, type=click.Choice(exercise_names()),
               help="Grade only this exercise (repeatable).")
 @click.option("--shard", callback=parse_shard, metavar="K/N",
@@ -52,7 +57,8 @@ def parse_shard(context, parameter, value):
               help="Run student code under the Linux bubblewrap sandbox (see nnlab grade --help).")
 @click.option("--summary", is_flag=True,
               help="Also append the summary to $GITHUB_STEP_SUMMARY (the GitHub Actions job summary).")
-def batch(submissions, out, jobs, resume, names, shard, timeout, memory, seed, solutions, sandbox, summary):
+def batch(submissions, out, jobs, resume, only, force, names, shard, timeout, memory, seed, solutions, sandbox,
+          summary):
     """Grade every submission in SUBMISSIONS, several at a time (instructors).
 
     Each subfolder, .zip or .ipynb in SUBMISSIONS is one student's submission, named
@@ -67,12 +73,15 @@ def batch(submissions, out, jobs, resume, names, shard, timeout, memory, seed, s
     OUT/summary.md             per exercise, the mean and how many got full marks
 
     Every file is written whole or not at all: after Ctrl-C or a crash, --resume grades
-    only what is missing or out of date.
+    only what is missing or out of date. OUT/run.json records the options; --resume and
+    --only refuse to add reports graded otherwise (--force grades everything again).
+    The files of students no longer in SUBMISSIONS go to OUT/moved-aside/.
 
     \b
     Examples:
       nnlab batch submissions --out grades
       nnlab batch submissions --out grades --resume
+      nnlab batch submissions --out grades --only alice --only bob
       nnlab batch submissions --out grades -e softmax -e losses --timeout 5
       nnlab batch submissions --out shard-2 --shard 2/4     (then: nnlab gradebook merge)
     """
@@ -85,19 +94,34 @@ def batch(submissions, out, jobs, resume, names, shard, timeout, memory, seed, s
             raise click.UsageError(f"--sandbox on, but the sandbox cannot run here: {error}") from None
     entries, ignored = discover(submissions)
     if ignored:
-        click.echo(f"ignored {len(ignored)} file(s) that are not submissions (a folder, .zip or .ipynb): "
-                   + ", ".join(path.name for path in ignored[:5]) + (", ..." if len(ignored) > 5 else ""),
-                   err=True)
+        click.echo(f"ignored {len(ignored)} file(s) that are not submissions (hidden, or not a folder, .zip "
+                   "or .ipynb): " + ", ".join(path.name for path in ignored[:5])
+                   + (", ..." if len(ignored) > 5 else ""), err=True)
+    everyone = [entry.student for entry in entries]
     if shard:
         entries = select_shard(entries, *shard)
+    unknown = sorted(set(only) - {entry.student for entry in entries})
+    if unknown:
+        raise click.UsageError(f"--only: no submission named {', '.join(unknown)} in {submissions}"
+                               + (" (in this shard)" if shard else ""))
     options = Options(list(names), seed, timeout, memory, find_reference(solutions), sandbox)
     if options.solutions is None:
         click.echo("no reference solutions found (--solutions): hidden checks will not run", err=True)
     grades = Batch(out, options)
+    if (resume or only) and not force:
+        try:
+            check_consistent(out, grades.record, "--resume" if resume else "--only")
+        except Inconsistent as error:
+            raise click.UsageError(str(error)) from None
+    gone = grades.move_aside(everyone)
+    if gone:
+        click.echo(f"moved the files of {len(gone)} student(s) no longer in {submissions} to "
+                   f"{out / MOVED_ASIDE}: {', '.join(gone)}", err=True)
+    write_run(out, {**grades.record, "shard": "/".join(map(str, shard)) if shard else None})
     fingerprints = {entry.student: grades.fingerprint(entry) for entry in entries}
-    todo = [e for e in entries if not (resume and grades.current_report(e, fingerprints[e.student]))]
+    todo = to_grade(entries, grades, fingerprints, resume, set(only), force)
     click.echo(f"grading {len(todo)} of {len(entries)} submission(s) with {jobs} job(s)"
-               + (f"; {len(entries) - len(todo)} up to date" if resume else ""), err=True)
+               + (f"; {len(entries) - len(todo)} kept" if len(todo) < len(entries) else ""), err=True)
     interrupted = False
     with stop_on_sigterm(), progress(len(todo)) as advance:
         try:
@@ -115,6 +139,18 @@ def batch(submissions, out, jobs, resume, names, shard, timeout, memory, seed, s
         click.echo("interrupted: the reports written so far are kept; "
                    "run the same command with --resume to grade the rest", err=True)
         sys.exit(INTERRUPTED)
+
+
+def to_grade(entries, grades, fingerprints, resume, only, force):
+    """The entries to grade: all with ``force``, else ``only`` (a set of students) if
+    given, else those out of date when resuming, else all."""
+    if force:
+        return entries
+    if only:
+        return [entry for entry in entries if entry.student in only]
+    if resume:
+        return [entry for entry in entries if not grades.current_report(entry, fingerprints[entry.student])]
+    return entries
 
 
 @contextmanager
@@ -184,7 +220,7 @@ def merge(folders, out, summary):
     """
     try:
         text, unreadable = merge_outputs(folders, out)
-    except MergeConflict as conflict:
+    except (MergeConflict, Inconsistent) as conflict:
         raise click.UsageError(str(conflict)) from None
     for path in unreadable:
         click.echo(f"skipped {path}: not a batch report", err=True)

@@ -29,12 +29,15 @@ from pathlib import Path
 from . import intake
 from ..checks import EXERCISES
 from .gradebook import ERROR, GRADED
+from .runs import nnlab_version
 from ..report.files import write_atomic
 from ..report.model import Report
 from ..submission import Reference
 from .worker import NOT_TAKEN_IN
 
 GRADER_PACKAGE = Path(__file__).resolve().parents[1]
+MOVED_ASIDE = "moved-aside"
+STUDENT_FILES = [("reports", ".json"), ("feedback", ".html"), ("feedback", ".md")]
 STARTUP_SECONDS = 60  # the worker's own start, the intake of a large zip, the reference's import
 
 
@@ -47,12 +50,11 @@ class Entry:
 
 
 def discover(folder):
-    """``(entries, ignored)``: the submissions in ``folder`` by student id, and the other files."""
+    """``(entries, ignored)``: the submissions in ``folder`` by student id, and the other
+    files (hidden ones too: a ``.alice/`` is listed, not graded)."""
     by_student, ignored = {}, []
     for path in sorted(Path(folder).iterdir()):
-        if path.name.startswith("."):
-            continue
-        if path.is_dir() or path.suffix in (".zip", ".ipynb"):
+        if not path.name.startswith(".") and (path.is_dir() or path.suffix in (".zip", ".ipynb")):
             student = path.name if path.is_dir() else path.stem
             by_student.setdefault(student, []).append(path)
         else:
@@ -116,7 +118,7 @@ class Batch:
     def __init__(self, out, options):
         self.reports = Path(out) / "reports"
         self.options = options
-        self.grader_digest = grader_digest(options.names, options.solutions)
+        self.record = run_record(options)
         self._running = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -124,9 +126,23 @@ class Batch:
     def report_path(self, entry):
         return self.reports / f"{entry.student}.json"
 
+    def move_aside(self, students):
+        """Move the files of every graded student not among ``students`` (no longer in
+        SUBMISSIONS) to OUT/moved-aside/; return those students, sorted."""
+        out = self.reports.parent
+        gone = sorted({path.stem for path in self.reports.glob("*.json")} - set(students))
+        for student in gone:
+            for folder, suffix in STUDENT_FILES:
+                path = out / folder / f"{student}{suffix}"
+                if path.exists():
+                    (out / MOVED_ASIDE / folder).mkdir(parents=True, exist_ok=True)
+                    os.replace(path, out / MOVED_ASIDE / folder / path.name)
+        return gone
+
     def fingerprint(self, entry):
         parts = {"sources": [[p.name, intake.fingerprint(p)] for p in entry.sources],
-                 "grader": self.grader_digest, "options": self.options.worker_arguments()}
+                 "grader": [self.record["checks"], self.record["reference"]],
+                 "options": self.options.worker_arguments()}
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def current_report(self, entry, fingerprint=None):
@@ -245,16 +261,26 @@ def find_reference(solutions=None):
     return reference.path if reference else None
 
 
-def grader_digest(names, solutions):
+def run_record(options):
+    """What the batch's reports are graded with, for ``OUT/run.json`` (see :mod:`runs`)."""
+    return {"exercises": options.names or [exercise.module for exercise in EXERCISES],
+            "seed": options.seed, "timeout": options.timeout, "memory_mb": options.memory_mb,
+            "sandbox": options.sandbox, "checks": checks_digest(options.names),
+            "reference": files_digest(sorted(Path(options.solutions).glob("*.py"))) if options.solutions else None,
+            "nnlab": nnlab_version()}
+
+
+def checks_digest(names):
     """A digest of the checks of the exercises ``names`` (all when empty), of the modules
-    every check uses, of the engine that runs them, and of the reference solutions: a
-    change to any of them regrades."""
+    every check uses and of the engine that runs them: a change to any of them regrades."""
     exercise_modules = {exercise.module for exercise in EXERCISES}
     files = [path for path in sorted((GRADER_PACKAGE / "checks").glob("*.py"))
              if path.stem not in exercise_modules or not names or path.stem in names]
     files += sorted((GRADER_PACKAGE / "engine").glob("*.py"))
-    files += [GRADER_PACKAGE / "grading.py", GRADER_PACKAGE / "datasets.py"]
-    files += sorted(Path(solutions).glob("*.py")) if solutions else []
+    return files_digest(files + [GRADER_PACKAGE / "grading.py", GRADER_PACKAGE / "datasets.py"])
+
+
+def files_digest(files):
     digest = hashlib.sha256()
     for path in files:
         digest.update(f"{path.parent.name}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..checks import EXERCISES
 from ..report.files import write_atomic
+from .runs import common_run, write_run
 
 TEACHING_ORDER = [exercise.module for exercise in EXERCISES]
 GRADED, ERROR, NOT_GRADED = "graded", "error", "not_graded"
@@ -138,7 +139,9 @@ def read_reports(folder):
 
 def merge(folders, out):
     """Join the reports of several batch outputs (shards) into ``out``; return the summary
-    and the files that were not reports."""
+    and the files that were not reports. Raises Inconsistent (before writing anything)
+    when the shards were graded with different options."""
+    record = common_run(folders)
     merged, unreadable = {}, []
     for folder in folders:
         reports, bad = read_reports(folder)
@@ -151,5 +154,6 @@ def merge(folders, out):
             merged[student] = report
     for student, report in merged.items():
         write_atomic(Path(out) / "reports" / f"{student}.json", json.dumps(report, indent=2))
+    write_run(out, record)
     students = sorted(merged)
     return write_gradebook(out, students, merged), unreadable
