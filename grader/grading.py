@@ -136,6 +136,7 @@ def start_child(workspace, module, deadline, memory_mb, sandbox):
 
 def run_check(check, child, seed, ref, outcome):
     """Run one check, filling ``outcome``; return False when the child is gone."""
+    started = time.monotonic()
     try:
         check.run(StudentCode(child), seed, ref, outcome.figures)
         outcome.passed = True
@@ -156,6 +157,8 @@ def run_check(check, child, seed, ref, outcome):
         return False
     except Exception as error:  # noqa: BLE001 -- data the check could not make sense of
         outcome.message = f"the grader could not make sense of the result: {type(error).__name__}: {error}"
+    finally:
+        outcome.seconds = time.monotonic() - started
     return True
 
 

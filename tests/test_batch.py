@@ -336,3 +336,20 @@ def test_hidden_folders_are_listed_not_graded(tmp_path):
     write_submission(tmp_path / "bob")
     entries, ignored = discover(tmp_path)
     assert [e.student for e in entries] == ["bob"] and [p.name for p in ignored] == [".alice"]
+
+
+def test_a_folder_holding_only_a_zip_is_taken_in_like_the_zip(tmp_path):
+    """A Moodle download: each student's folder holds what they uploaded, a zip."""
+    from grader.instructor.intake import MODULE_FILES, IntakeError, fingerprint, take_in
+
+    zip_folder(write_submission(tmp_path / "alice"), tmp_path / "upload.zip", "hw1/")
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "upload.zip").rename(tmp_path / "alice" / "upload.zip")
+    folder, origin, _ = take_in(tmp_path / "alice", tmp_path / "staging")
+    assert {p.name for p in folder.iterdir()} == MODULE_FILES
+    assert origin == f"{tmp_path / 'alice' / 'upload.zip'}:hw1"
+    before = fingerprint(tmp_path / "alice")
+    shutil.copyfile(tmp_path / "alice" / "upload.zip", tmp_path / "alice" / "again.zip")
+    assert fingerprint(tmp_path / "alice") != before  # the zips are what gets graded
+    with pytest.raises(IntakeError, match="several zip files .again.zip, upload.zip.: submit one"):
+        take_in(tmp_path / "alice", tmp_path / "staging-2")

@@ -7,10 +7,16 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+import xmlschema
+from click.testing import CliRunner
 
 from conftest import ROOT, write_submission
+from grader.engine import sandbox
+from grader.instructor import worker
+from grader.report.audience import machine_notices, student_notices
 
 NAMES = ["activations", "softmax", "losses"]
+XUNIT_SCHEMA = ROOT / "tests" / "data" / "jenkins-xunit-junit-10.xsd"  # its source is noted inside
 # Student code controls exception messages: control characters, markup and backticks.
 NASTY = "bad \\x01 value <b>&</b> ]]> ``` | end"
 
@@ -59,6 +65,29 @@ def test_junit_is_valid_xml_with_one_case_per_check(mixed, json_report):
     assert int(root.get("errors")) == len(json_report["exercises"][2]["checks"])
     relu = root.find("testsuite[@name='activations']/testcase[@name='relu_known_values']/failure")
     assert "<b>&</b> ]]>" in relu.text and "\x01" not in relu.text
+
+
+def test_junit_validates_against_the_jenkins_xunit_schema_with_real_durations(mixed):
+    text = grade(mixed, "junit")
+    xmlschema.XMLSchema(str(XUNIT_SCHEMA)).validate(text)
+    root = ET.fromstring(text.encode())
+    for suite in root.findall("testsuite"):
+        times = [float(case.get("time")) for case in suite.findall("testcase")]
+        assert sum(times) <= float(suite.get("time"))
+        if suite.get("name") != "losses":  # a syntax error: its checks never ran
+            assert all(t > 0 for t in times), suite.get("name")
+
+
+def test_gradescope_output_keeps_the_grading_machine_to_the_instructor(mixed, monkeypatch):
+    monkeypatch.setattr(sandbox, "find_bwrap", lambda: None)
+    _, notice = sandbox.choose("auto")
+    assert machine_notices([notice]) == [notice] and student_notices([notice]) == []
+    run = CliRunner().invoke(worker.main, [str(mixed), "--format", "gradescope", "-e", "softmax"])
+    assert run.exit_code == 0, run.output
+    results = json.loads(run.stdout)
+    assert "sandbox" not in run.stdout and "bwrap" not in run.stdout
+    assert f"note: {notice}" in run.stderr
+    assert results["tests"] and all(t["status"] == "passed" for t in results["tests"])
 
 
 def test_gradescope_results_have_exactly_the_documented_fields(mixed, json_report):

@@ -2,6 +2,7 @@
 
 import ast
 import glob
+import io
 import json
 import os
 import shlex
@@ -173,8 +174,8 @@ def run_autograder(root, submission_files, python=sys.executable):
     submission = root / "submission"
     subprocess.run(["rm", "-rf", submission, root / "results"], check=True)
     submission.mkdir()
-    for name, text in submission_files.items():
-        (submission / name).write_text(text)
+    for name, content in submission_files.items():
+        (submission / name).write_bytes(content if isinstance(content, bytes) else content.encode())
     env = {**os.environ, "NNLAB_AUTOGRADER_ROOT": str(root), "NNLAB_PYTHON": str(python)}
     run = subprocess.run([root / "source" / "run_autograder"], env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
@@ -198,6 +199,32 @@ def test_gradescope_autograder_always_writes_results(autograder):
     results = run_autograder(autograder, {}, python="/bin/false")  # nnlab itself broken
     assert results["score"] == 0 and results["tests"] == []
     assert "did not finish" in results["output"]
+
+
+def zipped(files):
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return data.getvalue()
+
+
+def test_gradescope_autograder_grades_a_zip_in_the_submission_folder(autograder):
+    reference = {f"hw/exercises/{name}.py": (SOLUTIONS / f"{name}.py").read_text()
+                 for name in ("activations", "softmax")}
+    results = run_autograder(autograder, {"hw1.zip": zipped(reference)})
+    assert results["tests"] and all(t["status"] == "passed" for t in results["tests"])
+    assert results["score"] == sum(t["max_score"] for t in results["tests"]) > 0
+
+
+def test_gradescope_autograder_lists_every_test_at_zero_for_an_empty_submission(autograder):
+    results = run_autograder(autograder, {})
+    checks = [check for exercise in EXERCISES if exercise.module in ("activations", "softmax")
+              for check in exercise.checks]
+    assert [t["name"].split(": ", 1)[1] for t in results["tests"]] == [c.name for c in checks]
+    assert {(t["score"], t["status"]) for t in results["tests"]} == {(0.0, "failed")}
+    assert all("holds none of the exercise modules" in t["output"] for t in results["tests"])
+    assert {t["visibility"] for t in results["tests"]} == {"visible", "after_published"}
 
 
 # -- GitHub Actions ---------------------------------------------------------------------

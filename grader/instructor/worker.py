@@ -19,11 +19,13 @@ from pathlib import Path
 import click
 
 from .. import grading
+from ..checks import EXERCISES
 from ..engine.sandbox import SandboxUnavailable
 from .intake import IntakeError, take_in
 from ..report.files import write_atomic
 from ..report.formats import FORMATS, render
-from ..report.model import Report
+from ..report.audience import machine_notices
+from ..report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
 from ..submission import NotASubmission, Reference, Submission
 
 NOT_TAKEN_IN = 3
@@ -55,18 +57,38 @@ def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, 
             report.notices[:0] = notices
             status = 0
         except (IntakeError, NotASubmission) as error:
-            report = Report(str(source), [], seed=seed, hidden_checks_ran=reference is not None,
-                            notices=[f"not graded: {error}"])
+            report = not_taken_in_report(source, list(names), reference, seed, str(error))
             click.echo(f"not graded: {error}", err=True)
             status = NOT_TAKEN_IN
         except SandboxUnavailable as error:
             raise click.UsageError(f"--sandbox on, but the sandbox cannot run here: {error}") from None
     report.submission = str(source)
+    for notice in machine_notices(report.notices):  # the instructor's, in the log
+        click.echo(f"note: {notice}", err=True)
     if output:
         write_atomic(output, render(report, fmt))
     else:
         click.echo(render(report, fmt), nl=False)
     sys.exit(status)
+
+
+def not_taken_in_report(source, names, reference, seed, reason):
+    """A report for a submission that could not be taken in: every check of the exercises
+    ``names`` (all when empty) at 0, not run, with the reason, so that a student reads
+    what there was to earn and why nothing was."""
+    exercises = []
+    for exercise in EXERCISES:
+        if names and exercise.module not in names:
+            continue
+        result = ExerciseResult(exercise.module, exercise.title, error=f"not graded: {reason}")
+        for check in exercise.checks:
+            counted = reference is not None or not check.hidden
+            result.checks.append(CheckResult(check.name, check.description, check.points,
+                                             HIDDEN if check.hidden else VISIBLE, ran=False, counted=counted,
+                                             message=f"not run: {reason}"))
+        exercises.append(result)
+    return Report(str(source), exercises, seed=seed, hidden_checks_ran=reference is not None,
+                  notices=[f"not graded: {reason}"])
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ class CheckResult:
     counted: bool = True  # False for a hidden check in a copy without the reference solutions
     not_implemented: bool = False
     figures: list = field(default_factory=list)
+    seconds: float = 0.0
 
     @property
     def score(self):
