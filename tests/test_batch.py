@@ -15,6 +15,7 @@ import pytest
 from conftest import ROOT, SOLUTIONS, write_submission
 from grader.instructor import batch
 from grader.instructor.batch import Batch, Options, discover, find_reference
+from grader.report import plots
 
 NAMES = ["activations", "softmax", "losses"]
 MAX_POINTS = {"activations": 15, "softmax": 12, "losses": 16}
@@ -353,3 +354,36 @@ def test_a_folder_holding_only_a_zip_is_taken_in_like_the_zip(tmp_path):
     assert fingerprint(tmp_path / "alice") != before  # the zips are what gets graded
     with pytest.raises(IntakeError, match="several zip files .again.zip, upload.zip.: submit one"):
         take_in(tmp_path / "alice", tmp_path / "staging-2")
+
+
+# -- feedback ---------------------------------------------------------------------------
+
+IGNORES_AXIS = {"softmax.softmax": "def softmax(z, axis=-1):\n"
+                "    e = np.exp(z - z.max(axis=-1, keepdims=True))\n    return e / e.sum(axis=-1, keepdims=True)"}
+
+
+def test_each_student_gets_feedback_with_hidden_checks_by_name_and_points(tmp_path):
+    submissions, out = tmp_path / "submissions", tmp_path / "grades"
+    write_submission(submissions / "ann")
+    write_submission(submissions / "ben", replacements=IGNORES_AXIS)
+    (submissions / "cat").mkdir()
+    run = run_batch(submissions, out, "--timeout", "10", names=["softmax", "initialization"])
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in (out / "feedback").iterdir()) == [
+        "ann.html", "ann.md", "ben.html", "ben.md", "cat.html", "cat.md"]
+    page, markdown = (out / "feedback" / "ben.html").read_text(), (out / "feedback" / "ben.md").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<title>nnlab feedback: ben</title>" in page
+    assert "softmax_matches_reference <span class=\"hidden\">(hidden check)</span>" in page
+    assert "**softmax_matches_reference (2 pt, hidden check)**: failed" in markdown
+    hidden = next(c for e in json.loads((out / "reports" / "ben.json").read_text())["exercises"]
+                  for c in e["checks"] if c["name"] == "softmax_matches_reference")
+    assert not hidden["passed"] and hidden["message"] and hidden["description"]
+    for text in (page, markdown):  # what the hidden check tests stays with the instructor
+        assert hidden["message"].splitlines()[0] not in text and hidden["description"] not in text
+    assert markdown.startswith("## nnlab: ") and "graded without the Linux sandbox" not in page + markdown
+    assert page.count("<img") == (2 if plots.available() else 0)  # initialization's two histograms
+    assert "data:image/png;base64," in page or not plots.available()
+    assert not (out / "reports" / "ann.json").read_text().count('"figures"')  # drawn, not stored
+    empty = (out / "feedback" / "cat.md").read_text()
+    assert "cat holds none of the exercise modules" in empty and "| `softmax` " in empty
+    assert str(submissions) not in empty  # the instructor's folders are not the student's business

@@ -4,6 +4,8 @@
     SUBMISSIONS/bob.zip         a .zip of either
     SUBMISSIONS/carol.ipynb     a notebook
     OUT/reports/alice.json      alice's report, written whole or not at all
+    OUT/feedback/alice.html     what to hand back to alice: the page of nnlab grade --report
+    OUT/feedback/alice.md       the same as Markdown
 
 Each submission is graded by ``python -m grader.instructor.worker`` in a process of its own, which
 this module kills when it outlives a wall-clock backstop: a submission that hangs,
@@ -33,7 +35,8 @@ from .runs import nnlab_version
 from ..report.files import write_atomic
 from ..report.model import Report
 from ..submission import Reference
-from .worker import NOT_TAKEN_IN
+from .feedback import write_feedback
+from .worker import FIGURES, NOT_TAKEN_IN
 
 GRADER_PACKAGE = Path(__file__).resolve().parents[1]
 MOVED_ASIDE = "moved-aside"
@@ -102,6 +105,7 @@ class Outcome:
     status: str
     reason: str
     report: dict
+    figures: dict = field(default_factory=dict)  # the checks' figures, for the feedback page only
 
 
 class Stopped(Exception):
@@ -166,6 +170,8 @@ class Batch:
                 for future in as_completed(futures):
                     outcome = future.result()
                     write_atomic(self.report_path(outcome.entry), json.dumps(outcome.report, indent=2))
+                    write_feedback(self.reports.parent, outcome.entry.student, outcome.report, outcome.figures,
+                                   outcome.entry.sources[0].resolve().parent)
                     on_outcome(outcome)
             except BaseException:
                 self.stop(futures)
@@ -190,18 +196,19 @@ class Batch:
                 status, reason, report = self.run_worker(entry.sources[0])
             except OSError as error:  # the worker could not even start
                 status, reason, report = ERROR, f"the grading process could not start: {error}", None
+        figures = report.pop(FIGURES, {}) if report else {}
         if report is None:
             report = Report(str(entry.sources[0]), [], seed=self.options.seed,
                             hidden_checks_ran=self.options.solutions is not None, notices=[reason]).to_dict()
         report["batch"] = {"student": entry.student, "sources": [p.name for p in entry.sources],
                            "status": status, "reason": reason, "fingerprint": fingerprint,
                            "seconds": round(time.monotonic() - started, 3)}
-        return Outcome(entry, status, reason, report)
+        return Outcome(entry, status, reason, report, figures)
 
     def run_worker(self, source):
         """``(status, reason, report or None)`` from one worker process grading ``source``."""
         command = [sys.executable, "-m", "grader.instructor.worker", str(source.resolve()), "--format", "json",
-                   *self.options.worker_arguments()]
+                   "--figures", *self.options.worker_arguments()]
         with self._lock:
             if self._stopping.is_set():
                 raise Stopped

@@ -12,11 +12,13 @@ anyway says why, so that a Gradescope student reads the reason); 2 a usage error
 ``--sandbox on`` where the sandbox cannot run.
 """
 
+import json
 import sys
 import tempfile
 from pathlib import Path
 
 import click
+import numpy as np
 
 from .. import grading
 from ..checks import EXERCISES
@@ -29,6 +31,7 @@ from ..report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
 from ..submission import NotASubmission, Reference, Submission
 
 NOT_TAKEN_IN = 3
+FIGURES = "figures"  # the key of --figures in the JSON report
 
 
 @click.command()
@@ -43,7 +46,9 @@ NOT_TAKEN_IN = 3
 @click.option("--solutions", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--sandbox", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True)
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True)
-def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, jobs):
+@click.option("--figures", is_flag=True,
+              help="With --format json: add the checks' figures, as plain data (for the batch's feedback).")
+def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, jobs, figures):
     """Grade the submission SOURCE (a folder, a .zip or a notebook) and print the report."""
     reference = Reference.find(solutions)
     with tempfile.TemporaryDirectory(prefix="nnlab-intake-") as staging:
@@ -65,11 +70,26 @@ def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, 
     report.submission = str(source)
     for notice in machine_notices(report.notices):  # the instructor's, in the log
         click.echo(f"note: {notice}", err=True)
-    if output:
-        write_atomic(output, render(report, fmt))
+    if figures and fmt == "json":
+        text = json.dumps({**report.to_dict(), FIGURES: figures_by_check(report)}, default=as_list) + "\n"
     else:
-        click.echo(render(report, fmt), nl=False)
+        text = render(report, fmt)
+    if output:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
     sys.exit(status)
+
+
+def figures_by_check(report):
+    """``{"exercise/check": [figure, ...]}``: what the checks drew, for the feedback page."""
+    return {f"{exercise.name}/{check.name}": check.figures
+            for exercise in report.exercises for check in exercise.checks if check.figures}
+
+
+def as_list(value):
+    """Arrays and NumPy numbers of a figure, as JSON can hold them."""
+    return np.asarray(value).tolist()
 
 
 def not_taken_in_report(source, names, reference, seed, reason):
