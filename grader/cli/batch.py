@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..instructor.batch import MOVED_ASIDE, Batch, Options, discover, find_reference, select_shard
+from ..instructor.export import FORMATS as EXPORT_FORMATS, RosterError, export as export_outputs, write_export
 from ..instructor.runs import Inconsistent, check_consistent, write_run
 from ..engine.sandbox import ON, SandboxUnavailable, choose as choose_sandbox
 from ..instructor.gradebook import ERROR, MergeConflict, merge as merge_outputs, write_gradebook
@@ -203,7 +204,7 @@ def step_summary(text):
 
 @click.group()
 def gradebook():
-    """Gradebooks of batch runs: join the shards of a CI matrix."""
+    """Gradebooks of batch runs: join the shards of a CI matrix, export for an LMS."""
 
 
 @gradebook.command()
@@ -227,3 +228,43 @@ def merge(folders, out, summary):
     click.echo(text)
     if summary:
         step_summary(text)
+
+
+@gradebook.command("export")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True,
+              help="canvas: Canvas's gradebook import; moodle: Moodle's CSV grade import; csv: plain.")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV mapping submission names (a 'submission' or 'github_username' column) to the LMS's ids.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write (default: FOLDER/gradebook-FORMAT.csv).")
+@click.option("--assignment", default="nnlab", show_default=True, help="The name of the grade column.")
+@click.option("--excel", is_flag=True, help="UTF-8 with a byte order mark, so that Excel reads accents right.")
+def export_gradebook(folder, fmt, roster, output, assignment, excel):
+    """Write the gradebook of the batch output FOLDER for an LMS to import.
+
+    \b
+    Examples:
+      nnlab gradebook export grades --format canvas --roster canvas-roster.csv
+      nnlab gradebook export grades --format moodle --roster moodle-roster.csv --excel
+      nnlab gradebook export grades --format csv --roster classroom_roster.csv -o grades.csv
+
+    A roster is the LMS's own gradebook export with a 'submission' column added (the
+    names of SUBMISSIONS), or GitHub Classroom's classroom_roster.csv. Submissions
+    without a roster row, and roster rows without a graded submission, are listed.
+    """
+    try:
+        result = export_outputs(folder, fmt, roster, assignment)
+    except RosterError as error:
+        raise click.UsageError(str(error)) from None
+    target = output or folder / f"gradebook-{fmt}.csv"
+    write_export(result, target, excel)
+    if roster is None and fmt != "csv":
+        click.echo(f"no --roster: the submission names stand for the students' logins in {target}", err=True)
+    if result.unknown:
+        click.echo(f"{len(result.unknown)} submission(s) not in the roster, left out: "
+                   + ", ".join(result.unknown), err=True)
+    if result.missing:
+        click.echo(f"{len(result.missing)} student(s) of the roster without a graded submission: "
+                   + ", ".join(result.missing), err=True)
+    click.echo(f"wrote {target}")
