@@ -124,3 +124,19 @@ def test_markdown_report_and_the_job_summary(mixed, tmp_path):
     fence = re.search(r"^(`{4,})text$", text, re.M).group(1)
     assert "``` | end" in text.split(fence + "text")[1].split(fence)[0]
     assert summary.read_text() == "earlier step output\n" + text + "\n"
+
+
+def test_markdown_escapes_notices_and_shows_hidden_checks_by_name_and_points():
+    from grader.report.markdown import to_markdown
+    from grader.report.model import HIDDEN, CheckResult, ExerciseResult, Report
+
+    secret = CheckResult("softmax_matches_reference", "agrees with the reference", 2, HIDDEN,
+                         message="softmax(z, axis=0) for z of shape (10, 6) returned ...")
+    shown = CheckResult("rows_sum_to_one", "rows sum to one", 1, message="bell\x07 and nul\x00 here")
+    report = Report("s", [ExerciseResult("softmax", "Softmax", [secret, shown])],
+                    notices=["<script>x</script>.py is a symbolic link and was not graded"])
+    text = to_markdown(report)
+    assert "**softmax_matches_reference (2 pt, hidden check)**: failed" in text
+    assert "for z of shape" not in text and "agrees with the reference" not in text
+    assert "bell and nul here" in text and "\x07" not in text and "\x00" not in text
+    assert "> &lt;script&gt;x&lt;/script&gt;\\.py is a symbolic link" in text

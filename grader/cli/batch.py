@@ -71,7 +71,8 @@ def batch(submissions, out, jobs, resume, only, force, names, shard, timeout, me
     \b
     OUT/reports/STUDENT.json   the report (as nnlab grade --format json, plus "batch")
     OUT/gradebook.csv          a row per student: points per exercise, total, percent, status
-    OUT/summary.md             per exercise, the mean and how many got full marks
+    OUT/feedback/STUDENT.html  what to hand back (and .md): the page of nnlab grade --report
+    OUT/summary.md, .html      per exercise: mean, median, spread, most failed checks, timeouts
 
     Every file is written whole or not at all: after Ctrl-C or a crash, --resume grades
     only what is missing or out of date. OUT/run.json records the options; --resume and
@@ -132,8 +133,8 @@ def batch(submissions, out, jobs, resume, only, force, names, shard, timeout, me
     reports = {e.student: grades.current_report(e, fingerprints[e.student]) for e in entries}
     text = write_gradebook(out, [e.student for e in entries], reports)
     click.echo(text)
-    click.echo(f"wrote {out / 'gradebook.csv'}, {out / 'summary.md'} and {len(entries)} report(s) "
-               f"in {out / 'reports'}", err=True)
+    click.echo(f"wrote {out / 'gradebook.csv'}, {out / 'summary.md'}, {out / 'summary.html'}, and "
+               f"{len(entries)} report(s) in {out / 'reports'} with their feedback in {out / 'feedback'}", err=True)
     if summary:
         step_summary(text)
     if interrupted:

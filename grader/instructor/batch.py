@@ -30,7 +30,7 @@ from pathlib import Path
 
 from . import intake
 from ..checks import EXERCISES
-from .gradebook import ERROR, GRADED
+from .reports import ERROR, GRADED
 from .runs import nnlab_version
 from ..report.files import write_atomic
 from ..report.model import Report

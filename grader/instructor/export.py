@@ -20,7 +20,8 @@ import io
 from dataclasses import dataclass, field
 
 from ..report.files import write_atomic
-from .gradebook import GRADED, exercise_columns, read_reports, spreadsheet_safe, status
+from .gradebook import spreadsheet_safe
+from .reports import GRADED, exercise_columns, read_reports, status
 
 # Canvas, "How do I import grades in the Gradebook?" (Instructure Community, Instructor
 # Guide, community.canvaslms.com/t5/Instructor-Guide/How-do-I-import-grades-in-the-Gradebook/ta-p/807):
