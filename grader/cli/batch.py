@@ -16,6 +16,7 @@ from ..instructor.gradebook import ERROR, MergeConflict, merge as merge_outputs,
 from ..grading import exercise_names
 from ..report.markdown import append_to_step_summary
 
+STUBS = Path(__file__).resolve().parents[2] / "exercises"  # the stubs, in the source tree
 INTERRUPTED = 130  # the shell's status for a program stopped by Ctrl-C
 
 
@@ -269,3 +270,42 @@ def export_gradebook(folder, fmt, roster, output, assignment, excel):
         click.echo(f"{len(result.missing)} student(s) of the roster without a graded submission: "
                    + ", ".join(result.missing), err=True)
     click.echo(f"wrote {target}")
+
+
+@click.command()
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for similarity.html and similarity.csv.")
+@click.option("-e", "--exercise", "names", multiple=True, type=click.Choice(exercise_names()),
+              help="Compare only this exercise (repeatable; default: all).")
+@click.option("--stubs", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The stubs the students started from, whose code is ignored (default: exercises/ of the "
+                   "source tree).")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many of the most similar pairs the page shows.")
+def similarity(submissions, out, names, stubs, top):
+    """Compare every pair of submissions, exercise by exercise, and show the most similar (instructors).
+
+    Uses copydetect (MOSS-style winnowing; pip install "nnlab[instructor]"). Variable
+    names do not matter and the stub's own code is ignored. A high similarity is a
+    reason to look, not a proof of copying.
+
+    \b
+    Example:
+      nnlab similarity submissions --out similarity     then open similarity/similarity.html
+    """
+    try:  # an optional dependency, and a slow import: only for this command
+        from ..instructor.similarity import compare, write_similarity
+    except ImportError as error:
+        raise click.ClickException(f"nnlab similarity needs copydetect ({error}): "
+                                   'pip install "nnlab[instructor]"') from None
+    stubs = stubs or (STUBS if STUBS.is_dir() else None)
+    if stubs is None:
+        click.echo("no stubs found (--stubs): the stub's own code counts as shared code", err=True)
+    pairs, problems = compare(submissions, stubs, list(names) or None)
+    for problem in problems:
+        click.echo(f"not compared: {problem}", err=True)
+    page, table = write_similarity(out, pairs, problems, top)
+    for pair in pairs[:5]:
+        click.echo(f"{pair.exercise:<15} {pair.first} / {pair.second}: {pair.score:.0%}")
+    click.echo(f"wrote {page} and {table} ({len(pairs)} pairs compared)", err=True)
