@@ -387,3 +387,62 @@ def test_each_student_gets_feedback_with_hidden_checks_by_name_and_points(tmp_pa
     empty = (out / "feedback" / "cat.md").read_text()
     assert "cat holds none of the exercise modules" in empty and "| `softmax` " in empty
     assert str(submissions) not in empty  # the instructor's folders are not the student's business
+
+
+# -- deadlines ----------------------------------------------------------------------------
+
+DEADLINE = "2026-12-01T23:59:00+00:00"
+
+
+def commit(repository, when, message):
+    """Commit everything in ``repository`` at the time ``when`` (committer and author date)."""
+    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    git = ["git", "-c", "user.name=Student", "-c", "user.email=s@example.org", "-C", str(repository)]
+    subprocess.run(git + ["add", "-A"], check=True, env=env)
+    subprocess.run(git + ["commit", "-qm", message], check=True, env=env)
+
+
+def repository(folder, *history):
+    """A git repository in ``folder`` whose softmax.py goes through ``history``: (time, source)."""
+    folder.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    for when, source in history:
+        shutil.copyfile(source, folder / "softmax.py")
+        commit(folder, when, f"softmax at {when}")
+    return folder
+
+
+def test_before_grades_the_last_commit_in_time_and_says_who_is_late(tmp_path):
+    submissions, stub, reference = tmp_path / "submissions", ROOT / "exercises" / "softmax.py", SOLUTIONS / "softmax.py"
+    write_submission(tmp_path / "buggy", replacements=IGNORES_AXIS)
+    buggy = tmp_path / "buggy" / "softmax.py"
+    alice = repository(submissions / "alice", ("2026-11-29T10:00:00Z", stub), ("2026-11-30T10:00:00Z", reference))
+    shutil.copyfile(stub, alice / "softmax.py")  # not committed: not graded
+    bob = repository(submissions / "bob", ("2026-11-30T10:00:00Z", reference), ("2026-12-02T00:30:00Z", buggy))
+    (bob / ".gitattributes").write_text("*.py filter=evil\n")  # the repository's config is the student's
+    subprocess.run(["git", "-C", str(bob), "add", ".gitattributes"], check=True)
+    subprocess.run(["git", "-c", "user.name=S", "-c", "user.email=s@example.org", "-C", str(bob), "commit", "-qm",
+                    "attributes", "--amend", "--no-edit"], check=True,
+                   env={**os.environ, "GIT_COMMITTER_DATE": "2026-12-02T00:30:00Z"})
+    subprocess.run(["git", "-C", str(bob), "config", "filter.evil.smudge", f"touch {tmp_path / 'pwned'}; cat"], check=True)
+    repository(submissions / "carol", ("2026-12-03T09:00:00Z", reference))
+    write_submission(submissions / "dave")  # not a repository: graded as it is
+    run = run_batch(submissions, tmp_path / "grades", "--before", DEADLINE, names=["softmax"])
+    assert run.returncode == 0, run.stderr
+    maximum, rows = read_gradebook(tmp_path / "grades")
+    assert list(maximum)[-4:] == ["late", "commit", "committed", "penalty %"]
+    assert [rows["alice"][k] for k in ("softmax", "late", "committed")] == ["12", "no", "2026-11-30T10:00:00+00:00"]
+    assert [rows["bob"][k] for k in ("softmax", "late", "penalty %")] == ["12", "yes", "0"]  # the on-time commit
+    assert rows["carol"]["status"] == "error" and "carol has no commit before 2026-12-01T23:59:00+00:00" in rows["carol"]["reason"]
+    assert rows["dave"]["softmax"] == "12" and rows["dave"]["late"] == ""
+    report = json.loads((tmp_path / "grades" / "reports" / "bob.json").read_text())
+    assert len(report["batch"]["deadline"]["commit"]) == 40 and report["batch"]["deadline"]["later_commits"] == 1
+
+    late = run_batch(submissions, tmp_path / "late", "--before", DEADLINE, "--late-penalty", "10", names=["softmax"])
+    assert late.returncode == 0, late.stderr
+    _, rows = read_gradebook(tmp_path / "late")
+    bob = rows["bob"]  # the last commit, buggy and 31 minutes late: one started day, 10 %
+    assert float(bob["softmax"]) < 12 and float(bob["total"]) == round(0.9 * float(bob["softmax"]), 2)
+    assert bob["penalty %"] == "10" and rows["carol"]["penalty %"] == "20"  # 33 hours: two days
+    assert rows["carol"]["total"] == "9.6" and rows["alice"]["penalty %"] == "0"
+    assert not (tmp_path / "pwned").exists()  # bob's last commit names a filter: git ran none

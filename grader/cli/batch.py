@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..instructor.batch import MOVED_ASIDE, Batch, Options, discover, find_reference, select_shard
+from ..instructor.deadline import parse_time
 from ..instructor.export import FORMATS as EXPORT_FORMATS, RosterError, export as export_outputs, write_export
 from ..instructor.runs import Inconsistent, check_consistent, write_run
 from ..engine.sandbox import ON, SandboxUnavailable, choose as choose_sandbox
@@ -18,6 +19,15 @@ from ..report.markdown import append_to_step_summary
 
 STUBS = Path(__file__).resolve().parents[2] / "exercises"  # the stubs, in the source tree
 INTERRUPTED = 130  # the shell's status for a program stopped by Ctrl-C
+
+
+def parse_deadline(context, parameter, value):
+    if value is None:
+        return None
+    try:
+        return parse_time(value)
+    except ValueError:
+        raise click.BadParameter("expected an ISO 8601 time, for example 2026-12-01T23:59+01:00") from None
 
 
 def parse_shard(context, parameter, value):
@@ -59,8 +69,12 @@ def parse_shard(context, parameter, value):
               help="Run student code under the Linux bubblewrap sandbox (see nnlab grade --help).")
 @click.option("--summary", is_flag=True,
               help="Also append the summary to $GITHUB_STEP_SUMMARY (the GitHub Actions job summary).")
+@click.option("--before", callback=parse_deadline, metavar="TIME",
+              help="Grade each git repository at its last commit before TIME (ISO 8601; UTC unless it says).")
+@click.option("--late-penalty", type=click.FloatRange(min=0, max=100), metavar="PERCENT",
+              help="With --before: grade the last commit, and take PERCENT off a late one per started day.")
 def batch(submissions, out, jobs, resume, only, force, names, shard, timeout, memory, seed, solutions, sandbox,
-          summary):
+          summary, before, late_penalty):
     """Grade every submission in SUBMISSIONS, several at a time (instructors).
 
     Each subfolder, .zip or .ipynb in SUBMISSIONS is one student's submission, named
@@ -85,6 +99,7 @@ def batch(submissions, out, jobs, resume, only, force, names, shard, timeout, me
       nnlab batch submissions --out grades
       nnlab batch submissions --out grades --resume
       nnlab batch submissions --out grades --only alice --only bob
+      nnlab batch classroom --out grades --before 2026-12-01T23:59+01:00
       nnlab batch submissions --out grades -e softmax -e losses --timeout 5
       nnlab batch submissions --out shard-2 --shard 2/4     (then: nnlab gradebook merge)
     """
@@ -107,7 +122,9 @@ def batch(submissions, out, jobs, resume, only, force, names, shard, timeout, me
     if unknown:
         raise click.UsageError(f"--only: no submission named {', '.join(unknown)} in {submissions}"
                                + (" (in this shard)" if shard else ""))
-    options = Options(list(names), seed, timeout, memory, find_reference(solutions), sandbox)
+    if late_penalty is not None and before is None:
+        raise click.UsageError("--late-penalty needs --before (the deadline)")
+    options = Options(list(names), seed, timeout, memory, find_reference(solutions), sandbox, before, late_penalty)
     if options.solutions is None:
         click.echo("no reference solutions found (--solutions): hidden checks will not run", err=True)
     grades = Batch(out, options)

@@ -22,15 +22,17 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from . import intake
+from . import deadline, intake
 from ..checks import EXERCISES
-from .reports import ERROR, GRADED
+from .reports import ERROR, GRADED, replace_text
 from .runs import nnlab_version
 from ..report.files import write_atomic
 from ..report.model import Report
@@ -80,6 +82,8 @@ class Options:
     memory_mb: int = None
     solutions: Path = None
     sandbox: str = "auto"
+    before: datetime = None  # grade each git repository at its last commit before this
+    late_penalty: float = None  # percent per started day; grades the last commit instead
 
     def worker_arguments(self):
         arguments = ["--seed", str(self.seed), "--sandbox", self.sandbox]
@@ -144,10 +148,22 @@ class Batch:
         return gone
 
     def fingerprint(self, entry):
-        parts = {"sources": [[p.name, intake.fingerprint(p)] for p in entry.sources],
+        parts = {"sources": [[p.name, self.source_digest(p)] for p in entry.sources],
                  "grader": [self.record["checks"], self.record["reference"]],
                  "options": self.options.worker_arguments()}
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+    def source_digest(self, source):
+        """What grading ``source`` reads: its files, or with a deadline, the commit graded."""
+        if self.options.before and deadline.is_repository(source):
+            try:
+                return "commit:" + self.snapshot(source).commit
+            except deadline.DeadlineError as error:
+                return f"no commit: {error}"
+        return intake.fingerprint(source)
+
+    def snapshot(self, repository):
+        return deadline.snapshot(repository, self.options.before, last=self.options.late_penalty is not None)
 
     def current_report(self, entry, fingerprint=None):
         """The entry's report when it is up to date, else None."""
@@ -188,12 +204,13 @@ class Batch:
     def grade(self, entry):
         started = time.monotonic()
         fingerprint = self.fingerprint(entry)
+        due = None
         if len(entry.sources) > 1:
             status, reason, report = ERROR, (f"several submissions are named {entry.student} "
                                              f"({', '.join(p.name for p in entry.sources)}): keep one"), None
         else:
             try:
-                status, reason, report = self.run_worker(entry.sources[0])
+                status, reason, report, due = self.grade_source(entry.sources[0])
             except OSError as error:  # the worker could not even start
                 status, reason, report = ERROR, f"the grading process could not start: {error}", None
         figures = report.pop(FIGURES, {}) if report else {}
@@ -203,7 +220,27 @@ class Batch:
         report["batch"] = {"student": entry.student, "sources": [p.name for p in entry.sources],
                            "status": status, "reason": reason, "fingerprint": fingerprint,
                            "seconds": round(time.monotonic() - started, 3)}
+        if due:
+            report["batch"]["deadline"] = due
         return Outcome(entry, status, reason, report, figures)
+
+    def grade_source(self, source):
+        """``(status, reason, report or None, deadline record or None)`` for one source;
+        a git repository is graded at its commit for the deadline, if there is one."""
+        if not (self.options.before and deadline.is_repository(source)):
+            return (*self.run_worker(source), None)
+        try:
+            snapshot = self.snapshot(source)
+            with tempfile.TemporaryDirectory(prefix="nnlab-commit-") as folder:
+                archive = deadline.archive(source, snapshot.commit, Path(folder) / f"{source.name}.zip")
+                status, reason, report = self.run_worker(archive)
+        except deadline.DeadlineError as error:
+            return ERROR, str(error), None, None
+        named = f"{source.resolve()}@{snapshot.commit[:12]}"  # the commit, not the temporary zip
+        reason = reason.replace(str(archive.resolve()), named)
+        if report is not None:
+            report = replace_text(report, str(archive.resolve()), named)
+        return status, reason, report, deadline.record(snapshot, self.options.before, self.options.late_penalty)
 
     def run_worker(self, source):
         """``(status, reason, report or None)`` from one worker process grading ``source``."""
@@ -273,6 +310,7 @@ def run_record(options):
     return {"exercises": options.names or [exercise.module for exercise in EXERCISES],
             "seed": options.seed, "timeout": options.timeout, "memory_mb": options.memory_mb,
             "sandbox": options.sandbox, "checks": checks_digest(options.names),
+            "before": options.before.isoformat() if options.before else None, "late_penalty": options.late_penalty,
             "reference": files_digest(sorted(Path(options.solutions).glob("*.py"))) if options.solutions else None,
             "nnlab": nnlab_version()}
 

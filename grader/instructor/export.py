@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ..report.files import write_atomic
 from .gradebook import spreadsheet_safe
-from .reports import GRADED, exercise_columns, read_reports, status
+from .reports import GRADED, exercise_columns, read_reports, status, total_points
 
 # Canvas, "How do I import grades in the Gradebook?" (Instructure Community, Instructor
 # Guide, community.canvaslms.com/t5/Instructor-Guide/How-do-I-import-grades-in-the-Gradebook/ta-p/807):
@@ -103,7 +103,7 @@ def export(out, fmt, roster_path=None, assignment="nnlab"):
 
 
 def total(report):
-    return f"{report['score']:g}" if status(report) == GRADED else ""
+    return f"{total_points(report):g}" if status(report) == GRADED else ""
 
 
 def canvas_rows(matched, reports, columns, most, assignment):

@@ -10,7 +10,6 @@ The checks' figures (loss curves, decision regions) travel from the worker as pl
 (lists of numbers) next to its report, and are drawn here; the report file keeps none.
 """
 
-import json
 import os
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from ..report.files import write_atomic
 from ..report.html import to_html
 from ..report.markdown import to_markdown
 from ..report.model import NOT_STARTED, CheckResult, ExerciseResult, Report
+from .reports import replace_text
 
 FEEDBACK = "feedback"
 
@@ -59,8 +59,7 @@ def write_feedback(out, student, report, figures=None, folder=None):
     files are named from their own submission on, not by where the instructor keeps them.
     """
     if folder:
-        prefix = json.dumps(os.path.join(folder, ""))[1:-1]  # as the path appears inside JSON strings
-        report = json.loads(json.dumps(report).replace(prefix, ""))
+        report = replace_text(report, os.path.join(folder, ""), "")
     readable = report_from_dict(report, figures)
     readable.submission = student
     html, markdown = feedback_paths(out, student)

@@ -21,9 +21,10 @@ from pathlib import Path
 
 from ..report.files import write_atomic
 from . import summary as class_summary
-from .reports import ERROR, GRADED, NOT_GRADED, exercise_columns, read_reports, status
+from .reports import ERROR, GRADED, NOT_GRADED, deadline, exercise_columns, read_reports, status, total_points
 from .runs import common_run, write_run
 
+DEADLINE_COLUMNS = ["late", "commit", "committed", "penalty %"]
 NOT_GRADED_REASON = "not graded yet: run the batch again with --resume"
 
 
@@ -32,26 +33,41 @@ class MergeConflict(Exception):
 
 
 def gradebook_csv(students, reports):
-    """The CSV text for ``students`` (ids, in order); ``reports`` maps id -> report."""
+    """The CSV text for ``students`` (ids, in order); ``reports`` maps id -> report.
+
+    With a deadline (``--before``), four columns follow: ``late`` (commits after the
+    deadline), the commit graded, its time, and the penalty taken off the total.
+    """
     columns = exercise_columns(reports)
     most = sum(columns.values())
+    deadlines = any(deadline(report) for report in reports.values())
     table = io.StringIO()
     out = csv.writer(table, lineterminator="\n")
-    out.writerow(["student", *columns, "total", "percent", "status", "reason"])
-    out.writerow(["max points", *(f"{p:g}" for p in columns.values()), f"{most:g}", "100", "", ""])
+    out.writerow(["student", *columns, "total", "percent", "status", "reason"]
+                 + (DEADLINE_COLUMNS if deadlines else []))
+    out.writerow(["max points", *(f"{p:g}" for p in columns.values()), f"{most:g}", "100", "", ""]
+                 + ([""] * len(DEADLINE_COLUMNS) if deadlines else []))
     for student in students:
         report = reports.get(student)
         if status(report) == GRADED:
             scores = {e["name"]: e["score"] for e in report["exercises"]}
             cells = [f"{scores[name]:g}" if name in scores else "" for name in columns]
-            percent = round(100 * report["score"] / most, 2) if most else 0
-            cells += [f"{report['score']:g}", f"{percent:g}", GRADED, problems(report)]
+            percent = round(100 * total_points(report) / most, 2) if most else 0
+            cells += [f"{total_points(report):g}", f"{percent:g}", GRADED, problems(report)]
         elif report is None:
             cells = [""] * (len(columns) + 2) + [NOT_GRADED, NOT_GRADED_REASON]
         else:
             cells = [""] * (len(columns) + 2) + [ERROR, report["batch"]["reason"]]
-        out.writerow([spreadsheet_safe(student), *cells[:-1], spreadsheet_safe(cells[-1])])
+        cells = [spreadsheet_safe(student), *cells[:-1], spreadsheet_safe(cells[-1])]
+        out.writerow(cells + (deadline_cells(report) if deadlines else []))
     return table.getvalue()
+
+
+def deadline_cells(report):
+    due = deadline(report)
+    if not due:
+        return [""] * len(DEADLINE_COLUMNS)
+    return ["yes" if due["late"] else "no", due["commit"][:12], due["committed"], f"{due['penalty_percent']:g}"]
 
 
 def problems(report):

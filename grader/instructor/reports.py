@@ -15,6 +15,17 @@ def status(report):
     return report.get("batch", {}).get("status", GRADED)
 
 
+def deadline(report):
+    """The deadline record of a report (``--before``), or None."""
+    return (report or {}).get("batch", {}).get("deadline")
+
+
+def total_points(report):
+    """The report's score, less its late penalty if it has one."""
+    penalty = (deadline(report) or {}).get("penalty_percent", 0)
+    return round(report["score"] * (1 - penalty / 100), 2)
+
+
 def exercise_columns(reports):
     """The exercises graded in any of ``reports``, in teaching order, with their points.
 
@@ -39,3 +50,9 @@ def read_reports(folder):
         except (OSError, ValueError, KeyError, TypeError):
             unreadable.append(path)
     return reports, unreadable
+
+
+def replace_text(report, old, new):
+    """A copy of ``report`` with ``old`` replaced by ``new`` in all its strings (a path, say)."""
+    escaped = json.dumps(old)[1:-1]  # as it appears inside JSON strings
+    return json.loads(json.dumps(report).replace(escaped, json.dumps(new)[1:-1]))

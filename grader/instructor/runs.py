@@ -20,7 +20,8 @@ from ..report.files import write_atomic
 
 RUN_FILE = "run.json"
 LABELS = {"exercises": "the exercises", "seed": "the seed", "timeout": "the time limit",
-          "memory_mb": "the memory limit", "sandbox": "the sandbox mode",
+          "memory_mb": "the memory limit", "sandbox": "the sandbox mode", "before": "the deadline",
+          "late_penalty": "the late penalty",
           "checks": "the checks (grader/checks, the engine)", "reference": "the reference solutions",
           "nnlab": "the nnlab version"}
 
