@@ -140,3 +140,17 @@ def test_markdown_escapes_notices_and_shows_hidden_checks_by_name_and_points():
     assert "for z of shape" not in text and "agrees with the reference" not in text
     assert "bell and nul here" in text and "\x07" not in text and "\x00" not in text
     assert "> &lt;script&gt;x&lt;/script&gt;\\.py is a symbolic link" in text
+
+
+def test_classroom_result_gives_the_reporter_each_exercise_and_the_total(mixed, json_report):
+    results = json.loads(grade(mixed, "classroom"))
+    assert set(results) == {"version", "status", "max_score", "tests"} and results["version"] == 1
+    assert results["status"] == "pass"  # the threshold is --fail-under's call, not the reporter's
+    assert [t["name"].split(":")[0] for t in results["tests"]] == NAMES
+    fields = {"name", "status", "score", "message", "test_code", "filename", "line_no", "execution_time"}
+    assert all(set(t) == fields for t in results["tests"])
+    assert [t["status"] for t in results["tests"]] == ["fail", "pass", "error"]
+    # what the reporter hands Classroom (its notify-classroom.js): the tests' scores against max_score
+    total_points = sum(t["score"] for t in results["tests"])
+    assert (total_points, results["max_score"]) == (json_report["score"], json_report["max_score"])
+    assert "relu_known_values" in results["tests"][0]["message"]

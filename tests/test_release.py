@@ -3,6 +3,7 @@
 import ast
 import glob
 import io
+import itertools
 import json
 import os
 import shlex
@@ -229,6 +230,8 @@ def test_gradescope_autograder_lists_every_test_at_zero_for_an_empty_submission(
 
 # -- GitHub Actions ---------------------------------------------------------------------
 
+SHELL_OPERATORS = {">", ">>", "|", "&&", "||", ";"}  # a command line ends at the first
+
 def nnlab_commands(workflow):
     """Every `nnlab ...` command line of the workflow's run steps, as argument lists
     (expressions and variables given example values, file patterns expanded)."""
@@ -238,7 +241,8 @@ def nnlab_commands(workflow):
             for line in step.get("run", "").splitlines():
                 if line.strip().startswith("nnlab "):
                     line = line.replace("${{ matrix.shard }}", "1").replace('"$FAIL_UNDER"', "60")
-                    words = shlex.split(line.split("#")[0])[1:]
+                    words = list(itertools.takewhile(lambda w: w not in SHELL_OPERATORS,
+                                                     shlex.split(line.split("#")[0])))[1:]
                     commands.append([match for word in words for match in (sorted(glob.glob(word)) or [word])])
     return commands
 
