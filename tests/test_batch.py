@@ -446,3 +446,47 @@ def test_before_grades_the_last_commit_in_time_and_says_who_is_late(tmp_path):
     assert bob["penalty %"] == "10" and rows["carol"]["penalty %"] == "20"  # 33 hours: two days
     assert rows["carol"]["total"] == "9.6" and rows["alice"]["penalty %"] == "0"
     assert not (tmp_path / "pwned").exists()  # bob's last commit names a filter: git ran none
+
+
+# -- scaling out -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("environ, count, expected", [
+    ({"JOB_COMPLETION_INDEX": "0"}, 3, (1, 3, "Kubernetes Indexed Job")),
+    ({"JOB_COMPLETION_INDEX": "2"}, 3, (3, 3, "Kubernetes Indexed Job")),
+    ({"SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "8",
+      "SLURM_ARRAY_TASK_COUNT": "8"}, None, (5, 8, "Slurm array job")),
+    ({"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "3",
+      "SLURM_ARRAY_TASK_COUNT": "4"}, None, (1, 4, "Slurm array job")),
+    ({"NNLAB_JOB_INDEX": "1", "NNLAB_JOB_TOTAL": "4"}, None, (2, 4, "GitHub Actions matrix")),
+])
+def test_shard_auto_reads_the_scheduler(environ, count, expected):
+    from grader.instructor.shards import auto_shard
+
+    assert auto_shard(environ, count) == expected
+
+
+@pytest.mark.parametrize("environ, count, message", [
+    ({}, None, "found no Kubernetes Indexed Job"),
+    ({"JOB_COMPLETION_INDEX": "1"}, None, "add --shard-count N"),
+    ({"JOB_COMPLETION_INDEX": "3"}, 3, "shard 4 of 3 from the Kubernetes Indexed Job is out of range"),
+    ({"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "7",
+      "SLURM_ARRAY_TASK_COUNT": "4"}, None, "has gaps or a step"),
+    ({"NNLAB_JOB_INDEX": "x", "NNLAB_JOB_TOTAL": "4"}, None, "NNLAB_JOB_INDEX='x' is not a whole number"),
+])
+def test_shard_auto_says_what_is_missing(environ, count, message):
+    from grader.instructor.shards import ShardError, auto_shard
+
+    with pytest.raises(ShardError, match=message):
+        auto_shard(environ, count)
+
+
+def test_shard_auto_in_a_slurm_array_grades_its_share(tmp_path):
+    submissions = tmp_path / "submissions"
+    small_class(submissions)  # ann, ben, cat: task 2 of 2 grades ben
+    env = {**os.environ, "SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "2",
+           "SLURM_ARRAY_TASK_COUNT": "2"}
+    run = subprocess.run(batch_command(submissions, tmp_path / "shard-2", ["softmax"]) + ["--shard", "auto"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 0, run.stderr
+    assert "shard 2/2, from the Slurm array job" in run.stderr and graded_in(run.stderr) == {"ben"}
+    assert json.loads((tmp_path / "shard-2" / "run.json").read_text())["shard"] == "2/2"

@@ -12,12 +12,14 @@ from ..instructor.batch import MOVED_ASIDE, Batch, Options, discover, find_refer
 from ..instructor.deadline import parse_time
 from ..instructor.export import FORMATS as EXPORT_FORMATS, RosterError, export as export_outputs, write_export
 from ..instructor.runs import Inconsistent, check_consistent, write_run
+from ..instructor.shards import ShardError, auto_shard
 from ..engine.sandbox import ON, SandboxUnavailable, choose as choose_sandbox
 from ..instructor.gradebook import ERROR, MergeConflict, merge as merge_outputs, write_gradebook
 from ..grading import exercise_names
 from ..report.markdown import append_to_step_summary
 
 STUBS = Path(__file__).resolve().parents[2] / "exercises"  # the stubs, in the source tree
+AUTO = "auto"
 INTERRUPTED = 130  # the shell's status for a program stopped by Ctrl-C
 
 
@@ -31,8 +33,8 @@ def parse_deadline(context, parameter, value):
 
 
 def parse_shard(context, parameter, value):
-    if value is None:
-        return None
+    if value in (None, AUTO):
+        return value
     try:
         shard, shards = (int(part) for part in value.split("/"))
     except ValueError:
@@ -56,8 +58,11 @@ def parse_shard(context, parameter, value):
               help="Grade every submission again, also when OUT was graded with other options.")
 @click.option("-e", "--exercise", "names", multiple=True, type=click.Choice(exercise_names()),
               help="Grade only this exercise (repeatable).")
-@click.option("--shard", callback=parse_shard, metavar="K/N",
-              help="Grade only every N-th submission, from the K-th on: one job of a CI matrix.")
+@click.option("--shard", callback=parse_shard, metavar="K/N|auto",
+              help="Grade only every N-th submission, from the K-th on: one job of a CI matrix. auto: K and N "
+                   "from a Kubernetes Indexed Job, a Slurm array job or NNLAB_JOB_INDEX/NNLAB_JOB_TOTAL.")
+@click.option("--shard-count", type=click.IntRange(min=1), metavar="N",
+              help="With --shard auto: the number of shards (a Kubernetes Indexed Job's completions).")
 @click.option("--timeout", type=click.FloatRange(min=0.5), metavar="SECONDS",
               help="Time limit per exercise (default: each exercise's own).")
 @click.option("--memory", type=click.IntRange(min=128), metavar="MB",
@@ -74,7 +79,7 @@ def parse_shard(context, parameter, value):
 @click.option("--late-penalty", type=click.FloatRange(min=0, max=100), metavar="PERCENT",
               help="With --before: grade the last commit, and take PERCENT off a late one per started day.")
 def batch(submissions, out, jobs, resume, only, force, names, shard, timeout, memory, seed, solutions, sandbox,
-          summary, before, late_penalty):
+          summary, before, late_penalty, shard_count):
     """Grade every submission in SUBMISSIONS, several at a time (instructors).
 
     Each subfolder, .zip or .ipynb in SUBMISSIONS is one student's submission, named
@@ -116,6 +121,12 @@ def batch(submissions, out, jobs, resume, only, force, names, shard, timeout, me
                    "or .ipynb): " + ", ".join(path.name for path in ignored[:5])
                    + (", ..." if len(ignored) > 5 else ""), err=True)
     everyone = [entry.student for entry in entries]
+    if shard == AUTO:
+        try:
+            *shard, scheduler = auto_shard(os.environ, shard_count)
+        except ShardError as error:
+            raise click.UsageError(str(error)) from None
+        click.echo(f"shard {shard[0]}/{shard[1]}, from the {scheduler}", err=True)
     if shard:
         entries = select_shard(entries, *shard)
     unknown = sorted(set(only) - {entry.student for entry in entries})
