@@ -1,6 +1,7 @@
 """`nnlab batch`: a class of submissions graded in worker processes, interrupted and resumed."""
 
 import csv
+import glob
 import json
 import os
 import shutil
@@ -490,3 +491,35 @@ def test_shard_auto_in_a_slurm_array_grades_its_share(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "shard 2/2, from the Slurm array job" in run.stderr and graded_in(run.stderr) == {"ben"}
     assert json.loads((tmp_path / "shard-2" / "run.json").read_text())["shard"] == "2/2"
+
+
+def worker_pids(marker):
+    """The worker processes grading a submission whose path holds ``marker``."""
+    pids = []
+    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            words = open(cmdline, "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if b"grader.instructor.worker" in words and any(marker.encode() in w for w in words):
+            pids.append(int(cmdline.split("/")[2]))
+    return pids
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_stop_when_the_batch_is_killed(tmp_path):
+    submissions = tmp_path / "submissions"
+    write_submission(submissions / "slow", replacements=HANG)
+    batch_run = subprocess.Popen([sys.executable, "-m", "grader", "batch", str(submissions), "--out",
+                                  str(tmp_path / "out"), "-e", "activations", "--timeout", "30"],
+                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not worker_pids(str(submissions)):
+        assert time.monotonic() < deadline and batch_run.poll() is None, "no worker started"
+        time.sleep(0.05)
+    batch_run.kill()
+    batch_run.wait()
+    deadline = time.monotonic() + 5  # the hang would keep an orphan busy for 30 s
+    while worker_pids(str(submissions)):
+        assert time.monotonic() < deadline, "the worker outlived its batch"
+        time.sleep(0.05)

@@ -128,6 +128,9 @@ class Batch:
         self.options = options
         self.record = run_record(options)
         self._running = set()
+        # Each worker watches the read end: when this process dies (even by kill -9),
+        # the kernel closes the write end and the workers stop instead of grading on.
+        self._alive, self._alive_write = os.pipe()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
 
@@ -245,13 +248,13 @@ class Batch:
     def run_worker(self, source):
         """``(status, reason, report or None)`` from one worker process grading ``source``."""
         command = [sys.executable, "-m", "grader.instructor.worker", str(source.resolve()), "--format", "json",
-                   "--figures", *self.options.worker_arguments()]
+                   "--figures", "--batch-fd", str(self._alive), *self.options.worker_arguments()]
         with self._lock:
             if self._stopping.is_set():
                 raise Stopped
             # cwd: the folder above this grader package, so that the worker imports this very grader
             process = subprocess.Popen(command, cwd=GRADER_PACKAGE.parent, stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE, start_new_session=True)
+                                       stderr=subprocess.PIPE, start_new_session=True, pass_fds=(self._alive,))
             self._running.add(process)
         backstop = self.options.backstop_seconds()
         try:

@@ -13,8 +13,10 @@ anyway says why, so that a Gradescope student reads the reason); 2 a usage error
 """
 
 import json
+import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import click
@@ -31,6 +33,7 @@ from ..report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
 from ..submission import NotASubmission, Reference, Submission
 
 NOT_TAKEN_IN = 3
+ORPHANED = 4
 FIGURES = "figures"  # the key of --figures in the JSON report
 
 
@@ -48,8 +51,11 @@ FIGURES = "figures"  # the key of --figures in the JSON report
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--figures", is_flag=True,
               help="With --format json: add the checks' figures, as plain data (for the batch's feedback).")
-def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, jobs, figures):
+@click.option("--batch-fd", type=int, hidden=True, help="Exit when this pipe closes: the batch is gone.")
+def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, jobs, figures, batch_fd):
     """Grade the submission SOURCE (a folder, a .zip or a notebook) and print the report."""
+    if batch_fd is not None:
+        threading.Thread(target=exit_when_closed, args=(batch_fd,), daemon=True).start()
     reference = Reference.find(solutions)
     with tempfile.TemporaryDirectory(prefix="nnlab-intake-") as staging:
         try:
@@ -79,6 +85,15 @@ def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, 
     else:
         click.echo(text, nl=False)
     sys.exit(status)
+
+
+def exit_when_closed(fd):
+    """Exit when the batch that started this worker is gone (its end of the pipe closed):
+    without it, nobody reads the report. The children running student code die with
+    this process (PR_SET_PDEATHSIG, bwrap --die-with-parent)."""
+    while os.read(fd, 1):
+        pass
+    os._exit(ORPHANED)
 
 
 def figures_by_check(report):
