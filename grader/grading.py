@@ -10,7 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from .checks import EXERCISES
-from .checks.core import CheckFailed
+from .checks.core import CheckFailed, NotJudged
 from .engine import sandbox as sandbox_module
 from .engine.process import ChildGone, ChildProcess, ChildTimeout
 from .engine.sandbox import AUTO
@@ -96,6 +96,9 @@ def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, m
             elif stopped or time.monotonic() >= deadline:
                 outcome.ran = False
                 outcome.message = stopped or out_of_time_message(timeout or exercise.timeout)
+            elif unmet_requirements(check, result):
+                outcome.ran = outcome.judged = False
+                outcome.message = unmet_requirements(check, result)
             elif not run_check(check, child, seed, ref if check.hidden else None, outcome):
                 result.output += child.output.text()
                 child.close()
@@ -134,12 +137,24 @@ def start_child(workspace, module, deadline, memory_mb, sandbox):
     return child, ""
 
 
+def unmet_requirements(check, result):
+    """"not judged: ..." when a check this one ``requires`` did not pass, else ""."""
+    passed = {c.name for c in result.checks if c.passed}
+    unmet = [name for name in check.requires if name not in passed]
+    if not unmet:
+        return ""
+    return (f"not judged: this property means something only once {' and '.join(unmet)} "
+            f"{'passes' if len(unmet) == 1 else 'pass'}; fix that first")
+
+
 def run_check(check, child, seed, ref, outcome):
     """Run one check, filling ``outcome``; return False when the child is gone."""
     started = time.monotonic()
     try:
         check.run(StudentCode(child), seed, ref, outcome.figures)
         outcome.passed = True
+    except NotJudged as failure:
+        outcome.judged, outcome.message = False, str(failure)
     except CheckFailed as failure:
         outcome.message = str(failure)
     except StudentError as error:
