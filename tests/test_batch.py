@@ -425,7 +425,8 @@ def test_before_grades_the_last_commit_in_time_and_says_who_is_late(tmp_path):
     subprocess.run(["git", "-c", "user.name=S", "-c", "user.email=s@example.org", "-C", str(bob), "commit", "-qm",
                     "attributes", "--amend", "--no-edit"], check=True,
                    env={**os.environ, "GIT_COMMITTER_DATE": "2026-12-02T00:30:00Z"})
-    subprocess.run(["git", "-C", str(bob), "config", "filter.evil.smudge", f"touch {tmp_path / 'pwned'}; cat"], check=True)
+    subprocess.run(["git", "-C", str(bob), "config", "filter.evil.smudge", f"touch {tmp_path / 'pwned'}; cat"],
+                   check=True)
     repository(submissions / "carol", ("2026-12-03T09:00:00Z", reference))
     write_submission(submissions / "dave")  # not a repository: graded as it is
     run = run_batch(submissions, tmp_path / "grades", "--before", DEADLINE, names=["softmax"])
@@ -434,7 +435,8 @@ def test_before_grades_the_last_commit_in_time_and_says_who_is_late(tmp_path):
     assert list(maximum)[-4:] == ["late", "commit", "committed", "penalty %"]
     assert [rows["alice"][k] for k in ("softmax", "late", "committed")] == ["12", "no", "2026-11-30T10:00:00+00:00"]
     assert [rows["bob"][k] for k in ("softmax", "late", "penalty %")] == ["12", "yes", "0"]  # the on-time commit
-    assert rows["carol"]["status"] == "error" and "carol has no commit before 2026-12-01T23:59:00+00:00" in rows["carol"]["reason"]
+    assert rows["carol"]["status"] == "error"
+    assert "carol has no commit before 2026-12-01T23:59:00+00:00" in rows["carol"]["reason"]
     assert rows["dave"]["softmax"] == "12" and rows["dave"]["late"] == ""
     report = json.loads((tmp_path / "grades" / "reports" / "bob.json").read_text())
     assert len(report["batch"]["deadline"]["commit"]) == 40 and report["batch"]["deadline"]["later_commits"] == 1

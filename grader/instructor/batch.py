@@ -153,7 +153,8 @@ class Batch:
     def fingerprint(self, entry):
         parts = {"sources": [[p.name, self.source_digest(p)] for p in entry.sources],
                  "grader": [self.record["checks"], self.record["reference"]],
-                 "options": self.options.worker_arguments()}
+                 "options": self.options.worker_arguments(),
+                 "deadline": [self.record["before"], self.record["late_penalty"]]}
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def source_digest(self, source):

@@ -100,7 +100,8 @@ def archive(repository, commit, target):
                 continue
             cap = MAX_FILE_BYTES[PurePosixPath(name).suffix]
             if int(size) > cap:
-                raise DeadlineError(f"{Path(repository).name}: {path} at {commit[:12]} is larger than {cap // 2**10} KB")
+                raise DeadlineError(f"{Path(repository).name}: {path} at {commit[:12]} "
+                                    f"is larger than {cap // 2**10} KB")
             out.writestr(path, git(repository, "cat-file", "blob", blob, text=False))
     return Path(target)
 

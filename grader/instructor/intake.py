@@ -1,8 +1,9 @@
 """Take in one student's submission, whatever its layout, as a clean folder to grade.
 
 A submission is a folder (the exercise modules themselves, or a repository holding them
-in ``exercises/``), a ``.zip`` of either (or a folder holding just that zip), or notebooks (one ``.ipynb``, or a folder or a
-zip of them; :class:`~grader.submission.Submission` turns them into modules). Only the
+in ``exercises/``), a ``.zip`` of either (or a folder holding just that zip), or
+notebooks (one ``.ipynb``, or a folder or a zip of them;
+:class:`~grader.submission.Submission` turns them into modules). Only the
 exercise modules, or else the notebooks, are taken, copied into a fresh folder: nothing
 else of the submission is read. Symbolic links are not followed (a link to the
 instructor's ``solutions/`` would otherwise be graded), and a ``.zip`` is read within

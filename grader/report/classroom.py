@@ -7,7 +7,7 @@ format of Classroom's own graders (autograding-command-grader and the others)::
 
     {"version": 1, "status": "pass", "max_score": 43,
      "tests": [{"name": "softmax: Softmax and log-softmax", "status": "fail", "score": 9,
-                "message": "...", "test_code": "", "filename": "", "line_no": 0,
+                "message": "...", "test_code": "", "filename": "exercises/softmax.py", "line_no": 0,
                 "execution_time": "0.41s"}]}
 
 The reporter adds the tests' scores up against ``max_score`` and hands "Points 37/43" to
