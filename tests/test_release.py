@@ -202,6 +202,24 @@ def test_gradescope_autograder_always_writes_results(autograder):
     assert "did not finish" in results["output"]
 
 
+def test_gradescope_autograder_keeps_machine_details_from_the_student(autograder, tmp_path):
+    broken = tmp_path / "python"  # a grader that dies with a note about the machine, and no results
+    broken.write_text(f"""#!/bin/sh
+if [ "$1" = "-m" ]; then echo "bwrap failed: sudo sysctl -w kernel.x=0" >&2; exit 1; fi
+exec {sys.executable} "$@"
+""")
+    broken.chmod(0o755)
+    submission = autograder / "submission"
+    subprocess.run(["rm", "-rf", submission, autograder / "results"], check=True)
+    submission.mkdir()
+    env = {**os.environ, "NNLAB_AUTOGRADER_ROOT": str(autograder), "NNLAB_PYTHON": str(broken)}
+    run = subprocess.run([autograder / "source" / "run_autograder"], env=env, capture_output=True, text=True,
+                         timeout=120)
+    results = json.loads((autograder / "results" / "results.json").read_text())
+    assert "The autograder failed (exit status 1)" in results["output"]
+    assert "sysctl" not in results["output"] and "sysctl" in run.stderr  # the instructor's log
+
+
 def zipped(files):
     data = io.BytesIO()
     with zipfile.ZipFile(data, "w") as archive:

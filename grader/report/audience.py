@@ -2,7 +2,9 @@
 
 A student handed a Gradescope result or a batch's feedback page should read about their
 code, not that bubblewrap failed on the grading machine and which ``sysctl`` fixes it:
-those notices go to the instructor's log instead.
+those notices go to the instructor's log instead (Gradescope keeps run_autograder's
+output "for displaying back to the instructor for debugging purposes": its autograder
+specifications, gradescope-autograders.readthedocs.io/en/latest/specs/).
 """
 
 # The notice grader/engine/sandbox.py gives when --sandbox auto falls back.
