@@ -37,12 +37,12 @@ from .runs import nnlab_version
 from ..report.files import write_atomic
 from ..report.model import Report
 from ..submission import Reference
-from .feedback import write_feedback
+from .feedback import FEEDBACK, write_feedback
 from .worker import FIGURES, NOT_TAKEN_IN
 
 GRADER_PACKAGE = Path(__file__).resolve().parents[1]
 MOVED_ASIDE = "moved-aside"
-STUDENT_FILES = [("reports", ".json"), ("feedback", ".html"), ("feedback", ".md")]
+STUDENT_FILES = [("reports", ".json"), (FEEDBACK, ".html"), (FEEDBACK, ".md")]
 STARTUP_SECONDS = 60  # the worker's own start, the intake of a large zip, the reference's import
 
 
