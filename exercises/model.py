@@ -147,6 +147,25 @@ class Sequential:
         """
         raise NotImplementedError("TODO (Sequential.build): build each layer in order with the previous layer's units as its n_in")
 
+    def get_weights(self):
+        """Copies of the weights, [W1, b1, ..., WL, bL], as Keras's get_weights.
+
+        Returns: a list of float64 arrays, W of shape (n_in, units), b of shape (units,)
+        (an empty list while the model is not built).
+        """
+        raise NotImplementedError("TODO (Sequential.get_weights): a copy of every layer's W and b, in order; [] before the model is built")
+
+    def set_weights(self, weights):
+        """Use copies of ``weights`` (a list like get_weights') as the model's weights.
+
+        On a model that is not built yet the layers take their sizes from the shapes.
+        A wrong number of arrays, or a wrong shape, raises ValueError.
+
+        Pitfalls:
+        - Keep copies: the caller may change its arrays afterwards.
+        """
+        raise NotImplementedError('TODO (Sequential.set_weights): check the count and every shape (ValueError), then copy them into the layers')
+
     def predict(self, X):
         """The last layer's activations for every row of X, shape (m, units).
 
