@@ -89,6 +89,19 @@ def moments(W):
     return mean, square, kurtosis
 
 
+def shape_of(W, kurtosis):
+    """What the distribution of ``W`` looks like, when it is not normal."""
+    if kurtosis > 0:
+        return "heavy-tailed"
+    reach = float(np.max(np.abs(W)) / np.std(W))  # about 4 standard deviations for many normal draws
+    if reach < 1.9:
+        return "flat, like a uniform distribution (excess kurtosis -1.2)"
+    if reach < 3.2:
+        return (f"cut off at {reach:.2g} standard deviations, like a truncated normal (a truncated "
+                "normal, as Keras's he_normal draws, is another initializer, with a smaller variance)")
+    return "light-tailed"
+
+
 def expect_normal(W, variance, what, mistakes=()):
     """``W`` looks like draws from N(0, variance): mean, variance and kurtosis each within
     SIGMAS standard errors for its number of entries."""
@@ -102,6 +115,11 @@ def expect_normal(W, variance, what, mistakes=()):
         fail(f"{what}: the mean of the {n} weights is {mean:.4g}; weights are centred on 0 "
              f"(allowed +-{SIGMAS * np.sqrt(square / n):.2g} for this many draws).{advice}")
     tolerance = SIGMAS * np.sqrt(2.0 / n)
+    normal_shape = abs(kurtosis) <= SIGMAS * np.sqrt(24.0 / n)
+    if not normal_shape and abs(square / variance - 1.0) > tolerance:
+        fail(f"{what}: the weights are {shape_of(W, kurtosis)}, not normal, and their variance is "
+             f"{square:.4g}, {square / variance:.3g} times the expected {variance:.4g}. Draw them with "
+             "rng.normal(0.0, std, size), std being the square root of the variance.")
     if abs(square / variance - 1.0) > tolerance:
         for wrong, explanation in mistakes:
             if abs(square / wrong - 1.0) <= tolerance:
@@ -109,9 +127,8 @@ def expect_normal(W, variance, what, mistakes=()):
                      f"Yours matches {explanation}")
         fail(f"{what}: the weights have variance {square:.4g}, {square / variance:.3g} times the "
              f"expected {variance:.4g} (allowed +-{100 * tolerance:.1f}% for {n} draws).")
-    if abs(kurtosis) > SIGMAS * np.sqrt(24.0 / n):
-        shape = "flat, like a uniform distribution (excess kurtosis -1.2)" if kurtosis < 0 else "heavy-tailed"
-        fail(f"{what}: the variance is right, but the weights are {shape}, not normal: excess "
+    if not normal_shape:
+        fail(f"{what}: the variance is right, but the weights are {shape_of(W, kurtosis)}, not normal: excess "
              f"kurtosis {kurtosis:.3f}, expected 0 +- {SIGMAS * np.sqrt(24.0 / n):.2f}. Draw them with "
              "rng.normal (the uniform Glorot variant is a different initializer).")
 
