@@ -133,6 +133,12 @@ def expect_normal(W, variance, what, mistakes=()):
              "rng.normal (the uniform Glorot variant is a different initializer).")
 
 
+def drawn_shape(rng):
+    """(n_in, n_out) drawn from the seed, never square (so a transpose shows)."""
+    n_in = int(rng.integers(2, 40))
+    return n_in, n_in + int(rng.integers(1, 20))
+
+
 def seeds(rng, count):
     return [int(s) for s in rng.choice(2**31, size=count, replace=False)]
 
@@ -193,6 +199,7 @@ def xavier_normal_has_glorot_variance(sub, rng, figures):
     expect_normal(W, xavier_variance(N_IN, N_OUT), "xavier_normal(400, 100, rng)",
                   xavier_mistakes(N_IN, N_OUT))
     weights(sub, "xavier_normal", 3, 7, seeds(rng, 1)[0])
+    weights(sub, "xavier_normal", *drawn_shape(rng), seeds(rng, 1)[0])
 
 
 @exercise.check(points=3)
@@ -203,6 +210,7 @@ def he_normal_has_he_variance(sub, rng, figures):
     figures.append(histogram("he_normal(400, 100, rng)", W, np.sqrt(he_variance(N_IN, N_OUT))))
     expect_normal(W, he_variance(N_IN, N_OUT), "he_normal(400, 100, rng)", he_mistakes(N_IN, N_OUT))
     weights(sub, "he_normal", 3, 7, seeds(rng, 1)[0])
+    weights(sub, "he_normal", *drawn_shape(rng), seeds(rng, 1)[0])
 
 
 def draw_all(sub, seed):
@@ -285,7 +293,8 @@ def global_random_state_untouched(sub, rng):
 def init_params_keys_and_shapes(sub, rng):
     """init_params(layer_sizes, rng) returns W1..WL of shape (n_(l-1), n_l) and zero biases
     b1..bL of shape (n_l,), for networks of one, two and four layers."""
-    for layer_sizes in ([5, 3], [2, 25, 15, 10], [4, 8, 8, 8, 2]):
+    drawn = [int(n) for n in rng.integers(2, 30, size=rng.integers(3, 6))]
+    for layer_sizes in ([5, 3], [2, 25, 15, 10], [4, 8, 8, 8, 2], drawn):
         what = f"init_params({layer_sizes}, rng)"
         params = params_of(sub.init_params(layer_sizes, generator(sub, seeds(rng, 1)[0])), layer_sizes, what)
         if not looks_random(params):

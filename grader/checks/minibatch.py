@@ -189,11 +189,17 @@ def real_batches(found, m, batch_size, what):
 CASES = [(10, 4), (12, 4), (7, 10), (5, 1), (33, 8)]
 
 
+def drawn_case(rng):
+    """(m, batch_size) drawn from the seed, with a last, smaller batch."""
+    batch_size = int(rng.integers(2, 9))
+    return batch_size * int(rng.integers(2, 6)) + int(rng.integers(1, batch_size)), batch_size
+
+
 @exercise.check(points=2)
 def every_sample_once_last_batch_kept(sub, rng):
     """Every sample comes out exactly once per call, in batches of batch_size rows, and the last,
     smaller batch is kept (m = 10, batch_size = 4 gives 4, 4, 2), with and without an rng."""
-    for m, batch_size in CASES:
+    for m, batch_size in CASES + [drawn_case(rng)]:
         X, y = indexed_data(m)
         for rng_seed in (None, seeds(rng, 1)[0]):
             found = batches(sub, X, y, batch_size, rng_seed)
@@ -201,9 +207,9 @@ def every_sample_once_last_batch_kept(sub, rng):
 
 
 @exercise.check(points=1)
-def order_kept_without_rng(sub):
+def order_kept_without_rng(sub, rng):
     """With rng=None the batches follow the rows of X in order: rows 0..3, 4..7, 8..9."""
-    for m, batch_size in CASES:
+    for m, batch_size in CASES + [drawn_case(rng)]:
         X, y = indexed_data(m)
         found = real_batches(batches(sub, X, y, batch_size), m, batch_size, describe(batch_size, None))
         rows = np.concatenate([r for r, _ in found])
