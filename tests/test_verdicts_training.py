@@ -9,7 +9,7 @@ backpropagation stops early earns nothing on the network checks, with a message 
 import pytest
 
 from conftest import SOLUTIONS, assert_earns_nothing, failing_checks, grade_folder, replace_function
-from test_checks_model import LOSS_AND_GRADS_OF_THE_LAST_LAYER, loss_and_grads_with
+from test_checks_model import LOSS_AND_GRADS_OF_THE_LAST_LAYER, forward_with, loss_and_grads_with
 
 
 def reference_with(module, replacements):
@@ -159,3 +159,14 @@ def test_gradients_m_times_too_large_keep_the_shape_and_side_effect_points(submi
     checks = {c.name: c for c in report.exercises[0].checks}
     assert checks["mlp_grads_have_param_shapes"].passed and checks["mlp_loss_and_grads_leaves_inputs_alone"].passed
     assert not checks["mlp_grads_match_numeric"].passed
+
+
+@pytest.mark.parametrize("bug, named", [
+    (forward_with(leaky_relu="np.maximum(Z, 0)"), '"leaky_relu" computes relu'),
+    (forward_with(softmax="softmax(Z, axis=0)"), "softmax normalises over the samples (axis 0)"),
+    (forward_with(output="Z"), "activations are not applied"),
+])
+def test_a_wrong_forward_pass_is_told_its_mistake(submission, bug, named):
+    report = grade_folder(submission(replacements={"model.Dense.forward": bug}), names=["model"])
+    checks = {c.name: c for c in report.exercises[0].checks}
+    assert named in checks["predict_is_the_forward_pass_of_set_weights"].message

@@ -13,7 +13,7 @@ from . import expect
 from .core import fail
 from .gradients import STEP, rel_error
 from .model import exercise
-from .model_formulas import (BINARY, MSE, SPARSE, activation_backward, forward, gradients, loss_of,
+from .model_formulas import (ACTIVATIONS, BINARY, MSE, SPARSE, activation_backward, forward, gradients, loss_of,
                              one_hot, random_weights, shapes, softmax, targets)
 from ..engine.student import StudentError
 
@@ -172,6 +172,8 @@ FORWARD_SPECS = [
 ]
 FORWARD_MISTAKES = [
     (("bias",), "The bias is missing: Z = X @ W + b."),
+    (("last activation", "hidden activations"), "The activations are not applied: every layer returns "
+                                                "activation(X @ W + b), not X @ W + b."),
     (("last activation",), "The last layer's activation is not applied: every layer, the last one "
                            "included, returns activation(X @ W + b)."),
     (("hidden activations",), "The hidden layers' activations are not applied: each layer feeds "
@@ -179,6 +181,14 @@ FORWARD_MISTAKES = [
     (("softmax over axis 0",), "softmax normalises over the samples (axis 0); it normalises each "
                                "row, over the units (axis 1)."),
 ]
+
+
+def swapped_activations(spec, weights, X):
+    """(outputs, explanation) of ``spec`` with one activation name computing another."""
+    used = sorted({activation for _, activation in spec})
+    return [(forward([(u, other if a == name else a) for u, a in spec], weights, X)[0],
+             f'"{name}" computes {other}: is each activation name mapped to its own function?')
+            for name in used for other in ACTIVATIONS if other != name]
 
 
 @exercise.check(points=2)
@@ -192,6 +202,7 @@ def predict_is_the_forward_pass_of_set_weights(sub, rng):
         model = with_weights(sub, spec, weights)
         want = forward(spec, weights, X)[0]
         candidates = [(forward(spec, weights, X, skip)[0], text) for skip, text in FORWARD_MISTAKES]
+        candidates += swapped_activations(spec, weights, X)
         expect.close(predict(sub, model, X, spec[-1][0], f"predict(X) of {describe(spec)} after set_weights"),
                      want, f"predict(X) of {describe(spec)} after set_weights", rtol=1e-7, atol=1e-10,
                      candidates=candidates, mistake="Each layer: A = activation(A_prev @ W + b).")

@@ -61,8 +61,8 @@ class Adam:
             c2 = 1.0 if self.mistake in ("no bias correction", "only m corrected") else 1 / (1 - self.beta2 ** t)
             m_hat, v_hat = c1 * m, c2 * v
             eps = self.eps if self.form == "paper" else self.eps * np.sqrt(c2)
-            if self.mistake == "eps inside the sqrt":
-                update = self.lr * m_hat / np.sqrt(v_hat + (eps * np.sqrt(c2) if self.form == "hat" else eps))
+            if self.mistake == "eps inside the sqrt":  # the hat form's sqrt(v + eps), scaled like v_hat
+                update = self.lr * m_hat / np.sqrt(v_hat + (self.eps if self.form == "paper" else self.eps * c2))
             elif self.mistake == "no sqrt":
                 update = self.lr * m_hat / (v_hat + eps)
             else:
