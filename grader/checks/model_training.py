@@ -61,8 +61,8 @@ def history_has_one_falling_loss_per_epoch(sub, rng):
     losses = fit(sub, model, X, y, epochs=15, batch_size=32, seed=seed_of(rng), what=f"fit of {describe(spec)}")
     end = loss_of(SPARSE, True, predict(sub, model, X, 4, "predict(X) after the fit"), y)
     if losses[-1] > 0.7 * losses[0] or end > 0.7 * start:
-        fail(f"Training {describe(spec)} on the notes' blobs with Adam(0.01) for 15 epochs, the reported loss "
-             f"{trend(losses)}: {expect.show(losses)}, and the loss of the model's outputs went from "
+        fail(f"Training {describe(spec)} on four blobs like the notes' with Adam(0.01) for 15 epochs, the "
+             f"reported loss {trend(losses)}: {expect.show(losses)}, and the loss of the model's outputs went from "
              f"{start:.4g} to {end:.4g}. Check that the optimizer's steps reach the layers' weights and "
              "that the gradients point uphill (the optimizer subtracts them).")
     more = fit(sub, model, X, y, epochs=5, batch_size=32, seed=seed_of(rng), what=f"a second fit of {describe(spec)}")
