@@ -135,8 +135,8 @@ def expect_normal(W, variance, what, mistakes=()):
         fail(f"{what}: the weights have variance {square:.4g}, {square / variance:.3g} times the "
              f"expected {variance:.4g} (allowed +-{100 * tolerance:.1f}% for {n} draws).")
     if not normal_shape:
-        fail(f"{what}: the variance is right, but the weights are {shape_of(W, kurtosis)}, not normal: excess "
-             f"kurtosis {kurtosis:.3f}, expected 0 +- {SIGMAS * np.sqrt(24.0 / n):.2f}. Draw them with "
+        fail(f"{what}: the variance is right, but the weights are {shape_of(W, kurtosis)}, not normal: "
+             f"excess kurtosis {kurtosis:.3f}, expected 0 +- {SIGMAS * np.sqrt(24.0 / n):.2f}. Draw them with "
              "rng.normal (the uniform Glorot variant is a different initializer).")
 
 
@@ -243,7 +243,7 @@ def same(a, b):
     return type(a) is type(b) and a == b
 
 
-SEE = ("xavier_normal_has_glorot_variance", "he_normal_has_he_variance", "init_params_honours_method")
+VARIANCE_CHECKS = ("xavier_normal_has_glorot_variance", "he_normal_has_he_variance", "init_params_honours_method")
 
 
 def looks_random(value):
@@ -262,7 +262,7 @@ def draws_are_reproducible_from_rng(sub, rng):
     init_params)."""
     one, two = seeds(rng, 2)
     first, again, other = draw_all(sub, one), draw_all(sub, one), draw_all(sub, two)
-    for (what, a), name in zip(first, SEE):
+    for (what, a), name in zip(first, VARIANCE_CHECKS):
         if not looks_random(a):
             not_judged(f"{what.split('(')[0]} does not return random weights yet; see {name}")
     for (what, a), (_, b), (_, c) in zip(first, again, other):
@@ -299,7 +299,8 @@ def global_random_state_untouched(sub, rng):
 @exercise.check(points=2)
 def init_params_keys_and_shapes(sub, rng):
     """init_params(layer_sizes, rng) returns W1..WL of shape (n_(l-1), n_l) and zero biases
-    b1..bL of shape (n_l,), for networks of one, two and four layers."""
+    b1..bL of shape (n_l,), for networks of one, two and four layers and for layer sizes drawn
+    from the seed."""
     drawn = [int(n) for n in rng.integers(2, 30, size=rng.integers(3, 6))]
     for layer_sizes in ([5, 3], [2, 25, 15, 10], [4, 8, 8, 8, 2], drawn):
         what = f"init_params({layer_sizes}, rng)"
