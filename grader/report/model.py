@@ -19,6 +19,7 @@ class CheckResult:
     not_implemented: bool = False
     judged: bool = True  # False: the property was not judged (see its message), 0 points
     figures: list = field(default_factory=list)
+    seconds: float = 0.0
 
     @property
     def score(self):
