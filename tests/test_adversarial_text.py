@@ -49,7 +49,7 @@ def odd_report():
 def test_clean_text_keeps_what_is_safe_and_replaces_the_rest():
     assert clean_text("tab\tnew\nline é 😀") == "tab\tnew\nline é 😀"
     assert clean_text("a\r\nb\rc") == "a\nb\nc"
-    assert clean_text("\ud800\x00\x07\x1b\x85") == "\ufffd" * 5
+    assert clean_text("\ud800 \udcff\x00\x07\x1b[2J\x85\x9b\ufffe") == "\ufffd \ufffd[2J\ufffd"
     assert all(is_clean(clean_text(s)) for s in ODD_STRINGS)
 
 
@@ -103,7 +103,7 @@ def test_an_import_error_with_a_lone_surrogate_is_reported(submission, mode):
     folder = submission(modules={"activations": IMPORT_ERROR})
     report = grade_folder(folder, names=["activations", "softmax"], sandbox=mode)
     activations, softmax = report.exercises
-    assert activations.status == "error" and "no luck \ufffd \ufffd \ufffd \ufffd[2J" in activations.error
+    assert activations.status == "error" and "no luck \ufffd   [2J" in activations.error
     assert softmax.status == "passed"
     for fmt in FORMATS:
         assert is_clean(render(report, fmt))
