@@ -2,8 +2,8 @@
 
 For each exercise: lay out a fresh workspace, start a child that imports the module, run
 the checks in order against it, and turn whatever happens (a wrong answer, an exception,
-a crash, a hang) into results. A dead child is restarted for the next check; a child
-that used up the exercise's time takes the remaining checks with it.
+a crash, a hang) into results. Each check has its own time budget; a child that died or
+ran out of it is restarted for the next check (see :class:`Clock`).
 """
 
 import time
@@ -18,8 +18,11 @@ from .engine.student import StudentCode, StudentError
 from .engine.workspace import Workspace
 from .report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
 
-MAX_RESTARTS = 3
 QUOTED_LINES = 3
+CHECK_SHARE = 2  # a check's default budget: this fraction of its exercise's time limit
+MIN_CHECK_SECONDS = 1.0
+TIMEOUT_ALLOWANCE = 2  # time lost to timed-out checks granted on top, in exercise time limits
+ALIVE, GONE, TIMED_OUT = "alive", "gone", "timed out"
 
 
 def exercise_names():
@@ -71,8 +74,7 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
 
 def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, memory_mb=None,
                    sandbox=None):
-    started = time.monotonic()
-    deadline = started + (timeout or exercise.timeout)
+    clock = Clock(timeout or exercise.timeout)
     earlier = exercise_names()[: exercise_names().index(exercise.module)]
     workspace, from_reference = Workspace.create(exercise.module, earlier, submission, reference)
     result = ExerciseResult(exercise.module, exercise.title, reference_modules=from_reference)
@@ -81,9 +83,10 @@ def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, m
         if submission.module_file(exercise.module) is None:
             result.error = submission.missing(exercise.module)
         else:
-            child, result.error = start_child(workspace, exercise.module, deadline, memory_mb, sandbox)
+            child, result.error = start_child(workspace, exercise.module, clock.start_deadline(), memory_mb,
+                                              sandbox)
         ref = reference.module(exercise.module) if reference else None
-        restarts, stopped = 0, ""
+        restart_error = ""
         for check in exercise.checks:
             outcome = CheckResult(check.name, check.description, check.points,
                                   HIDDEN if check.hidden else VISIBLE)
@@ -93,20 +96,25 @@ def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, m
                 outcome.message = "hidden check: run by your instructor, with the reference solutions"
             elif result.error:
                 outcome.ran, outcome.message = False, "not run: the module could not be loaded"
-            elif stopped or time.monotonic() >= deadline:
-                outcome.ran = False
-                outcome.message = stopped or out_of_time_message(timeout or exercise.timeout)
-            elif not run_check(check, child, seed, ref if check.hidden else None, outcome):
-                result.output += child.output.text()
-                child.close()
-                child, restarts = None, restarts + 1
-                if time.monotonic() >= deadline:
-                    stopped = out_of_time_message(timeout or exercise.timeout)
-                elif restarts > MAX_RESTARTS:
-                    stopped = "not run: the process running your code died too many times"
-                else:
-                    child, error = start_child(workspace, exercise.module, deadline, memory_mb, sandbox)
-                    stopped = f"not run: {error}" if error else ""
+            elif not clock.can_start():
+                outcome.ran, outcome.message = False, clock.out_of_time_message()
+            else:
+                if child is None and not restart_error:  # the last check's child is gone: a fresh one
+                    child, restart_error = start_child(workspace, exercise.module, clock.start_deadline(),
+                                                       memory_mb, sandbox)
+                if child is None:
+                    outcome.ran, outcome.message = False, f"not run: {restart_error}"
+                    continue
+                budget = clock.budget(check)
+                child.deadline = clock.check_deadline(budget)
+                began = time.monotonic()
+                ended = run_check(check, child, seed, ref if check.hidden else None, outcome, budget)
+                if ended == TIMED_OUT:
+                    clock.lose(time.monotonic() - began)
+                if ended != ALIVE:
+                    result.output += child.output.text()
+                    child.close()
+                    child = None
     finally:
         if child is not None:
             result.output += child.output.text()
@@ -115,8 +123,58 @@ def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, m
     result.output = result.output[-4000:]
     if reference is not None:
         withhold_quoted_reference(result, reference, earlier)
-    result.seconds = time.monotonic() - started
+    result.seconds = clock.elapsed()
     return result
+
+
+class Clock:
+    """An exercise's time: each check its own budget, the exercise a bounded total.
+
+    A check may run for its budget: the ``timeout`` it declares, else half the
+    exercise's limit (at least a second); past it the child is killed, the check fails
+    and a new child runs the next check. Checks start while the time the exercise spent
+    outside timed-out checks is under its limit; the time lost to timeouts comes on top, up
+    to twice the limit, so a function that hangs costs only the checks that call it, and
+    the exercise always ends within three times its limit (:func:`time_bound`).
+    """
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.started = time.monotonic()
+        self.lost = 0.0
+
+    def elapsed(self):
+        return time.monotonic() - self.started
+
+    def end(self):
+        return self.started + time_bound(self.limit)
+
+    def can_start(self):
+        elapsed = self.elapsed()
+        return elapsed - self.lost < self.limit and elapsed < time_bound(self.limit)
+
+    def budget(self, check):
+        declared = getattr(check, "timeout", None)  # Check.timeout: None means the default
+        return min(declared or max(self.limit / CHECK_SHARE, min(self.limit, MIN_CHECK_SECONDS)), self.limit)
+
+    def check_deadline(self, budget):
+        return min(time.monotonic() + budget, self.end())
+
+    def start_deadline(self):
+        """How long a child may take to import the module (it keeps this as its CPU limit)."""
+        return min(time.monotonic() + self.limit, self.end())
+
+    def lose(self, seconds):
+        self.lost += seconds
+
+    def out_of_time_message(self):
+        return (f"not run: the exercise's time ({self.limit:g} s, and {TIMEOUT_ALLOWANCE * self.limit:g} s more "
+                "for checks that timed out) ran out before this check")
+
+
+def time_bound(limit):
+    """The longest an exercise with time limit ``limit`` can take, timed-out checks included."""
+    return TIMEOUT_ALLOWANCE * limit + limit
 
 
 def start_child(workspace, module, deadline, memory_mb, sandbox):
@@ -134,8 +192,8 @@ def start_child(workspace, module, deadline, memory_mb, sandbox):
     return child, ""
 
 
-def run_check(check, child, seed, ref, outcome):
-    """Run one check, filling ``outcome``; return False when the child is gone."""
+def run_check(check, child, seed, ref, outcome, budget):
+    """Run one check, filling ``outcome``; return ALIVE, GONE or TIMED_OUT (the child's state)."""
     try:
         check.run(StudentCode(child), seed, ref, outcome.figures)
         outcome.passed = True
@@ -148,15 +206,15 @@ def run_check(check, child, seed, ref, outcome):
             place = error.where[-1].split(", in ")[0] + ": " if error.where else ""
             outcome.message = f"not started: {place}{error.text}"
     except ChildTimeout:
-        outcome.message = ("timed out: your code was still running when the exercise's time ran out "
+        outcome.message = (f"timed out: your code was still running after this check's {budget:.3g} s "
                            "(an infinite loop, or a loop over every sample instead of array operations?)")
-        return False
+        return TIMED_OUT
     except ChildGone as gone:
         outcome.message = f"the process running your code {gone}"
-        return False
+        return GONE
     except Exception as error:  # noqa: BLE001 -- data the check could not make sense of
         outcome.message = f"the grader could not make sense of the result: {type(error).__name__}: {error}"
-    return True
+    return ALIVE
 
 
 def withhold_quoted_reference(result, reference, modules):
@@ -190,5 +248,3 @@ def import_error_message(module, error):
     return f"{module}.py raised an error when imported: " + error.describe().split(" raised ", 1)[-1]
 
 
-def out_of_time_message(seconds):
-    return f"not run: the exercise's time limit ({seconds:g} s) ran out before this check"

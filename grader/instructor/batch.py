@@ -28,6 +28,7 @@ from pathlib import Path
 
 from . import intake
 from ..checks import EXERCISES
+from ..grading import time_bound
 from .gradebook import ERROR, GRADED
 from ..report.files import write_atomic
 from ..report.model import Report
@@ -89,9 +90,9 @@ class Options:
         return arguments
 
     def backstop_seconds(self):
-        """The worker's wall-clock limit: every exercise's own limit, one after the other."""
+        """The worker's wall-clock limit: every exercise's longest time, one after the other."""
         exercises = [e for e in EXERCISES if not self.names or e.module in self.names]
-        return STARTUP_SECONDS + sum(self.timeout or e.timeout for e in exercises)
+        return STARTUP_SECONDS + sum(time_bound(self.timeout or e.timeout) for e in exercises)
 
 
 @dataclass
