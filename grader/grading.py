@@ -6,9 +6,11 @@ a crash, a hang) into results. Each check has its own time budget; a child that 
 ran out of it is restarted for the next check (see :class:`Clock`).
 """
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from . import import_policy
 from .checks import EXERCISES
 from .checks.core import CheckFailed
 from .engine import sandbox as sandbox_module
@@ -16,6 +18,8 @@ from .engine.process import ChildGone, ChildProcess, ChildTimeout
 from .engine.sandbox import AUTO
 from .engine.student import StudentCode, StudentError
 from .engine.workspace import Workspace
+
+CHILD_CONFIG = "config.json"  # beside the child's script: see child.read_config
 from .report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
 
 QUOTED_LINES = 3
@@ -37,12 +41,14 @@ def find_exercise(name):
 
 
 def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_mb=None,
-          sandbox=AUTO, jobs=2, progress=None):
+          sandbox=AUTO, jobs=2, progress=None, allowed_imports=()):
     """Grade ``submission`` (a :class:`~grader.submission.Submission`); return a Report.
 
     ``sandbox`` is "auto", "on" or "off" (see :mod:`grader.engine.sandbox`); "on" raises
     SandboxUnavailable where bubblewrap cannot run. ``progress``, if given, is told when
     each exercise starts and ends: ``progress.started(name)``, ``progress.finished(result)``.
+    ``allowed_imports`` are the top-level modules an exercise may import besides numpy,
+    the standard library and the earlier exercises (see :mod:`grader.import_policy`).
     """
     if names is None:
         names = [submission.only] if submission.only else exercise_names()
@@ -50,7 +56,7 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     hidden = [submission.path] + ([reference.path] if reference else [])
     box, sandbox_notice = sandbox_module.choose(sandbox, hidden)
     options = dict(reference=reference, seed=seed, timeout=timeout, memory_mb=memory_mb,
-                   sandbox=box)
+                   sandbox=box, allowed_imports=tuple(allowed_imports))
 
     def one(exercise):
         if progress:
@@ -73,15 +79,19 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
 
 
 def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, memory_mb=None,
-                   sandbox=None):
+                   sandbox=None, allowed_imports=()):
     clock = Clock(timeout or exercise.timeout)
     earlier = exercise_names()[: exercise_names().index(exercise.module)]
     workspace, from_reference = Workspace.create(exercise.module, earlier, submission, reference)
     result = ExerciseResult(exercise.module, exercise.title, reference_modules=from_reference)
+    own_files = student_files(exercise.module, earlier, submission, reference)
+    write_child_config(workspace, allowed_imports, own_files)
     child = None
     try:
         if submission.module_file(exercise.module) is None:
             result.error = submission.missing(exercise.module)
+        elif refused := refused_imports(submission, exercise.module, earlier, allowed_imports):
+            result.error = refused
         else:
             child, result.error = start_child(workspace, exercise.module, clock.start_deadline(), memory_mb,
                                               sandbox)
@@ -120,6 +130,7 @@ def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, m
             result.output += child.output.text()
             child.close()
         workspace.remove()
+    refuse_if_an_import_was_refused(result)
     result.output = result.output[-4000:]
     if reference is not None:
         withhold_quoted_reference(result, reference, earlier)
@@ -177,6 +188,39 @@ def time_bound(limit):
     return TIMEOUT_ALLOWANCE * limit + limit
 
 
+def write_child_config(workspace, allowed_imports, student_files):
+    """What the child lets through: imports (its import hook), and files (in tracebacks)."""
+    names = sorted(import_policy.allowed_names(allowed_imports) | {workspace.package})
+    config = {"allowed_imports": names, "student_files": sorted(student_files)}
+    workspace.child_script.with_name(CHILD_CONFIG).write_text(json.dumps(config), encoding="utf-8")
+
+
+def student_files(module, earlier, submission, reference):
+    """The files in the workspace that are the student's: the module, and the earlier ones
+    that did not come from the reference (see ``Workspace.create``)."""
+    theirs = [name for name in earlier if not (reference and reference.module_file(name))]
+    return {f"{name}.py" for name in [module, *theirs] if submission.module_file(name) is not None}
+
+
+def refused_imports(submission, module, earlier, allowed_imports):
+    """The message when the module's source imports what the policy forbids, else ""."""
+    source = submission.module_file(module).read_bytes()
+    found = import_policy.violations(source, module, earlier, exercise_names(), allowed_imports)
+    if not found:
+        return ""
+    lines = [v.message(module) for v in found[:3]] + ([f"... and {len(found) - 3} more"] if len(found) > 3 else [])
+    return "0 for this exercise: " + "\n".join(lines)
+
+
+def refuse_if_an_import_was_refused(result):
+    """An import the child's hook refused during a check costs the whole exercise too."""
+    refused = next((c.refused_import for c in result.checks if c.refused_import), "")
+    if refused and not result.error:
+        result.error = f"0 for this exercise: {refused}"
+        for check in result.checks:
+            check.passed = False
+
+
 def start_child(workspace, module, deadline, memory_mb, sandbox):
     """Start a child importing ``module``; return ``(child, "")`` or ``(None, error)``."""
     try:
@@ -202,6 +246,8 @@ def run_check(check, child, seed, ref, outcome, budget):
     except StudentError as error:
         outcome.not_implemented = error.not_implemented
         outcome.message = error.describe()
+        if error.forbidden_import:
+            outcome.refused_import = forbidden_import_message(error)
         if error.not_implemented:
             place = error.where[-1].split(", in ")[0] + ": " if error.where else ""
             outcome.message = f"not started: {place}{error.text}"
@@ -237,12 +283,22 @@ def withhold_quoted_reference(result, reference, modules):
             check.message = withheld
 
 
+def forbidden_import_message(error):
+    """``losses.py, line 3, in <module>: imports torch, ...`` from the child's refusal."""
+    place = error.where[-1].split(": ", 1)[0] if error.where else "your code"
+    return (f"{place}: imports {error.text.split(' ')[0]}, which an exercise may not use: only numpy, the "
+            "standard library and the earlier exercises; the point is to write this piece yourself")
+
+
 def import_error_message(module, error):
+    if error.forbidden_import:
+        return f"0 for this exercise: {forbidden_import_message(error)}"
     if error.type == "SyntaxError":
         return f"{module}.py has a syntax error: {error.text}\n" + "\n".join(f"  at {w}" for w in error.where[-1:])
     if error.type in ("ModuleNotFoundError", "ImportError"):
-        return (f"{module}.py could not import what it needs: {error.text}. "
-                "Import earlier exercises relatively, e.g. `from .softmax import softmax`.")
+        exercise = next((name for name in exercise_names() if f"'{name}'" in error.text), None)
+        advice = f" Import earlier exercises relatively: `from .{exercise} import ...`." if exercise else ""
+        return f"{module}.py could not import what it needs: {error.text}.{advice}"
     if error.type in ("SystemExit", "KeyboardInterrupt"):
         return f"{module}.py stops the program when it is imported ({error.type}); remove the exit at module level"
     return f"{module}.py raised an error when imported: " + error.describe().split(" raised ", 1)[-1]

@@ -13,6 +13,7 @@ from ..engine.sandbox import ON, SandboxUnavailable, choose as choose_sandbox
 from ..instructor.gradebook import ERROR, MergeConflict, merge as merge_outputs, write_gradebook
 from ..grading import exercise_names
 from ..report.markdown import append_to_step_summary
+from ..options import allow_import_option
 
 INTERRUPTED = 130  # the shell's status for a program stopped by Ctrl-C
 
@@ -52,7 +53,9 @@ def parse_shard(context, parameter, value):
               help="Run student code under the Linux bubblewrap sandbox (see nnlab grade --help).")
 @click.option("--summary", is_flag=True,
               help="Also append the summary to $GITHUB_STEP_SUMMARY (the GitHub Actions job summary).")
-def batch(submissions, out, jobs, resume, names, shard, timeout, memory, seed, solutions, sandbox, summary):
+@allow_import_option
+def batch(submissions, out, jobs, resume, names, shard, timeout, memory, seed, solutions, sandbox, summary,
+          allowed_imports):
     """Grade every submission in SUBMISSIONS, several at a time (instructors).
 
     Each subfolder, .zip or .ipynb in SUBMISSIONS is one student's submission, named
@@ -90,7 +93,7 @@ def batch(submissions, out, jobs, resume, names, shard, timeout, memory, seed, s
                    err=True)
     if shard:
         entries = select_shard(entries, *shard)
-    options = Options(list(names), seed, timeout, memory, find_reference(solutions), sandbox)
+    options = Options(list(names), seed, timeout, memory, find_reference(solutions), sandbox, allowed_imports)
     if options.solutions is None:
         click.echo("no reference solutions found (--solutions): hidden checks will not run", err=True)
     grades = Batch(out, options)

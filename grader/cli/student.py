@@ -15,6 +15,7 @@ from ..progress import Progress, record_grades
 from ..submission import NotASubmission, Reference, Submission
 from .batch import step_summary
 from .live import ProgressLine
+from ..options import allow_import_option
 
 EXERCISE_NAMES = [e.module for e in EXERCISES]
 
@@ -60,8 +61,9 @@ def list_exercises():
               help="Also write a feedback page, DIR/report.html: every check, its message, and plots.")
 @click.option("--summary", is_flag=True,
               help="Also append the report in Markdown to $GITHUB_STEP_SUMMARY (the GitHub Actions job summary).")
+@allow_import_option
 def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions, jobs, sandbox, report_dir,
-          summary):
+          summary, allowed_imports):
     """Grade the submission in PATH (default: ./exercises).
 
     PATH is a folder of exercise modules, one module such as exercises/softmax.py,
@@ -87,7 +89,7 @@ def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions
         with progress or contextlib.nullcontext():
             report = grading.grade(submission, names=list(names) or None, reference=Reference.find(solutions),
                                    seed=seed, timeout=timeout, memory_mb=memory, jobs=jobs, sandbox=sandbox,
-                                   progress=progress)
+                                   progress=progress, allowed_imports=allowed_imports)
     except SandboxUnavailable as error:
         raise click.UsageError(f"--sandbox on, but the sandbox cannot run here: {error}") from None
     if output:

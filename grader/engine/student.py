@@ -31,6 +31,11 @@ class StudentError(Exception):
     def not_implemented(self):
         return self.type == "NotImplementedError"
 
+    @property
+    def forbidden_import(self):
+        """The child's import hook refused a module (``child.ForbiddenImport``)."""
+        return self.type == "ForbiddenImport"
+
     def describe(self):
         if self.unsendable:
             return f"{self.call} returned something that is not plain data: {self.text}"

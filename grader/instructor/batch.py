@@ -76,6 +76,7 @@ class Options:
     memory_mb: int = None
     solutions: Path = None
     sandbox: str = "auto"
+    allowed_imports: tuple = ()
 
     def worker_arguments(self):
         arguments = ["--seed", str(self.seed), "--sandbox", self.sandbox]
@@ -87,6 +88,8 @@ class Options:
             arguments += ["--memory", str(self.memory_mb)]
         if self.solutions:
             arguments += ["--solutions", str(self.solutions)]
+        for name in self.allowed_imports:
+            arguments += ["--allow-import", name]
         return arguments
 
     def backstop_seconds(self):

@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from .. import grading
+from ..options import allow_import_option
 from ..engine.sandbox import SandboxUnavailable
 from .intake import IntakeError, take_in
 from ..report.files import write_atomic
@@ -41,7 +42,8 @@ NOT_TAKEN_IN = 3
 @click.option("--solutions", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--sandbox", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True)
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True)
-def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, jobs):
+@allow_import_option
+def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, jobs, allowed_imports):
     """Grade the submission SOURCE (a folder, a .zip or a notebook) and print the report."""
     reference = Reference.find(solutions)
     with tempfile.TemporaryDirectory(prefix="nnlab-intake-") as staging:
@@ -49,7 +51,7 @@ def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, 
             folder, origin, notices = take_in(source, staging)
             report = grading.grade(Submission(folder, grading.exercise_names()), names=list(names) or None,
                                    reference=reference, seed=seed, timeout=timeout, memory_mb=memory,
-                                   sandbox=sandbox, jobs=jobs)
+                                   sandbox=sandbox, jobs=jobs, allowed_imports=allowed_imports)
             for exercise in report.exercises:  # name the student's files, not the staging copy
                 exercise.error = exercise.error.replace(str(folder), origin)
             report.notices[:0] = notices

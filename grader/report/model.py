@@ -18,6 +18,7 @@ class CheckResult:
     counted: bool = True  # False for a hidden check in a copy without the reference solutions
     not_implemented: bool = False
     figures: list = field(default_factory=list)
+    refused_import: str = ""  # the child refused an import this check's call made (not in the JSON)
 
     @property
     def score(self):
