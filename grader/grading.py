@@ -20,6 +20,7 @@ from .engine.student import StudentCode, StudentError
 from .engine.workspace import Workspace
 
 CHILD_CONFIG = "config.json"  # beside the child's script: see child.read_config
+from .seeds import as_seed
 from .report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
 
 QUOTED_LINES = 3
@@ -47,7 +48,8 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     ``sandbox`` is "auto", "on" or "off" (see :mod:`grader.engine.sandbox`); "on" raises
     SandboxUnavailable where bubblewrap cannot run. ``progress``, if given, is told when
     each exercise starts and ends: ``progress.started(name)``, ``progress.finished(result)``.
-    ``allowed_imports`` are the top-level modules an exercise may import besides numpy,
+    ``seed`` is an int or a :class:`~grader.seeds.Seed` (a secret one is never written
+    into the report, only its fingerprint). ``allowed_imports`` are the top-level modules an exercise may import besides numpy,
     the standard library and the earlier exercises (see :mod:`grader.import_policy`).
     """
     if names is None:
@@ -55,7 +57,8 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     exercises = [e for e in EXERCISES if e.module in names]
     hidden = [submission.path] + ([reference.path] if reference else [])
     box, sandbox_notice = sandbox_module.choose(sandbox, hidden)
-    options = dict(reference=reference, seed=seed, timeout=timeout, memory_mb=memory_mb,
+    seed = as_seed(seed)
+    options = dict(reference=reference, seed=seed.value, timeout=timeout, memory_mb=memory_mb,
                    sandbox=box, allowed_imports=tuple(allowed_imports))
 
     def one(exercise):
@@ -68,7 +71,8 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         results = list(pool.map(one, exercises))
-    report = Report(str(submission), results, seed=seed, hidden_checks_ran=reference is not None,
+    report = Report(str(submission), results, seed=seed.shown, seed_fingerprint=seed.fingerprint,
+                    hidden_checks_ran=reference is not None,
                     sandboxed=box is not None)
     if sandbox_notice:
         report.notices.append(sandbox_notice)

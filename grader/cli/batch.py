@@ -13,7 +13,7 @@ from ..engine.sandbox import ON, SandboxUnavailable, choose as choose_sandbox
 from ..instructor.gradebook import ERROR, MergeConflict, merge as merge_outputs, write_gradebook
 from ..grading import exercise_names
 from ..report.markdown import append_to_step_summary
-from ..options import allow_import_option
+from ..options import allow_import_option, seed_option
 
 INTERRUPTED = 130  # the shell's status for a program stopped by Ctrl-C
 
@@ -46,7 +46,7 @@ def parse_shard(context, parameter, value):
               help="Time limit per exercise (default: each exercise's own).")
 @click.option("--memory", type=click.IntRange(min=128), metavar="MB",
               help="Memory limit of the process running student code (default 2048).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random test inputs.")
+@seed_option
 @click.option("--solutions", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Reference solutions for the hidden checks (default: solutions/ of the source tree).")
 @click.option("--sandbox", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,

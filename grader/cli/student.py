@@ -15,7 +15,7 @@ from ..progress import Progress, record_grades
 from ..submission import NotASubmission, Reference, Submission
 from .batch import step_summary
 from .live import ProgressLine
-from ..options import allow_import_option
+from ..options import allow_import_option, seed_option
 
 EXERCISE_NAMES = [e.module for e in EXERCISES]
 
@@ -48,8 +48,7 @@ def list_exercises():
                    "half of it; checks that time out get up to twice it on top.")
 @click.option("--memory", type=click.IntRange(min=128), metavar="MB",
               help="Memory limit of the process running your code (default 2048).")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of the random test inputs; the same seed gives the same score.")
+@seed_option
 @click.option("--solutions", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Reference solutions for the hidden checks (default: solutions/ of the source tree).")
 @click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True,

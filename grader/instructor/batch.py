@@ -32,6 +32,7 @@ from ..grading import time_bound
 from .gradebook import ERROR, GRADED
 from ..report.files import write_atomic
 from ..report.model import Report
+from ..seeds import Seed, as_seed
 from ..submission import Reference
 from .worker import NOT_TAKEN_IN
 
@@ -71,7 +72,7 @@ class Options:
     """How every submission of a batch is graded (``nnlab grade``'s options)."""
 
     names: list = field(default_factory=list)
-    seed: int = 0
+    seed: Seed = Seed(0)
     timeout: float = None
     memory_mb: int = None
     solutions: Path = None
@@ -79,7 +80,7 @@ class Options:
     allowed_imports: tuple = ()
 
     def worker_arguments(self):
-        arguments = ["--seed", str(self.seed), "--sandbox", self.sandbox]
+        arguments = ["--seed", as_seed(self.seed).argument(), "--sandbox", self.sandbox]
         for name in self.names:
             arguments += ["-e", name]
         if self.timeout:
@@ -130,7 +131,8 @@ class Batch:
 
     def fingerprint(self, entry):
         parts = {"sources": [[p.name, intake.fingerprint(p)] for p in entry.sources],
-                 "grader": self.grader_digest, "options": self.options.worker_arguments()}
+                 "grader": self.grader_digest, "options": self.options.worker_arguments(),
+                 "seed": as_seed(self.options.seed).fingerprint}  # a secret seed's argument is only its name
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def current_report(self, entry, fingerprint=None):
@@ -179,7 +181,8 @@ class Batch:
             except OSError as error:  # the worker could not even start
                 status, reason, report = ERROR, f"the grading process could not start: {error}", None
         if report is None:
-            report = Report(str(entry.sources[0]), [], seed=self.options.seed,
+            seed = as_seed(self.options.seed)
+            report = Report(str(entry.sources[0]), [], seed=seed.shown, seed_fingerprint=seed.fingerprint,
                             hidden_checks_ran=self.options.solutions is not None, notices=[reason]).to_dict()
         report["batch"] = {"student": entry.student, "sources": [p.name for p in entry.sources],
                            "status": status, "reason": reason, "fingerprint": fingerprint,

@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from .. import grading
-from ..options import allow_import_option
+from ..options import allow_import_option, seed_option
 from ..engine.sandbox import SandboxUnavailable
 from .intake import IntakeError, take_in
 from ..report.files import write_atomic
@@ -38,7 +38,7 @@ NOT_TAKEN_IN = 3
 @click.option("-e", "--exercise", "names", multiple=True, type=click.Choice(grading.exercise_names()))
 @click.option("--timeout", type=click.FloatRange(min=0.5))
 @click.option("--memory", type=click.IntRange(min=128))
-@click.option("--seed", type=int, default=0, show_default=True)
+@seed_option
 @click.option("--solutions", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--sandbox", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True)
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True)
@@ -57,7 +57,8 @@ def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, 
             report.notices[:0] = notices
             status = 0
         except (IntakeError, NotASubmission) as error:
-            report = Report(str(source), [], seed=seed, hidden_checks_ran=reference is not None,
+            report = Report(str(source), [], seed=seed.shown, seed_fingerprint=seed.fingerprint,
+                            hidden_checks_ran=reference is not None,
                             notices=[f"not graded: {error}"])
             click.echo(f"not graded: {error}", err=True)
             status = NOT_TAKEN_IN

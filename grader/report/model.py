@@ -78,10 +78,11 @@ class ExerciseResult:
 class Report:
     submission: str
     exercises: list
-    seed: int = 0
+    seed: object = 0  # the seed, or "env:NAME" when it is a secret read from that variable
     hidden_checks_ran: bool = True
     sandboxed: bool = False
     notices: list = field(default_factory=list)
+    seed_fingerprint: str = ""  # see grader.seeds.Seed.fingerprint
 
     @property
     def score(self):
@@ -98,6 +99,7 @@ class Report:
     def to_dict(self):
         return {"submission": self.submission, "score": self.score, "max_score": self.max_score,
                 "percent": round(self.percent, 2), "seed": self.seed,
+                "seed_fingerprint": self.seed_fingerprint,
                 "hidden_checks_ran": self.hidden_checks_ran, "sandboxed": self.sandboxed,
                 "notices": self.notices,
                 "exercises": [e.to_dict() for e in self.exercises]}
