@@ -16,17 +16,15 @@ from .checks.core import CheckFailed
 from .engine import sandbox as sandbox_module
 from .engine.process import ChildGone, ChildProcess, ChildTimeout
 from .engine.sandbox import AUTO
-from .engine.student import StudentCode, StudentError
+from .engine.student import OwnFrames, StudentCode, StudentError
 from .engine.workspace import Workspace
 
 CHILD_CONFIG = "config.json"  # beside the child's script: see child.read_config
 from .seeds import as_seed
+from .timing import Clock
 from .report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
 
 QUOTED_LINES = 3
-CHECK_SHARE = 2  # a check's default budget: this fraction of its exercise's time limit
-MIN_CHECK_SECONDS = 1.0
-TIMEOUT_ALLOWANCE = 2  # time lost to timed-out checks granted on top, in exercise time limits
 ALIVE, GONE, TIMED_OUT = "alive", "gone", "timed out"
 
 
@@ -84,112 +82,104 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
 
 def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, memory_mb=None,
                    sandbox=None, allowed_imports=()):
-    clock = Clock(timeout or exercise.timeout)
-    earlier = exercise_names()[: exercise_names().index(exercise.module)]
-    workspace, from_reference = Workspace.create(exercise.module, earlier, submission, reference)
-    result = ExerciseResult(exercise.module, exercise.title, reference_modules=from_reference)
-    own_files = student_files(exercise.module, earlier, submission, reference)
-    write_child_config(workspace, allowed_imports, own_files)
-    child = None
-    try:
-        if submission.module_file(exercise.module) is None:
-            result.error = submission.missing(exercise.module)
-        elif refused := refused_imports(submission, exercise.module, earlier, allowed_imports):
-            result.error = refused
+    """Grade one exercise of ``submission`` in a workspace of its own; return its ExerciseResult."""
+    return ExerciseRun(exercise, submission, reference, seed, Clock(timeout or exercise.timeout), memory_mb,
+                       sandbox, allowed_imports).grade()
+
+
+class ExerciseRun:
+    """One exercise graded: its workspace, the child running the student's code, its clock."""
+
+    def __init__(self, exercise, submission, reference, seed, clock, memory_mb, sandbox, allowed_imports):
+        self.exercise, self.submission, self.reference, self.seed = exercise, submission, reference, seed
+        self.clock, self.memory_mb, self.sandbox = clock, memory_mb, sandbox
+        self.module = exercise.module
+        self.earlier = exercise_names()[: exercise_names().index(self.module)]
+        self.allowed_imports = allowed_imports
+        self.own_files = student_files(self.module, self.earlier, submission, reference)
+        self.frames = OwnFrames(self.own_files, submission.place)
+        self.child = None
+        self.restart_error = ""
+
+    def grade(self):
+        workspace, from_reference = Workspace.create(self.module, self.earlier, self.submission, self.reference)
+        self.workspace = workspace
+        result = ExerciseResult(self.module, self.exercise.title, reference_modules=from_reference)
+        write_child_config(workspace, self.allowed_imports, self.own_files)
+        try:
+            result.error = self.load()
+            ref = self.reference.module(self.module) if self.reference else None
+            for check in self.exercise.checks:
+                outcome = CheckResult(check.name, check.description, check.points,
+                                      HIDDEN if check.hidden else VISIBLE)
+                result.checks.append(outcome)
+                self.run(check, outcome, ref, result)
+        finally:
+            self.stop_child(result)
+            workspace.remove()
+        refuse_if_an_import_was_refused(result)
+        result.output = result.output[-4000:]
+        if self.reference is not None:
+            withhold_quoted_reference(result, self.reference, self.earlier)
+        result.seconds = self.clock.elapsed()
+        return result
+
+    def load(self):
+        """Start the first child; return why the module cannot be graded, or ""."""
+        if self.submission.module_file(self.module) is None:
+            return self.submission.missing(self.module)
+        refused = refused_imports(self.submission, self.module, self.earlier, self.allowed_imports)
+        if refused:
+            return refused
+        self.child, error = self.start_child()
+        return error
+
+    def run(self, check, outcome, ref, result):
+        """Run ``check`` unless it cannot run (hidden, module not loaded, out of time)."""
+        if check.hidden and self.reference is None:
+            outcome.ran = outcome.counted = False
+            outcome.message = "hidden check: run by your instructor, with the reference solutions"
+        elif result.error:
+            outcome.ran, outcome.message = False, "not run: the module could not be loaded"
+        elif not self.clock.can_start():
+            outcome.ran, outcome.message = False, self.clock.out_of_time_message()
         else:
-            child, result.error = start_child(workspace, exercise.module, clock.start_deadline(), memory_mb,
-                                              sandbox)
-        ref = reference.module(exercise.module) if reference else None
-        restart_error = ""
-        for check in exercise.checks:
-            outcome = CheckResult(check.name, check.description, check.points,
-                                  HIDDEN if check.hidden else VISIBLE)
-            result.checks.append(outcome)
-            if check.hidden and reference is None:
-                outcome.ran = outcome.counted = False
-                outcome.message = "hidden check: run by your instructor, with the reference solutions"
-            elif result.error:
-                outcome.ran, outcome.message = False, "not run: the module could not be loaded"
-            elif not clock.can_start():
-                outcome.ran, outcome.message = False, clock.out_of_time_message()
-            else:
-                if child is None and not restart_error:  # the last check's child is gone: a fresh one
-                    child, restart_error = start_child(workspace, exercise.module, clock.start_deadline(),
-                                                       memory_mb, sandbox)
-                if child is None:
-                    outcome.ran, outcome.message = False, f"not run: {restart_error}"
-                    continue
-                budget = clock.budget(check)
-                child.deadline = clock.check_deadline(budget)
-                began = time.monotonic()
-                ended = run_check(check, child, seed, ref if check.hidden else None, outcome, budget)
-                if ended == TIMED_OUT:
-                    clock.lose(time.monotonic() - began)
-                if ended != ALIVE:
-                    result.output += child.output.text()
-                    child.close()
-                    child = None
-    finally:
-        if child is not None:
-            result.output += child.output.text()
+            if self.child is None and not self.restart_error:  # the last check's child is gone
+                self.child, self.restart_error = self.start_child()
+            if self.child is None:
+                outcome.ran, outcome.message = False, f"not run: {self.restart_error}"
+                return
+            budget = self.clock.budget(check)
+            self.child.deadline = self.clock.check_deadline(budget)
+            began = time.monotonic()
+            ended = run_check(check, StudentCode(self.child, self.frames), self.seed,
+                              ref if check.hidden else None, outcome, budget)
+            if ended == TIMED_OUT:
+                self.clock.lose(time.monotonic() - began)
+            if ended != ALIVE:
+                self.stop_child(result)
+
+    def start_child(self):
+        """Start a child importing the module; return ``(child, "")`` or ``(None, error)``."""
+        module = self.module
+        try:
+            child = ChildProcess(self.workspace, module, self.clock.start_deadline(), self.memory_mb,
+                                 self.sandbox)
+        except ChildTimeout:
+            return None, f"importing {module}.py took longer than the time limit (a loop at module level?)"
+        except ChildGone as gone:
+            return None, f"importing {module}.py: the process {gone}"
+        if not child.hello.get("ok"):
+            error = StudentError(f"importing {module}.py", child.hello.get("error", {}), self.frames)
             child.close()
-        workspace.remove()
-    refuse_if_an_import_was_refused(result)
-    result.output = result.output[-4000:]
-    if reference is not None:
-        withhold_quoted_reference(result, reference, earlier)
-    result.seconds = clock.elapsed()
-    return result
+            return None, import_error_message(module, error)
+        return child, ""
 
-
-class Clock:
-    """An exercise's time: each check its own budget, the exercise a bounded total.
-
-    A check may run for its budget: the ``timeout`` it declares, else half the
-    exercise's limit (at least a second); past it the child is killed, the check fails
-    and a new child runs the next check. Checks start while the time the exercise spent
-    outside timed-out checks is under its limit; the time lost to timeouts comes on top, up
-    to twice the limit, so a function that hangs costs only the checks that call it, and
-    the exercise always ends within three times its limit (:func:`time_bound`).
-    """
-
-    def __init__(self, limit):
-        self.limit = limit
-        self.started = time.monotonic()
-        self.lost = 0.0
-
-    def elapsed(self):
-        return time.monotonic() - self.started
-
-    def end(self):
-        return self.started + time_bound(self.limit)
-
-    def can_start(self):
-        elapsed = self.elapsed()
-        return elapsed - self.lost < self.limit and elapsed < time_bound(self.limit)
-
-    def budget(self, check):
-        declared = getattr(check, "timeout", None)  # Check.timeout: None means the default
-        return min(declared or max(self.limit / CHECK_SHARE, min(self.limit, MIN_CHECK_SECONDS)), self.limit)
-
-    def check_deadline(self, budget):
-        return min(time.monotonic() + budget, self.end())
-
-    def start_deadline(self):
-        """How long a child may take to import the module (it keeps this as its CPU limit)."""
-        return min(time.monotonic() + self.limit, self.end())
-
-    def lose(self, seconds):
-        self.lost += seconds
-
-    def out_of_time_message(self):
-        return (f"not run: the exercise's time ({self.limit:g} s, and {TIMEOUT_ALLOWANCE * self.limit:g} s more "
-                "for checks that timed out) ran out before this check")
-
-
-def time_bound(limit):
-    """The longest an exercise with time limit ``limit`` can take, timed-out checks included."""
-    return TIMEOUT_ALLOWANCE * limit + limit
+    def stop_child(self, result):
+        if self.child is not None:
+            result.output += self.child.output.text()
+            self.child.close()
+            self.child = None
 
 
 def write_child_config(workspace, allowed_imports, student_files):
@@ -225,25 +215,10 @@ def refuse_if_an_import_was_refused(result):
             check.passed = False
 
 
-def start_child(workspace, module, deadline, memory_mb, sandbox):
-    """Start a child importing ``module``; return ``(child, "")`` or ``(None, error)``."""
-    try:
-        child = ChildProcess(workspace, module, deadline, memory_mb, sandbox)
-    except ChildTimeout:
-        return None, f"importing {module}.py took longer than the time limit (a loop at module level?)"
-    except ChildGone as gone:
-        return None, f"importing {module}.py: the process {gone}"
-    if not child.hello.get("ok"):
-        error = StudentError(f"importing {module}.py", child.hello.get("error", {}))
-        child.close()
-        return None, import_error_message(module, error)
-    return child, ""
-
-
-def run_check(check, child, seed, ref, outcome, budget):
+def run_check(check, sub, seed, ref, outcome, budget):
     """Run one check, filling ``outcome``; return ALIVE, GONE or TIMED_OUT (the child's state)."""
     try:
-        check.run(StudentCode(child), seed, ref, outcome.figures)
+        check.run(sub, seed, ref, outcome.figures)
         outcome.passed = True
     except CheckFailed as failure:
         outcome.message = str(failure)

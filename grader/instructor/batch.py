@@ -28,7 +28,7 @@ from pathlib import Path
 
 from . import intake
 from ..checks import EXERCISES
-from ..grading import time_bound
+from ..timing import time_bound
 from .gradebook import ERROR, GRADED
 from ..report.files import write_atomic
 from ..report.model import Report
