@@ -11,6 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from . import import_policy
+from .causes import link_root_causes
 from .checks import EXERCISES
 from .checks.core import CheckFailed
 from .engine import sandbox as sandbox_module
@@ -69,6 +70,11 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         results = list(pool.map(one, exercises))
+        if reference is None:  # the student's earlier modules are used as they are: name the root causes
+            def quietly(name):  # an earlier exercise not asked for: graded to judge it, not reported
+                return grade_exercise(find_exercise(name), submission, **options)
+
+            link_root_causes(results, submission, exercise_names(), lambda more: list(pool.map(quietly, more)))
     report = Report(str(submission), results, seed=seed.shown, seed_fingerprint=seed.fingerprint,
                     hidden_checks_ran=reference is not None,
                     sandboxed=box is not None)

@@ -39,6 +39,7 @@ class ExerciseResult:
     output: str = ""
     reference_modules: list = field(default_factory=list)
     seconds: float = 0.0
+    caused_by: list = field(default_factory=list)  # earlier exercises of the student's that fail (causes.py)
 
     @property
     def counted(self):
@@ -70,7 +71,7 @@ class ExerciseResult:
         return {"name": self.name, "title": self.title, "score": self.score,
                 "max_score": self.max_score, "status": self.status, "error": self.error,
                 "reference_modules": self.reference_modules, "output": self.output,
-                "seconds": round(self.seconds, 3),
+                "seconds": round(self.seconds, 3), "caused_by": self.caused_by,
                 "checks": [c.to_dict() for c in self.checks]}
 
 
