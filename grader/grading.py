@@ -76,8 +76,8 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
 
             link_root_causes(results, submission, exercise_names(), lambda more: list(pool.map(quietly, more)))
     report = Report(str(submission), results, seed=seed.shown, seed_fingerprint=seed.fingerprint,
-                    hidden_checks_ran=reference is not None,
-                    sandboxed=box is not None)
+                    hidden_checks_ran=reference is not None, sandboxed=box is not None,
+                    student_work=not submission.is_reference(reference))
     if sandbox_notice:
         report.notices.append(sandbox_notice)
     if reference is None and any(c.hidden for e in exercises for c in e.checks):

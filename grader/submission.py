@@ -58,6 +58,14 @@ class Submission:
         path = self.path / f"{name}.py"
         return path if path.is_file() else None
 
+    def is_reference(self, reference=None):
+        """Whether this is the reference solutions: their folder (``reference``'s, or the
+        source tree's), or a copy of it (it still has their ``# BEGIN SOLUTION`` markers)."""
+        folders = {SOURCE_TREE_SOLUTIONS.resolve()} | ({reference.path} if reference else set())
+        if self.path.resolve() in folders:
+            return True
+        return any(has_solution_markers(path) for path in self.path.glob("*.py"))
+
     def place(self, file_name, line):
         """Where line ``line`` of ``file_name`` is, as the student knows it: ``losses.py, line 12``,
         or for a module made from a notebook ``03-losses.ipynb, cell 7, line 3``."""
@@ -77,6 +85,13 @@ class Submission:
 
     def __str__(self):
         return self.label
+
+
+def has_solution_markers(path):
+    try:
+        return any(BEGIN.match(line) for line in path.read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def notebook_place(module_file, line):

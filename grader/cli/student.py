@@ -102,6 +102,9 @@ def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions
     warning = record_grades(report)
     if warning:
         click.echo(f"note: {warning}", err=True)
+    if not report.student_work and fmt == "table":
+        click.echo("note: these are the reference solutions; their grades are not recorded as your progress",
+                   err=True)
     click.echo(render(report, fmt, colour=sys.stdout.isatty() and fmt == "table"), nl=False)
     if fail_under is not None and report.percent < fail_under:
         click.echo(f"score {report.percent:.1f}% is under --fail-under {fail_under:g}%", err=True)

@@ -84,6 +84,7 @@ class Report:
     sandboxed: bool = False
     notices: list = field(default_factory=list)
     seed_fingerprint: str = ""  # see grader.seeds.Seed.fingerprint
+    student_work: bool = True  # False for the reference solutions: their grades are not the student's progress
 
     @property
     def score(self):
