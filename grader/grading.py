@@ -7,6 +7,7 @@ ran out of it is restarted for the next check (see :class:`Clock`).
 """
 
 import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -20,6 +21,7 @@ from .engine.sandbox import AUTO
 from .engine.student import OwnFrames, StudentCode, StudentError
 from .engine.workspace import Workspace
 
+TODO_NAME = re.compile(r"TODO \(([\w.]+)\)")  # the function a stub's NotImplementedError names
 CHILD_CONFIG = "config.json"  # beside the child's script: see child.read_config
 from .seeds import as_seed
 from .timing import Clock
@@ -158,12 +160,37 @@ class ExerciseRun:
             budget = self.clock.budget(check)
             self.child.deadline = self.clock.check_deadline(budget)
             began = time.monotonic()
-            ended = run_check(check, StudentCode(self.child, self.frames), self.seed,
-                              ref if check.hidden else None, outcome, budget)
+            ended = self.run_check(check, StudentCode(self.child, self.frames), ref if check.hidden else None,
+                                   outcome, budget)
             if ended == TIMED_OUT:
                 self.clock.lose(time.monotonic() - began)
             if ended != ALIVE:
                 self.stop_child(result)
+
+    def run_check(self, check, sub, ref, outcome, budget):
+        """Run one check, filling ``outcome``; return ALIVE, GONE or TIMED_OUT (the child's state)."""
+        try:
+            check.run(sub, self.seed, ref, outcome.figures)
+            outcome.passed = True
+        except CheckFailed as failure:
+            outcome.message = str(failure)
+        except StudentError as error:
+            outcome.not_implemented = error.not_implemented
+            outcome.message = error.describe()
+            if error.forbidden_import:
+                outcome.refused_import = forbidden_import_message(error)
+            if error.not_implemented:
+                outcome.message = not_started_message(error, self.module)
+        except ChildTimeout:
+            outcome.message = (f"timed out: your code was still running after this check's {budget:.3g} s "
+                               "(an infinite loop, or a loop over every sample instead of array operations?)")
+            return TIMED_OUT
+        except ChildGone as gone:
+            outcome.message = f"the process running your code {gone}"
+            return GONE
+        except Exception as error:  # noqa: BLE001 -- data the check could not make sense of
+            outcome.message = f"the grader could not make sense of the result: {type(error).__name__}: {error}"
+        return ALIVE
 
     def start_child(self):
         """Start a child importing the module; return ``(child, "")`` or ``(None, error)``."""
@@ -221,33 +248,6 @@ def refuse_if_an_import_was_refused(result):
             check.passed = False
 
 
-def run_check(check, sub, seed, ref, outcome, budget):
-    """Run one check, filling ``outcome``; return ALIVE, GONE or TIMED_OUT (the child's state)."""
-    try:
-        check.run(sub, seed, ref, outcome.figures)
-        outcome.passed = True
-    except CheckFailed as failure:
-        outcome.message = str(failure)
-    except StudentError as error:
-        outcome.not_implemented = error.not_implemented
-        outcome.message = error.describe()
-        if error.forbidden_import:
-            outcome.refused_import = forbidden_import_message(error)
-        if error.not_implemented:
-            place = error.where[-1].split(", in ")[0] + ": " if error.where else ""
-            outcome.message = f"not started: {place}{error.text}"
-    except ChildTimeout:
-        outcome.message = (f"timed out: your code was still running after this check's {budget:.3g} s "
-                           "(an infinite loop, or a loop over every sample instead of array operations?)")
-        return TIMED_OUT
-    except ChildGone as gone:
-        outcome.message = f"the process running your code {gone}"
-        return GONE
-    except Exception as error:  # noqa: BLE001 -- data the check could not make sense of
-        outcome.message = f"the grader could not make sense of the result: {type(error).__name__}: {error}"
-    return ALIVE
-
-
 def withhold_quoted_reference(result, reference, modules):
     """Blank out student output and messages that quote the reference's earlier modules.
 
@@ -266,6 +266,21 @@ def withhold_quoted_reference(result, reference, modules):
     for check in result.checks:
         if quotes_reference(check.message):
             check.message = withheld
+
+
+def not_started_message(error, exercise):
+    """Where the function to write is, and the hint to ask for: never the stub's TODO text."""
+    frame = error.where[-1] if error.where else ""
+    place, _, function = frame.partition(", in ")
+    named = TODO_NAME.search(error.text)
+    function = named[1] if named else function.split(": ", 1)[0]
+    if not place:
+        return f"not started: a function still raises NotImplementedError; `nnlab hint {exercise}` when stuck"
+    file = place.split(", ")[0]
+    if file.endswith(".py") and file[:-3] in exercise_names():
+        exercise = file[:-3]
+    return (f"not started: write {function} ({place}), as its docstring describes; "
+            f"`nnlab hint {exercise}` when stuck")
 
 
 def forbidden_import_message(error):

@@ -158,6 +158,10 @@ class Reference:
         path = self.path / f"{name}.py"
         return path if path.is_file() else None
 
+    def missing_modules(self, names):
+        """The modules of ``names`` this reference lacks (the hidden checks need each one)."""
+        return [name for name in names if self.module_file(name) is None]
+
     def solution_lines(self, names):
         """The non-trivial lines inside the solution blocks of modules ``names``."""
         lines = set()

@@ -18,6 +18,7 @@ from .live import ProgressLine
 from ..options import allow_import_option, seed_option
 
 EXERCISE_NAMES = [e.module for e in EXERCISES]
+DEFAULT_FOLDER = "exercises"
 
 
 @click.command("list")
@@ -34,7 +35,7 @@ def list_exercises():
 
 
 @click.command()
-@click.argument("path", default="exercises", type=click.Path(exists=True, path_type=Path))
+@click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("-e", "--exercise", "names", multiple=True, type=click.Choice(EXERCISE_NAMES),
               help="Grade only this exercise (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="table", show_default=True,
@@ -77,16 +78,14 @@ def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions
       nnlab grade work/                        a folder of notebooks
       nnlab grade --report feedback            and open feedback/report.html
     """
-    try:
-        submission = Submission(path, EXERCISE_NAMES)
-    except NotASubmission as error:
-        raise click.UsageError(str(error)) from None
+    submission = find_submission(path)
     if names and submission.only:
         raise click.UsageError("give either a module file or --exercise, not both")
+    reference = find_reference(solutions, names or ([submission.only] if submission.only else EXERCISE_NAMES))
     progress = ProgressLine.on_terminal(wanted=fmt == "table")
     try:
         with progress or contextlib.nullcontext():
-            report = grading.grade(submission, names=list(names) or None, reference=Reference.find(solutions),
+            report = grading.grade(submission, names=list(names) or None, reference=reference,
                                    seed=seed, timeout=timeout, memory_mb=memory, jobs=jobs, sandbox=sandbox,
                                    progress=progress, allowed_imports=allowed_imports)
     except SandboxUnavailable as error:
@@ -109,6 +108,35 @@ def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions
     if fail_under is not None and report.percent < fail_under:
         click.echo(f"score {report.percent:.1f}% is under --fail-under {fail_under:g}%", err=True)
         sys.exit(1)
+
+
+def find_submission(path):
+    """The Submission at ``path`` (default ./exercises), or a usage error that says what to do."""
+    if path is None and not Path(DEFAULT_FOLDER).exists():
+        here = Path.cwd()
+        if here.name == DEFAULT_FOLDER or any((here / f"{name}.py").is_file() for name in EXERCISE_NAMES):
+            raise click.UsageError(f"you are inside {here.name}/: run nnlab from the folder above it (cd ..), "
+                                   "or give this folder: nnlab grade .")
+        raise click.UsageError(f"there is no {DEFAULT_FOLDER}/ folder here: run nnlab in the course's folder "
+                               "(the one holding exercises/), or give the path: nnlab grade PATH")
+    path = Path(DEFAULT_FOLDER) if path is None else path
+    if not path.exists():
+        raise click.UsageError(f"{path} does not exist: give a folder of exercise modules, a module or a notebook")
+    try:
+        return Submission(path, EXERCISE_NAMES)
+    except NotASubmission as error:
+        raise click.UsageError(str(error)) from None
+
+
+def find_reference(solutions, names):
+    """The reference solutions for the hidden checks of ``names`` (and the earlier exercises)."""
+    reference = Reference.find(solutions)
+    last = max(EXERCISE_NAMES.index(name) for name in names)
+    missing = reference.missing_modules(EXERCISE_NAMES[: last + 1]) if reference else []
+    if missing:
+        raise click.UsageError(f"--solutions {solutions} lacks {', '.join(m + '.py' for m in missing)}: "
+                               "give the folder of the complete reference solutions")
+    return reference
 
 
 @click.command()
