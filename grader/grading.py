@@ -3,7 +3,7 @@
 For each exercise: lay out a fresh workspace, start a child that imports the module, run
 the checks in order against it, and turn whatever happens (a wrong answer, an exception,
 a crash, a hang) into results. Each check has its own time budget; a child that died or
-ran out of it is restarted for the next check (see :class:`Clock`).
+ran out of it is restarted for the next check (see :class:`~grader.timing.Clock`).
 """
 
 import json
@@ -20,14 +20,13 @@ from .engine.process import ChildGone, ChildProcess, ChildTimeout
 from .engine.sandbox import AUTO
 from .engine.student import OwnFrames, StudentCode, StudentError
 from .engine.workspace import Workspace
-
-TODO_NAME = re.compile(r"TODO \(([\w.]+)\)")  # the function a stub's NotImplementedError names
-CHILD_CONFIG = "config.json"  # beside the child's script: see child.read_config
+from .report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
 from .seeds import as_seed
 from .timing import Clock
-from .report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
 
 QUOTED_LINES = 3
+TODO_NAME = re.compile(r"TODO \(([\w.]+)\)")  # the function a stub's NotImplementedError names
+CHILD_CONFIG = "config.json"  # beside the child's script: see child.read_config
 ALIVE, GONE, TIMED_OUT = "alive", "gone", "timed out"
 
 
@@ -50,8 +49,10 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     SandboxUnavailable where bubblewrap cannot run. ``progress``, if given, is told when
     each exercise starts and ends: ``progress.started(name)``, ``progress.finished(result)``.
     ``seed`` is an int or a :class:`~grader.seeds.Seed` (a secret one is never written
-    into the report, only its fingerprint). ``allowed_imports`` are the top-level modules an exercise may import besides numpy,
-    the standard library and the earlier exercises (see :mod:`grader.import_policy`).
+    into the report, only its fingerprint). ``allowed_imports`` are the top-level modules
+    an exercise may import besides numpy, the standard library and the earlier exercises
+    (see :mod:`grader.import_policy`). Without the reference, a failure caused by an
+    earlier exercise of the student's says so (see :mod:`grader.causes`).
     """
     if names is None:
         names = [submission.only] if submission.only else exercise_names()
@@ -106,8 +107,9 @@ class ExerciseRun:
         self.allowed_imports = allowed_imports
         self.own_files = student_files(self.module, self.earlier, submission, reference)
         self.frames = OwnFrames(self.own_files, submission.place)
+        self.workspace = None
         self.child = None
-        self.restart_error = ""
+        self.restart_error = ""  # a restarted child could not import the module: no more restarts
 
     def grade(self):
         workspace, from_reference = Workspace.create(self.module, self.earlier, self.submission, self.reference)
@@ -286,7 +288,7 @@ def not_started_message(error, exercise):
 def forbidden_import_message(error):
     """``losses.py, line 3, in <module>: imports torch, ...`` from the child's refusal."""
     place = error.where[-1].split(": ", 1)[0] if error.where else "your code"
-    return (f"{place}: imports {error.text.split(' ')[0]}, which an exercise may not use: only numpy, the "
+    return (f"{place}: imports {error.text.split(' ')[0][:60]}, which an exercise may not use: only numpy, the "
             "standard library and the earlier exercises; the point is to write this piece yourself")
 
 

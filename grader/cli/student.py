@@ -11,11 +11,11 @@ from ..checks import EXERCISES
 from ..report.files import write_atomic
 from ..report.formats import FORMATS, render
 from ..engine.sandbox import SandboxUnavailable
+from ..options import allow_import_option, seed_option
 from ..progress import Progress, record_grades
 from ..submission import NotASubmission, Reference, Submission
 from .batch import step_summary
 from .live import ProgressLine
-from ..options import allow_import_option, seed_option
 
 EXERCISE_NAMES = [e.module for e in EXERCISES]
 DEFAULT_FOLDER = "exercises"
