@@ -22,7 +22,7 @@ from .engine.student import OwnFrames, StudentCode, StudentError
 from .engine.workspace import Workspace
 from .report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
 from .seeds import as_seed
-from .timing import Clock
+from .timing import CHECK_SHARE, TIMEOUT_ALLOWANCE, Clock
 
 QUOTED_LINES = 3
 TODO_NAME = re.compile(r"TODO \(([\w.]+)\)")  # the function a stub's NotImplementedError names
@@ -83,6 +83,8 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
                     student_work=not submission.is_reference(reference))
     if sandbox_notice:
         report.notices.append(sandbox_notice)
+    if any(c.timed_out for e in results for c in e.checks):
+        report.notices.append(time_budget_notice())
     if reference is None and any(c.hidden for e in exercises for c in e.checks):
         report.notices.append("Hidden checks were not run: your instructor runs them with the "
                               "reference solutions. The score above counts the visible checks only.")
@@ -184,6 +186,7 @@ class ExerciseRun:
             if error.not_implemented:
                 outcome.message = not_started_message(error, self.module)
         except ChildTimeout:
+            outcome.timed_out = True
             outcome.message = (f"timed out: your code was still running after this check's {budget:.3g} s "
                                "(an infinite loop, or a loop over every sample instead of array operations?)")
             return TIMED_OUT
@@ -237,7 +240,8 @@ def refused_imports(submission, module, earlier, allowed_imports):
     found = import_policy.violations(source, module, earlier, exercise_names(), allowed_imports)
     if not found:
         return ""
-    lines = [v.message(module) for v in found[:3]] + ([f"... and {len(found) - 3} more"] if len(found) > 3 else [])
+    lines = [v.message(submission.place(f"{module}.py", v.line)) for v in found[:3]]
+    lines += [f"... and {len(found) - 3} more"] if len(found) > 3 else []
     return "0 for this exercise: " + "\n".join(lines)
 
 
@@ -268,6 +272,12 @@ def withhold_quoted_reference(result, reference, modules):
     for check in result.checks:
         if quotes_reference(check.message):
             check.message = withheld
+
+
+def time_budget_notice():
+    return (f"A check that times out costs only itself: each check may run for {100 / CHECK_SHARE:g}% of its "
+            f"exercise's time limit (unless it sets its own), then the next one runs in a fresh process; "
+            f"an exercise ends within {TIMEOUT_ALLOWANCE + 1:g} times its limit, timed-out checks included.")
 
 
 def not_started_message(error, exercise):

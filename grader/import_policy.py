@@ -23,8 +23,9 @@ class Violation:
     name: str       # what is not allowed, e.g. "torch", or an exercise module
     why: str
 
-    def message(self, module):
-        return f"{module}.py, line {self.line}: `{self.statement}`: {self.why}"
+    def message(self, place):
+        """``place`` names where line ``line`` is (``losses.py, line 3``, or a notebook's cell)."""
+        return f"{place}: `{self.statement}`: {self.why}"
 
 
 def allowed_names(extra=()):

@@ -106,3 +106,16 @@ def test_allow_import_reaches_the_batch_worker_and_the_autograder(tmp_path):
     assert export.returncode == 0, export.stderr
     with zipfile.ZipFile(tmp_path / "a.zip") as archive:
         assert "-e activations --allow-import scipy" in archive.read("run_autograder").decode()
+
+
+def test_a_notebook_names_the_cell_of_a_forbidden_import(tmp_path):
+    built = nnlab("notebook", "solutions", "--out", str(tmp_path / "nb"), "-e", "activations")
+    assert built.returncode == 0, built.stderr
+    [path] = (tmp_path / "nb").glob("*activations.ipynb")
+    notebook = json.loads(path.read_text())
+    number, cell = next((n, c) for n, c in enumerate(notebook["cells"], start=1)
+                        if c.get("metadata", {}).get("nnlab", {}).get("function") == "relu")
+    cell["source"] = "def relu(z):\n    import torch\n    return torch.relu(z)\n"
+    path.write_text(json.dumps(notebook))
+    exercise = grade_folder(tmp_path / "nb", names=["activations"]).exercises[0]
+    assert f"{path.name}, cell {number}, line 2: `import torch`" in exercise.error

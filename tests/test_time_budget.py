@@ -27,8 +27,9 @@ def failing(exercise):
 ])
 def test_a_hang_costs_exactly_the_checks_that_call_the_function(submission, module, signature, spared):
     function = signature.split("(")[0]
-    hung = grade_folder(submission(replacements={f"{module}.{function}": with_body(signature, HANGS)}),
-                        names=[module], timeout=LIMIT).exercises[0]
+    report = grade_folder(submission(replacements={f"{module}.{function}": with_body(signature, HANGS)}),
+                          names=[module], timeout=LIMIT)
+    hung = report.exercises[0]
     broken = grade_folder(submission(replacements={f"{module}.{function}": with_body(signature, RAISES)}),
                           names=[module], timeout=LIMIT).exercises[0]
     assert failing(hung) == failing(broken) != set()  # as if it had raised: no other check is lost
@@ -39,6 +40,7 @@ def test_a_hang_costs_exactly_the_checks_that_call_the_function(submission, modu
     others = [c for c in hung.checks if any(word in c.name for word in spared)]
     assert others and all(c.passed for c in others)
     assert hung.seconds < time_bound(LIMIT) + 1
+    assert any("A check that times out costs only itself" in notice for notice in report.notices)
 
 
 def test_the_exercise_ends_within_its_bound_whatever_hangs(submission):

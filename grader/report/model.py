@@ -19,6 +19,7 @@ class CheckResult:
     not_implemented: bool = False
     figures: list = field(default_factory=list)
     refused_import: str = ""  # the child refused an import this check's call made (not in the JSON)
+    timed_out: bool = False  # it ran out of its time budget (not in the JSON: the message says so)
 
     @property
     def score(self):
