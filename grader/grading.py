@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from . import import_policy
 from .causes import link_root_causes
 from .checks import EXERCISES
-from .checks.core import CheckFailed
+from .checks.core import CheckFailed, NotJudged
 from .engine import sandbox as sandbox_module
 from .engine.process import ChildGone, ChildProcess, ChildTimeout
 from .engine.sandbox import AUTO
@@ -155,6 +155,9 @@ class ExerciseRun:
             outcome.ran, outcome.message = False, "not run: the module could not be loaded"
         elif not self.clock.can_start():
             outcome.ran, outcome.message = False, self.clock.out_of_time_message()
+        elif unmet_requirements(check, result):
+            outcome.ran = outcome.judged = False
+            outcome.message = unmet_requirements(check, result)
         else:
             if self.child is None and not self.restart_error:  # the last check's child is gone
                 self.child, self.restart_error = self.start_child()
@@ -176,6 +179,8 @@ class ExerciseRun:
         try:
             check.run(sub, self.seed, ref, outcome.figures)
             outcome.passed = True
+        except NotJudged as failure:
+            outcome.judged, outcome.message = False, str(failure)
         except CheckFailed as failure:
             outcome.message = str(failure)
         except StudentError as error:
@@ -218,6 +223,16 @@ class ExerciseRun:
             result.output += self.child.output.text()
             self.child.close()
             self.child = None
+
+
+def unmet_requirements(check, result):
+    """"not judged: ..." when a check this one ``requires`` did not pass, else ""."""
+    passed = {c.name for c in result.checks if c.passed}
+    unmet = [name for name in check.requires if name not in passed]
+    if not unmet:
+        return ""
+    return (f"not judged: this property means something only once {' and '.join(unmet)} "
+            f"{'passes' if len(unmet) == 1 else 'pass'}; fix that first")
 
 
 def write_child_config(workspace, allowed_imports, student_files):

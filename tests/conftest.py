@@ -52,7 +52,8 @@ def grade_folder(folder, names=None, reference=True, **options):
 
 
 def failing_checks(report):
-    return {c.name for e in report.exercises for c in e.checks if not c.passed and c.ran}
+    """Checks that ran and failed; a check not judged (its precondition failed) is not one."""
+    return {c.name for e in report.exercises for c in e.checks if not c.passed and c.ran and c.judged}
 
 
 def assert_bug_fails_exactly(submission, bug, expected):
@@ -62,6 +63,13 @@ def assert_bug_fails_exactly(submission, bug, expected):
     report = grade_folder(submission(replacements=bug), names=[module])
     assert failing_checks(report) == expected
     assert all(c.message for c in report.exercises[0].checks if not c.passed)  # every failure says why
+
+
+def assert_earns_nothing(submission, module, source):
+    """A whole ``module`` of ``source`` (a do-nothing implementation) scores exactly 0 there."""
+    report = grade_folder(submission(modules={module: source}), names=[module])
+    exercise = report.exercises[0]
+    assert exercise.score == 0, {c.name: c.message or "passed" for c in exercise.checks if c.passed}
 
 
 def checks_no_bug_catches(bugs, names):

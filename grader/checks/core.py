@@ -1,6 +1,6 @@
 """How a check is declared: an exercise, and one small function per check.
 
-    exercise = Exercise("softmax", "Softmax", hints=[...])
+    exercise = Exercise("softmax", "Softmax", hints=["a nudge", Hint("the idea", helps=("rows_sum_to_one",))])
 
     @exercise.check(points=2)
     def rows_sum_to_one(sub):
@@ -14,12 +14,30 @@ its own process), ``rng`` (a NumPy Generator seeded from the check's name and ``
 hidden checks, ``ref`` (the reference module, trusted, in this process). It passes by
 returning and fails by raising :class:`CheckFailed` (``fail(message)``).
 
+No free points: a property (a shape, reproducibility, inputs left alone, "rejects unknown
+names", ...) is worth something only for a function that does the minimum that makes the
+property meaningful. Two ways to say so:
+
+    @exercise.check(points=1, requires=("relu_known_values",))   # another check must pass
+    def relu_leaves_its_input_alone(sub): ...
+
+    if np.all(W == 0):                                          # a minimum checked inline
+        not_judged("he_normal returns no random weights yet; see he_normal_has_he_variance")
+
+Either way the check earns 0 and its message starts with "not judged:", so the student
+reads the real mistake in the check it points to. ``timeout=`` gives a check its own time
+budget in seconds (None: the engine's default per check).
+
 Figures are dicts of plain data, one of:
     {"kind": "loss_curve", "title": str, "values": [float, ...]}
     {"kind": "decision_regions", "title": str, "X": (m, 2) array, "y": (m,) ints,
      "xs": (gx,) array, "ys": (gy,) array, "predictions": (gy, gx) ints}
     {"kind": "histogram", "title": str, "values": 1-D array, "std": float}  (target normal)
 The docstring is what the student reads about the check.
+
+The hints are a ladder, from a nudge to the idea to the formula, never the code; a hint
+may name the checks it helps with (``helps``), and ``exercise.hint_for(check_name)``
+finds the one that fits a failing check.
 """
 
 import inspect
@@ -33,8 +51,16 @@ class CheckFailed(Exception):
     """The student's code did not do what the check expects; the message says why."""
 
 
+class NotJudged(CheckFailed):
+    """The property cannot be judged: the function does not yet do the minimum it needs."""
+
+
 def fail(message):
     raise CheckFailed(message)
+
+
+def not_judged(message):
+    raise NotJudged(f"not judged: {message}")
 
 
 @dataclass
@@ -43,6 +69,8 @@ class Check:
     points: float
     function: object
     hidden: bool = False
+    requires: tuple = ()
+    timeout: float = None
 
     @property
     def description(self):
@@ -58,9 +86,35 @@ class Check:
         self.function(**{name: available[name] for name in wanted})
 
 
+# -- hints -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Hint:
+    """One rung of an exercise's hint ladder, and the checks it helps with, by name."""
+
+    text: str
+    helps: tuple = ()
+
+
+def hint_ladder(hints):
+    """The hints as :class:`Hint` objects (a plain string helps no check in particular)."""
+    ladder = [hint if isinstance(hint, Hint) else Hint(hint) for hint in hints]
+    named = [name for hint in ladder for name in hint.helps]
+    twice = sorted({name for name in named if named.count(name) > 1})
+    if twice:
+        raise ValueError(f"a check is helped by one hint only; named more than once: {', '.join(twice)}")
+    return ladder
+
+
+# -- exercises -----------------------------------------------------------------------------
+
 @dataclass
 class Exercise:
-    """One exercise module (``module``.py) and its checks, in the order they run."""
+    """One exercise module (``module``.py) and its checks, in the order they run.
+
+    ``hints`` may mix strings and :class:`Hint` entries; once made, ``hints`` holds their
+    texts (what ``nnlab hint`` shows) and ``ladder`` the Hint entries themselves.
+    """
 
     module: str
     title: str
@@ -68,9 +122,25 @@ class Exercise:
     timeout: float = 10.0
     checks: list = field(default_factory=list)
 
-    def check(self, points, hidden=False):
+    def __post_init__(self):
+        self.ladder = hint_ladder(self.hints)
+        self.hints = [hint.text for hint in self.ladder]
+
+    def hint_for(self, check_name):
+        """``(level, text)`` of the hint that helps with ``check_name`` (level 1 is the
+        first hint), or None when no hint names that check."""
+        for level, hint in enumerate(self.ladder, start=1):
+            if check_name in hint.helps:
+                return level, hint.text
+        return None
+
+    def check(self, points, hidden=False, requires=(), timeout=None):
         def register(function):
-            self.checks.append(Check(function.__name__, points, function, hidden))
+            known = {check.name for check in self.checks}
+            unknown = [name for name in requires if name not in known]
+            if unknown:
+                raise ValueError(f"{function.__name__} requires {unknown}: declare those checks first")
+            self.checks.append(Check(function.__name__, points, function, hidden, tuple(requires), timeout))
             return function
 
         return register

@@ -17,6 +17,7 @@ class CheckResult:
     ran: bool = True
     counted: bool = True  # False for a hidden check in a copy without the reference solutions
     not_implemented: bool = False
+    judged: bool = True  # False: the property was not judged (see its message), 0 points
     figures: list = field(default_factory=list)
     refused_import: str = ""  # the child refused an import this check's call made (not in the JSON)
     timed_out: bool = False  # it ran out of its time budget (not in the JSON: the message says so)
@@ -28,7 +29,8 @@ class CheckResult:
     def to_dict(self):
         return {"name": self.name, "description": self.description, "score": self.score,
                 "max_score": self.max_score, "passed": self.passed, "message": self.message,
-                "visibility": self.visibility, "ran": self.ran, "counted": self.counted}
+                "visibility": self.visibility, "ran": self.ran, "counted": self.counted,
+                "judged": self.judged}
 
 
 @dataclass
