@@ -165,7 +165,7 @@ class SyntaxFrame:
     """Where a SyntaxError points, shaped like a traceback frame."""
 
     def __init__(self, error):
-        self.filename, self.lineno, self.name, self.line = error.filename, error.lineno, "", ""
+        self.filename, self.lineno, self.name, self.line = error.filename, error.lineno, "<module>", ""
 
 
 class Server:
@@ -202,8 +202,7 @@ class Server:
         frames = student_frames(traceback.extract_tb(error.__traceback__), self.package_dir,
                                 self.student_files)
         if isinstance(error, SyntaxError) and error.filename:
-            frames += [f.split(", in ")[0] for f in student_frames([SyntaxFrame(error)], self.package_dir,
-                                                                    self.student_files)]
+            frames += student_frames([SyntaxFrame(error)], self.package_dir, self.student_files)
         try:
             text = str(error)
         except BaseException:
