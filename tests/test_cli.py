@@ -92,6 +92,8 @@ def test_help_lists_student_and_instructor_commands_apart():
     listed = lambda section: {line.split()[0] for line in section.splitlines()[1:] if line.startswith("  ")}  # noqa: E731
     assert listed(text[student:instructor]) == {"list", "grade", "hint", "watch", "notebook"}
     assert listed(text[instructor:]) == {"release", "export", "init-ci", "batch", "gradebook", "make-stubs"}
+    alone = nnlab()  # nnlab without a command shows the whole help, not a one-line error
+    assert "Student commands:" in alone.stdout + alone.stderr
 
 
 @pytest.mark.parametrize("args, cwd, says", [

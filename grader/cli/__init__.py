@@ -24,10 +24,13 @@ class OneLineUsageError(click.UsageError):
         click.echo(f"Error: {self.format_message()}", err=True)
 
 
+SHOWS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", OneLineUsageError)  # click 8.2 and later
+
+
 def one_line(error):
     """``error`` (any click usage error) as one line; click's own parsing errors (a bad
     option or value) point to the command's help, ours already say what to do."""
-    if isinstance(error, OneLineUsageError):
+    if isinstance(error, (OneLineUsageError, SHOWS_HELP)):  # `nnlab` alone shows the help, whole
         return error
     message = " ".join(error.format_message().split())
     if error.ctx is not None and type(error) not in (click.UsageError, NoSuchCommand):
