@@ -71,13 +71,12 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
             progress.finished(result)
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        results = list(pool.map(one, exercises))
-        if reference is None:  # the student's earlier modules are used as they are: name the root causes
-            def quietly(name):  # an earlier exercise not asked for: graded to judge it, not reported
-                return grade_exercise(find_exercise(name), submission, **options)
+    def quietly(name):  # an earlier exercise not asked for: graded to judge it, not reported
+        return grade_exercise(find_exercise(name), submission, **options)
 
-            link_root_causes(results, submission, exercise_names(), lambda more: list(pool.map(quietly, more)))
+    results = map_jobs(one, exercises, jobs)
+    if reference is None:  # the student's earlier modules are used as they are: name the root causes
+        link_root_causes(results, submission, exercise_names(), lambda more: map_jobs(quietly, more, jobs))
     report = Report(str(submission), results, seed=seed.shown, seed_fingerprint=seed.fingerprint,
                     hidden_checks_ran=reference is not None, sandboxed=box is not None,
                     student_work=not submission.is_reference(reference))
@@ -88,7 +87,19 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     if reference is None and any(c.hidden for e in exercises for c in e.checks):
         report.notices.append("Hidden checks were not run: your instructor runs them with the "
                               "reference solutions. The score above counts the visible checks only.")
+    if submission.from_notebooks:  # "losses.py, line 65" is "03-losses.ipynb, cell `one_hot`, line 3"
+        from .notebooks.terms import in_notebook_terms
+        in_notebook_terms(report, submission.path)
     return report
+
+
+def map_jobs(function, items, jobs):
+    """``function`` over ``items``, ``jobs`` at a time; with one job in this thread, so that
+    Ctrl-C stops grading at once (check() in Jupyter)."""
+    if jobs > 1 and len(items) > 1:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(function, items))
+    return [function(item) for item in items]
 
 
 def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, memory_mb=None,
@@ -108,7 +119,7 @@ class ExerciseRun:
         self.earlier = exercise_names()[: exercise_names().index(self.module)]
         self.allowed_imports = allowed_imports
         self.own_files = student_files(self.module, self.earlier, submission, reference)
-        self.frames = OwnFrames(self.own_files, submission.place)
+        self.frames = OwnFrames(self.own_files)
         self.workspace = None
         self.child = None
         self.restart_error = ""  # a restarted child could not import the module: no more restarts
@@ -255,7 +266,7 @@ def refused_imports(submission, module, earlier, allowed_imports):
     found = import_policy.violations(source, module, earlier, exercise_names(), allowed_imports)
     if not found:
         return ""
-    lines = [v.message(submission.place(f"{module}.py", v.line)) for v in found[:3]]
+    lines = [v.message(f"{module}.py, line {v.line}") for v in found[:3]]
     lines += [f"... and {len(found) - 3} more"] if len(found) > 3 else []
     return "0 for this exercise: " + "\n".join(lines)
 

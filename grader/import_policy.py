@@ -47,7 +47,7 @@ def violations(source, module, earlier, exercises, extra=()):
     found = []
     for node in ast.walk(tree):
         for name, level in imported(node):
-            why = judge(name, level, module, earlier, exercises, allowed)
+            why = judge(name, level, module, earlier, exercises, allowed, node)
             if why:
                 found.append(Violation(node.lineno, statement(node), name, why))
     return sorted(found, key=lambda v: v.line)
@@ -71,7 +71,7 @@ def called_name(func):
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
 
 
-def judge(name, level, module, earlier, exercises, allowed):
+def judge(name, level, module, earlier, exercises, allowed, node=None):
     """Why importing ``name`` (``level`` dots) breaks the policy, or "" when it does not."""
     top = name.split(".")[0]
     may = ", ".join(earlier) if earlier else ""
@@ -79,14 +79,20 @@ def judge(name, level, module, earlier, exercises, allowed):
         if top in allowed:
             return ""
         if top in exercises:
-            return (f"import the earlier exercises relatively: `from .{top} import ...`"
-                    if top in earlier else not_earlier(top, module, may))
+            return relatively(top, node) if top in earlier else not_earlier(top, module, may)
         return (f"{top} is not allowed in an exercise, which may use only numpy, the standard "
                 "library and the earlier exercises: the point is to write this piece yourself")
     if level > 1 or top not in exercises:
         return (f"{name or '..'} is not an exercise module; {module} may import only numpy, the standard "
                 "library" + (f" and the earlier exercises ({may})" if may else ""))
     return "" if top in earlier else not_earlier(top, module, may)
+
+
+def relatively(top, node):
+    """The advice for ``from softmax import softmax`` (in words notebooks/terms.py translates)."""
+    if isinstance(node, ast.ImportFrom) and node.names[0].name != "*":
+        return f"Import earlier exercises relatively, e.g. `from .{top} import {node.names[0].name}`."
+    return f"Import earlier exercises relatively: `from . import {top}`."
 
 
 def not_earlier(top, module, may):

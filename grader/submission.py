@@ -2,7 +2,6 @@
 
 import importlib.util
 import json
-import re
 import sys
 import tempfile
 import threading
@@ -12,8 +11,6 @@ from .stubs import BEGIN, END
 
 SOURCE_TREE_SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 MANIFEST = ".nnlab-notebooks.json"  # beside modules made from notebooks: where they came from
-NOTEBOOK_HEADER = re.compile(r"# Built by nnlab from (.+?\.ipynb): ")  # see notebooks/extract.py
-CELL_MARKER = re.compile(r"# cell (\d+): ")
 
 
 class NotASubmission(Exception):
@@ -66,15 +63,6 @@ class Submission:
             return True
         return any(has_solution_markers(path) for path in self.path.glob("*.py"))
 
-    def place(self, file_name, line):
-        """Where line ``line`` of ``file_name`` is, as the student knows it: ``losses.py, line 12``,
-        or for a module made from a notebook ``03-losses.ipynb, cell 7, line 3``."""
-        if self.from_notebooks:
-            cell = notebook_place(self.path / file_name, line)
-            if cell:
-                return cell
-        return f"{file_name}, line {line}"
-
     def missing(self, name):
         """Why the module ``name`` is not there, for the report."""
         if name in self.problems:
@@ -92,22 +80,6 @@ def has_solution_markers(path):
         return any(BEGIN.match(line) for line in path.read_text(encoding="utf-8").splitlines())
     except (OSError, UnicodeDecodeError):
         return False
-
-
-def notebook_place(module_file, line):
-    """The notebook cell that line ``line`` of a module made from a notebook came from, or ""."""
-    try:
-        lines = module_file.read_text(encoding="utf-8").splitlines()[:line]
-    except (OSError, UnicodeDecodeError):
-        return ""
-    notebook = NOTEBOOK_HEADER.match(lines[0]) if lines else None
-    if notebook is None:
-        return ""
-    for number in range(len(lines) - 1, 0, -1):
-        cell = CELL_MARKER.match(lines[number])
-        if cell:
-            return f"{notebook[1]}, cell {cell[1]}, line {line - number - 1}"
-    return f"{notebook[1]}, setup cell"
 
 
 def holds_notebooks(path, module_names):

@@ -27,6 +27,7 @@ def refusals(source, module="losses"):
     ("from .softmax import softmax\nfrom . import activations\n", []),
     ("from .model import Sequential\n", [(1, "model")]),
     ("from softmax import softmax\n", [(1, "softmax")]),
+    ("import softmax\n", [(1, "softmax")]),
     ("from ..grader import checks\n", [(1, "grader")]),
     ("def f():\n    import sklearn.linear_model\n", [(2, "sklearn.linear_model")]),
     ("import importlib\njax = importlib.import_module('jax')\nt = __import__('tensorflow')\n",
@@ -113,9 +114,14 @@ def test_a_notebook_names_the_cell_of_a_forbidden_import(tmp_path):
     assert built.returncode == 0, built.stderr
     [path] = (tmp_path / "nb").glob("*activations.ipynb")
     notebook = json.loads(path.read_text())
-    number, cell = next((n, c) for n, c in enumerate(notebook["cells"], start=1)
-                        if c.get("metadata", {}).get("nnlab", {}).get("function") == "relu")
+    cell = next(c for c in notebook["cells"] if c.get("metadata", {}).get("nnlab", {}).get("function") == "relu")
     cell["source"] = "def relu(z):\n    import torch\n    return torch.relu(z)\n"
     path.write_text(json.dumps(notebook))
     exercise = grade_folder(tmp_path / "nb", names=["activations"]).exercises[0]
-    assert f"{path.name}, cell {number}, line 2: `import torch`" in exercise.error
+    assert f"{path.name}, cell `relu`, line 2: `import torch`" in exercise.error
+
+
+def test_an_absolute_import_of_an_exercise_is_told_to_be_relative(submission):
+    folder = submission(modules={"losses": "from softmax import softmax\n"})
+    error = grade_folder(folder, names=["losses"]).exercises[0].error
+    assert "Import earlier exercises relatively, e.g. `from .softmax import softmax`." in error

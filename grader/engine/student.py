@@ -24,20 +24,19 @@ class OwnFrames:
     """The parent's own filter of the frames a child reports (it trusts nothing it reads).
 
     Keeps the frames whose file is one of ``files`` (the student's module of the
-    exercise and their own earlier modules; None keeps any module file) and names each
-    place with ``place(file, line)`` (a notebook's cell, see ``Submission.place``).
+    exercise and their own earlier modules; None keeps any module file), rebuilt from
+    their parts. (For notebooks, ``notebooks.terms`` then names the cells.)
     """
 
-    def __init__(self, files=None, place=None):
+    def __init__(self, files=None):
         self.files = None if files is None else set(files)
-        self.place = place or (lambda file, line: f"{file}, line {line}")
 
     def __call__(self, where):
         kept = []
         for frame in where if isinstance(where, list) else []:
             match = FRAME.match(frame) if isinstance(frame, str) else None
             if match and (self.files is None or match["file"] in self.files):
-                kept.append((self.place(match["file"], int(match["line"])) + match["rest"])[:MAX_FRAME])
+                kept.append(f"{match['file']}, line {int(match['line'])}{match['rest']}"[:MAX_FRAME])
         return kept
 
 
