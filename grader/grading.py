@@ -301,7 +301,7 @@ def withhold_quoted_reference(result, reference, modules):
 
 
 def time_budget_notice():
-    return (f"A check that times out costs only itself: each check may run for {100 / CHECK_SHARE:g}% of its "
+    return (f"A check that times out costs only itself: each check may run for {100 / CHECK_SHARE:.0f}% of its "
             f"exercise's time limit (unless it sets its own), then the next one runs in a fresh process; "
             f"an exercise ends within {TIMEOUT_ALLOWANCE + 1:g} times its limit, timed-out checks included.")
 

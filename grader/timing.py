@@ -2,7 +2,7 @@
 
 import time
 
-CHECK_SHARE = 2  # a check's default budget: this fraction of its exercise's time limit
+CHECK_SHARE = 3  # a check's default budget: its exercise's time limit divided by this
 MIN_CHECK_SECONDS = 1.0
 TIMEOUT_ALLOWANCE = 2  # time lost to timed-out checks granted on top, in exercise time limits
 
@@ -10,8 +10,8 @@ TIMEOUT_ALLOWANCE = 2  # time lost to timed-out checks granted on top, in exerci
 class Clock:
     """An exercise's time: each check its own budget, the exercise a bounded total.
 
-    A check may run for its budget: the ``timeout`` it declares, else half the
-    exercise's limit (at least a second); past it the child is killed, the check fails
+    A check may run for its budget: the ``timeout`` it declares, else a third of
+    the exercise's limit (at least a second); past it the child is killed, the check fails
     and a new child runs the next check. Checks start while the time the exercise spent
     outside timed-out checks is under its limit; the time lost to timeouts comes on top, up
     to twice the limit, so a function that hangs costs only the checks that call it, and

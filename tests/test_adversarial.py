@@ -324,7 +324,7 @@ def test_fork_bomb_is_contained(submission):
 @pytest.mark.parametrize("mode", MODES)
 def test_memory_exhaustion_fails_one_check(submission, mode):
     code = "def relu(z):\n    hog = [np.ones(10**8) for _ in range(100)]\n    return np.maximum(z, 0)"
-    # timeout: a check may use half of it, and filling 2 GB takes seconds on a loaded machine
+    # timeout: a check may use a third of it, and filling 2 GB takes seconds on a loaded machine
     exercise = grade_hostile(submission(replacements={"activations.relu": code}), mode, timeout=30)
     message = next(c.message for c in exercise.checks if c.name == "relu_known_values")
     assert "MemoryError" in message or "killed" in message

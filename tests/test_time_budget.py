@@ -6,7 +6,7 @@ from conftest import grade_folder
 from grader.checks.core import Check
 from grader.timing import Clock, time_bound
 
-LIMIT = 4  # seconds per exercise: each check's default budget is then 2 s
+LIMIT = 4  # seconds per exercise: each check's default budget is then 4/3 s
 
 HANGS = "while True:\n    pass"
 RAISES = 'raise RuntimeError("broken on purpose")'
@@ -36,7 +36,7 @@ def test_a_hang_costs_exactly_the_checks_that_call_the_function(submission, modu
     for check in hung.checks:
         assert check.ran, check.message
         if not check.passed:
-            assert check.message.startswith("timed out") and "2 s" in check.message, check.message
+            assert check.message.startswith("timed out") and "1.33 s" in check.message, check.message
     others = [c for c in hung.checks if any(word in c.name for word in spared)]
     assert others and all(c.passed for c in others)
     assert hung.seconds < time_bound(LIMIT) + 1
@@ -56,7 +56,7 @@ def test_the_exercise_ends_within_its_bound_whatever_hangs(submission):
 def test_a_check_may_declare_its_own_budget():
     clock = Clock(10)
     plain = Check("plain", 1, lambda: None)
-    assert clock.budget(plain) == 5  # half the exercise's limit
+    assert clock.budget(plain) == 10 / 3  # a third of the exercise's limit
     declared = Check("slow", 1, lambda: None)
     declared.timeout = 6  # exercise.check(..., timeout=6)
     assert clock.budget(declared) == 6

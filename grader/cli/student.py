@@ -46,7 +46,7 @@ def list_exercises():
               help="Exit with status 1 when the score is below PCT percent.")
 @click.option("--timeout", type=click.FloatRange(min=0.5), metavar="SECONDS",
               help="Time limit per exercise (default: each exercise's own, 10 s for most). A check may use "
-                   "half of it; checks that time out get up to twice it on top.")
+                   "a third of it; checks that time out get up to twice it on top.")
 @click.option("--memory", type=click.IntRange(min=128), metavar="MB",
               help="Memory limit of the process running your code (default 2048).")
 @seed_option
