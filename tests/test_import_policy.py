@@ -9,6 +9,7 @@ import pytest
 
 from conftest import ROOT, grade_folder, write_submission
 from grader.grading import exercise_names
+from notebook_cells import notebook_with_cell
 from grader.import_policy import violations
 from grader.instructor.batch import Options
 
@@ -110,13 +111,8 @@ def test_allow_import_reaches_the_batch_worker_and_the_autograder(tmp_path):
 
 
 def test_a_notebook_names_the_cell_of_a_forbidden_import(tmp_path):
-    built = nnlab("notebook", "solutions", "--out", str(tmp_path / "nb"), "-e", "activations")
-    assert built.returncode == 0, built.stderr
-    [path] = (tmp_path / "nb").glob("*activations.ipynb")
-    notebook = json.loads(path.read_text())
-    cell = next(c for c in notebook["cells"] if c.get("metadata", {}).get("nnlab", {}).get("function") == "relu")
-    cell["source"] = "def relu(z):\n    import torch\n    return torch.relu(z)\n"
-    path.write_text(json.dumps(notebook))
+    path = notebook_with_cell(tmp_path / "nb", "activations", "relu",
+                              "def relu(z):\n    import torch\n    return torch.relu(z)\n")
     exercise = grade_folder(tmp_path / "nb", names=["activations"]).exercises[0]
     assert f"{path.name}, cell `relu`, line 2: `import torch`" in exercise.error
 

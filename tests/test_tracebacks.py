@@ -1,11 +1,8 @@
 """Tracebacks show the student's own code only: never the grader, never the reference."""
 
-import json
-import subprocess
-import sys
-
-from conftest import ROOT, grade_folder
+from conftest import grade_folder
 from grader.engine.student import OwnFrames, StudentError
+from notebook_cells import notebook_with_cell
 
 RAISES_IN_REFERENCE = """
 def softmax_cross_entropy_grad(y, Z):
@@ -45,14 +42,8 @@ def test_the_parent_filters_again_whatever_the_child_sends():
 
 
 def test_a_notebook_names_its_cell(tmp_path):
-    built = subprocess.run([sys.executable, "-m", "grader", "notebook", "solutions", "--out", str(tmp_path / "nb"),
-                            "-e", "activations"], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert built.returncode == 0, built.stderr
-    [path] = (tmp_path / "nb").glob("*activations.ipynb")
-    notebook = json.loads(path.read_text())
-    cell = next(c for c in notebook["cells"] if c.get("metadata", {}).get("nnlab", {}).get("function") == "relu")
-    cell["source"] = "def relu(z):\n    scale = 1.0\n    raise ValueError('boom')\n"
-    path.write_text(json.dumps(notebook))
+    path = notebook_with_cell(tmp_path / "nb", "activations", "relu",
+                              "def relu(z):\n    scale = 1.0\n    raise ValueError('boom')\n")
     exercise = grade_folder(tmp_path / "nb", names=["activations"]).exercises[0]
     message = next(c.message for c in exercise.checks if c.name == "relu_known_values")
     assert f"{path.name}, cell `relu`, line 3, in relu" in message, message
