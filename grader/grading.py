@@ -187,6 +187,7 @@ class ExerciseRun:
 
     def run_check(self, check, sub, ref, outcome, budget):
         """Run one check, filling ``outcome``; return ALIVE, GONE or TIMED_OUT (the child's state)."""
+        started = time.monotonic()
         try:
             check.run(sub, self.seed, ref, outcome.figures)
             outcome.passed = True
@@ -211,6 +212,8 @@ class ExerciseRun:
             return GONE
         except Exception as error:  # noqa: BLE001 -- data the check could not make sense of
             outcome.message = f"the grader could not make sense of the result: {type(error).__name__}: {error}"
+        finally:
+            outcome.seconds = time.monotonic() - started
         return ALIVE
 
     def start_child(self):

@@ -19,6 +19,7 @@ class CheckResult:
     not_implemented: bool = False
     judged: bool = True  # False: the property was not judged (see its message), 0 points
     figures: list = field(default_factory=list)
+    seconds: float = 0.0
     refused_import: str = ""  # the child refused an import this check's call made (not in the JSON)
     timed_out: bool = False  # it ran out of its time budget (not in the JSON: the message says so)
 
@@ -65,7 +66,7 @@ class ExerciseResult:
             return PASSED
         if self.score > 0:
             return PARTIAL
-        failing = [c for c in self.counted if not c.passed]
+        failing = [c for c in self.counted if not c.passed and c.judged]  # not judged: a consequence
         if failing and all(c.not_implemented for c in failing):
             return NOT_STARTED
         return FAILED
