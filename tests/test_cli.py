@@ -91,7 +91,7 @@ def test_help_lists_student_and_instructor_commands_apart():
     student, instructor = text.index("Student commands:"), text.index("Instructor commands:")
     listed = lambda section: {line.split()[0] for line in section.splitlines()[1:] if line.startswith("  ")}  # noqa: E731
     assert listed(text[student:instructor]) == {"list", "grade", "hint", "watch", "notebook"}
-    assert listed(text[instructor:]) == {"release", "export", "init-ci", "batch", "gradebook", "make-stubs"}
+    assert listed(text[instructor:]) == {"release", "export", "init-ci", "batch", "gradebook", "similarity", "make-stubs"}
     alone = nnlab()  # nnlab without a command shows the whole help, not a one-line error
     assert "Student commands:" in alone.stdout + alone.stderr
 

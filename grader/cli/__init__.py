@@ -14,7 +14,7 @@ from .student import grade, hint, list_exercises
 from .watch import watch
 
 SECTIONS = (("Student commands", ("list", "grade", "hint", "watch", "notebook")),
-            ("Instructor commands", ("release", "export", "init-ci", "batch", "gradebook", "make-stubs")))
+            ("Instructor commands", ("release", "export", "init-ci", "batch", "gradebook", "similarity", "make-stubs")))
 
 
 class OneLineUsageError(click.UsageError):
