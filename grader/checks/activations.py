@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import expect
+from . import expect, preconditions
 from .core import Exercise, fail
 from .gradients import elementwise_derivative, matches_numeric
 
@@ -86,7 +86,8 @@ def sigmoid_grad_matches_numeric(sub, rng):
     if np.allclose(got, z * (1 - z)):
         fail("sigmoid_grad(z) returned z * (1 - z): the formula s(1 - s) takes s = sigmoid(z), "
              "not z itself.")
-    numeric = elementwise_derivative(lambda x: expect.float_array(sub.sigmoid(x), "sigmoid(z)"), z)
+    numeric = elementwise_derivative(lambda x: expect.float_array(sub.sigmoid(x), "sigmoid(z)", z.shape), z)
+    preconditions.not_flat(numeric, "your sigmoid", "sigmoid_known_values")
     matches_numeric(got, numeric, "sigmoid_grad(z)")
     expect.close(got[:1], [0.25], "sigmoid_grad(0)")
 
@@ -112,7 +113,8 @@ def relu_grad_is_a_step(sub, rng):
         fail(f"relu_grad(0) returned {got[2]:g}; the contract fixes it to 0.0 (test z > 0, not z >= 0).")
     expect.close(got, (z > 0).astype(float), f"relu_grad({show_z(z)})")
     z = away_from_zero(random_batch(rng))
-    numeric = elementwise_derivative(lambda x: expect.float_array(sub.relu(x), "relu(z)"), z)
+    numeric = elementwise_derivative(lambda x: expect.float_array(sub.relu(x), "relu(z)", z.shape), z)
+    preconditions.not_flat(numeric, "your relu", "relu_known_values")
     matches_numeric(expect.float_array(sub.relu_grad(z), "relu_grad(z)", z.shape), numeric, "relu_grad(z)")
 
 
@@ -139,6 +141,7 @@ def leaky_relu_grad_honours_alpha(sub, rng):
     z = away_from_zero(random_batch(rng))
     numeric = elementwise_derivative(
         lambda x: expect.float_array(sub.leaky_relu(x, alpha=0.3), "leaky_relu(z)"), z)
+    preconditions.not_flat(numeric, "your leaky_relu", "leaky_relu_honours_alpha")
     grad = expect.float_array(sub.leaky_relu_grad(z, alpha=0.3), "leaky_relu_grad(z, alpha=0.3)", z.shape)
     matches_numeric(grad, numeric, "leaky_relu_grad(z, alpha=0.3)")
 
@@ -155,14 +158,26 @@ def tanh_is_stable(sub, rng):
     expect.close(outcome.value, np.tanh(HUGE), "tanh([-1000, -50, -1, 0, 1, 50, 1000])")
 
 
+def tanh_grad_mistakes(z):
+    """The classic wrong derivatives of tanh, as (values, explanation)."""
+    t = np.tanh(z)
+    return [(1 - z ** 2, "that is 1 - z^2; the derivative is 1 - tanh(z)^2, in terms of tanh(z)."),
+            ((1 - t) ** 2, "that is (1 - tanh(z))^2; the derivative is 1 - tanh(z)^2: square tanh(z) "
+                           "first, then subtract it from 1."),
+            (1 - t, "that is 1 - tanh(z); the derivative is 1 - tanh(z)^2 (the square is missing)."),
+            (-2 * t * (1 - t ** 2), "that is the second derivative; tanh'(z) = 1 - tanh(z)^2.")]
+
+
 @exercise.check(points=1)
 def tanh_grad_matches_numeric(sub, rng):
     """tanh_grad(z) = 1 - tanh(z)^2 agrees with the numeric derivative of your tanh."""
     z = random_batch(rng, (10,), scale=1.5)
     got = expect.float_array(sub.tanh_grad(z), "tanh_grad(z)", z.shape)
-    if np.allclose(got, 1 - z ** 2):
-        fail("tanh_grad(z) returned 1 - z^2: the derivative is 1 - tanh(z)^2.")
-    numeric = elementwise_derivative(lambda x: expect.float_array(sub.tanh(x), "tanh(z)"), z)
+    named = expect.matching_variant(got, tanh_grad_mistakes(z))
+    if named:
+        fail(f"tanh_grad(z) returned {expect.show(got)}: {named}")
+    numeric = elementwise_derivative(lambda x: expect.float_array(sub.tanh(x), "tanh(z)", z.shape), z)
+    preconditions.not_flat(numeric, "your tanh", "tanh_is_stable")
     matches_numeric(got, numeric, "tanh_grad(z)")
 
 

@@ -94,15 +94,23 @@ def close(got, want, what, rtol=1e-6, atol=1e-8, mistake="", candidates=()):
 
 def diagnosis(got, want, candidates=(), rtol=1e-6, atol=1e-8):
     """The mistake ``got`` shows, or where it first differs from ``want``."""
-    for variant, explanation in candidates:
-        variant = np.asarray(variant, dtype=np.float64)
-        if variant.shape == got.shape and np.allclose(got, variant, rtol=max(rtol, 1e-6), atol=atol):
-            return explanation
+    named = matching_variant(got, candidates, rtol, atol)
+    if named:
+        return named
     factor = constant_factor(got, want)
     if factor is not None:
         return (f"Every value is {factor:.4g} times the expected one: a constant factor is "
                 "missing or extra (a 1/m, a 2, a sum instead of a mean?).")
     return first_difference(got, want, rtol, atol)
+
+
+def matching_variant(got, candidates, rtol=1e-6, atol=1e-8):
+    """The explanation of the first of ``candidates`` (variant, explanation) ``got`` matches, or ""."""
+    for variant, explanation in candidates:
+        variant = np.asarray(variant, dtype=np.float64)
+        if variant.shape == got.shape and np.allclose(got, variant, rtol=max(rtol, 1e-6), atol=atol):
+            return explanation
+    return ""
 
 
 def constant_factor(got, want):

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from . import expect
+from . import expect, preconditions
 from .activations import sigmoid
-from .core import Exercise, fail
+from .core import Exercise, fail, not_judged
 from .softmax import softmax
 
 exercise = Exercise(
@@ -67,6 +67,24 @@ def logits_of(sub, X, params, activation=None, what=None):
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         fail(f"{what} should return a tuple (logits, cache), got {expect.kind_of(value)}")
     return value[0]
+
+
+def forward_does_the_minimum(sub, rng, params, see="mlp_forward_computes_logits"):
+    """Not judged unless mlp_forward's logits are repeatable and depend on X and on the weights."""
+    what, last = "mlp_forward(X, params)", f"W{len(params) // 2}"
+
+    def logits(X, params):
+        value = sub.mlp_forward(X, params)
+        value = value[0] if isinstance(value, (tuple, list)) and value else value
+        if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+            not_judged(f"{what} returns no float array of logits yet; see {see}")
+        return value
+
+    X = rng.normal(size=(6, params["W1"].shape[0]))
+    first = logits(X, params)
+    preconditions.repeatable(first, logits(X, params), what, see)
+    preconditions.responds(first, logits(X + 1.0, params), what, see)
+    preconditions.responds(first, logits(X, {**params, last: 2.0 * params[last]}), what, see)
 
 
 def describe_forward(params, activation):
@@ -160,6 +178,7 @@ def mlp_forward_shapes_for_any_depth(sub, rng):
     """mlp_forward returns (logits, cache) with logits of shape (m, n_L), for networks of 1, 2
     and 3 layers with different widths (5 -> 4, 5 -> 7 -> 4, 5 -> 7 -> 3 -> 4): count the
     layers from params instead of assuming two."""
+    forward_does_the_minimum(sub, rng, random_params(rng, NETS[2]))
     X = rng.normal(size=(6, 5))
     for depth, sizes in NETS.items():
         params = random_params(rng, sizes)
@@ -212,7 +231,12 @@ def mlp_forward_rejects_unknown_activation(sub, rng):
     silently falling back to some other activation."""
     X = rng.normal(size=(3, 5))
     params = random_params(rng, NETS[2])
-    logits_of(sub, X, params, "tanh")
+    for name in ("tanh", "relu"):
+        what = describe_forward(params, name)
+        got = expect.float_array(logits_of(sub, X, params, name, what), what + ": logits")
+        if got.shape != (3, 4) or not np.allclose(got, forward(X, params, name), rtol=1e-6, atol=1e-9):
+            not_judged(f"{what} does not give the right logits yet, so rejecting the names it does not "
+                       "know says nothing; see mlp_forward_honours_hidden_activation")
     try:
         value = sub.mlp_forward(X, params, hidden_activation="rellu")
     except Exception:  # noqa: BLE001 -- any error is a loud failure, which is what we want
@@ -232,6 +256,7 @@ def mlp_forward_leaves_inputs_alone(sub, rng):
     the cache separate), no array changed in place."""
     X = rng.normal(size=(6, 5))
     params = random_params(rng, NETS[2])
+    forward_does_the_minimum(sub, rng, params)
     snapshot = {k: v.copy() for k, v in params.items()}
     for activation in ("relu", "sigmoid"):
         what = f"mlp_forward(X, params, hidden_activation={activation!r})"

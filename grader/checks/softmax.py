@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import expect
+from . import expect, preconditions
 from .core import Exercise, fail
 
 exercise = Exercise(
@@ -87,6 +87,8 @@ def softmax_is_shift_invariant(sub, rng):
     z = rng.normal(0, 1, size=(3, 4))
     shifted = z + np.array([[100.0], [-50.0], [7.0]])
     base = expect.float_array(sub.softmax(z), "softmax(z)", z.shape)
+    other = expect.float_array(sub.softmax(2 * z), "softmax(2 z)", z.shape)
+    preconditions.responds(base, other, "your softmax", "softmax_known_values")
     expect.close(sub.softmax(shifted), base, "softmax(z + c) compared with softmax(z)")
 
 
