@@ -30,13 +30,44 @@ def log_softmax(z, axis=-1):
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
-def wrong_axis_advice(got, z, axis):
-    """A message when ``got`` is the softmax over another axis, else an empty string."""
-    for other in range(z.ndim):
-        if other != axis % z.ndim and np.allclose(got, softmax(z, axis=other)):
-            return (f"you normalised over axis {other}; each slice along axis={axis} must sum to 1 "
-                    "(pass axis to np.max and np.sum, with keepdims=True).")
+def softmax_mistakes(z, axis=-1):
+    """The classic wrong softmaxes of ``z``, as (values, explanation); nan where they give nan."""
+    with np.errstate(all="ignore"):
+        e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+        named = [(softmax(z, axis=other), f"that is the softmax over axis {other}; each slice along "
+                  f"axis={axis} must sum to 1 (pass axis to np.max and np.sum, with keepdims=True).")
+                 for other in range(z.ndim) if other != axis % z.ndim]
+        whole = "it divides by the sum over the whole array; each slice along axis needs its own sum: " \
+                "np.sum(e, axis=axis, keepdims=True)."
+        named += [(e / e.sum(), whole), (np.exp(z) / np.exp(z).sum(), whole),
+                  (e / e.max(axis=axis, keepdims=True), "it divides by the largest exponential; "
+                   "softmax divides by their sum."),
+                  (e, "the exponentials are not divided by their sum."),
+                  (np.exp(z - np.max(z)) / np.exp(z - np.max(z)).sum(axis=axis, keepdims=True),
+                   "it subtracts the max of the whole array, not each row's own max: a row far below "
+                   "it underflows to 0 everywhere, and 0/0 is nan. Use np.max(z, axis=axis, keepdims=True).")]
+        if z.ndim == 2 and z.shape[0] == z.shape[1]:  # without keepdims, (m,) broadcasts along rows
+            flat = np.exp(z - np.max(z, axis=axis))
+            named.append((flat / flat.sum(axis=axis), "in a square batch a missing keepdims=True "
+                          "subtracts and divides along the wrong axis without any error."))
+    return named
+
+
+def matching_mistake(got, candidates):
+    """The explanation of the candidate ``got`` matches (nan where it has nan), or ""."""
+    for variant, explanation in candidates:
+        if variant.shape == got.shape and np.allclose(got, variant, rtol=1e-6, atol=1e-9, equal_nan=True):
+            return explanation
     return ""
+
+
+def softmax_values(value, z, what, axis=-1):
+    """``value`` equals softmax(z, axis), or a failure naming the mistake it matches."""
+    got = expect.float_array(value, what, z.shape, finite=False)
+    named = "" if np.allclose(got, softmax(z, axis)) else matching_mistake(got, softmax_mistakes(z, axis))
+    if named:
+        fail(f"{what} returned {expect.show(got)}: {named}")
+    return expect.close(got, softmax(z, axis), what, mistake="softmax(z)_k = e^(z_k) / sum_j e^(z_j).")
 
 
 @exercise.check(points=2)
@@ -57,16 +88,16 @@ def softmax_rows_are_distributions(sub, rng):
         z = rng.normal(0, 2, size=shape)
         outcome = sub.run("softmax", (z,), return_args=True)
         expect.unmodified(outcome, [z], "softmax(z)")
-        got = expect.float_array(outcome.value, f"softmax(z) for z of shape {shape}", shape)
-        advice = wrong_axis_advice(got, z, -1)
-        if advice:
-            fail(f"softmax(z) for z of shape {shape}: {advice}")
-        if not np.allclose(got, softmax(z)) and np.allclose(got, np.exp(z) / np.exp(z).sum()):
-            fail(f"softmax(z) for z of shape {shape} divides by the sum over the whole batch; "
-                 "each row needs its own sum: np.sum(e, axis=-1, keepdims=True).")
-        expect.close(got, softmax(z), f"softmax(z) for z of shape {shape}",
-                     mistake="In a square batch a missing keepdims=True subtracts and divides "
-                             "along the wrong axis without any error.")
+        softmax_values(outcome.value, z, f"softmax(z) for z of shape {shape}")
+
+
+def overflow_advice(outcome, got, z):
+    """Why the call on large logits warned: an overflow, or the 0/0 of a batch-wide max."""
+    warning = outcome.warnings[0]
+    if "overflow" in warning:
+        return f"NumPy warned ({warning}): logits of 1000 overflowed e^z; subtract each row's max before exp."
+    named = matching_mistake(expect.float_array(got, "softmax(z)", z.shape, finite=False), softmax_mistakes(z))
+    return f"NumPy warned ({warning}): " + (named or "a 0/0 or an inf/inf; subtract each row's max before exp.")
 
 
 @exercise.check(points=2)
@@ -74,11 +105,11 @@ def softmax_is_stable_for_large_logits(sub):
     """Logits like 1000 overflow e^z: softmax must still return finite probabilities,
     without NumPy warnings (subtract the row max before exp)."""
     z = np.array([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0], [0.0, 0.0, 0.0]])
+    what = "softmax([[1000, 1001, 1002], [-1000, 0, 1000], [0, 0, 0]])"
     outcome = sub.run("softmax", (z,))
-    expect.no_warnings(outcome, "softmax([[1000, 1001, 1002], ...])",
-                       "logits of 1000 overflowed: subtract the row max before exp.")
-    expect.close(outcome.value, softmax(z), "softmax([[1000, 1001, 1002], [-1000, 0, 1000], [0, 0, 0]])",
-                 mistake="Subtract each row's own max (keepdims=True), not the max of the whole batch.")
+    if outcome.warnings:
+        fail(f"{what} returned {expect.show(outcome.value)}. {overflow_advice(outcome, outcome.value, z)}")
+    softmax_values(outcome.value, z, what)
 
 
 @exercise.check(points=1)
@@ -97,11 +128,8 @@ def softmax_honours_axis(sub, rng):
     """softmax(z, axis=0) normalises each column; axis works for 3-D arrays too."""
     for shape, axis in [((4, 3), 0), ((2, 3, 4), 1), ((2, 3, 4), -1)]:
         z = rng.normal(0, 2, size=shape)
-        got = expect.float_array(sub.softmax(z, axis=axis), f"softmax(z, axis={axis})", shape)
-        advice = wrong_axis_advice(got, z, axis)
-        if advice:
-            fail(f"softmax(z, axis={axis}) for z of shape {shape}: {advice}")
-        expect.close(got, softmax(z, axis=axis), f"softmax(z, axis={axis}) for z of shape {shape}")
+        what = f"softmax(z, axis={axis}) for z of shape {shape}"
+        softmax_values(sub.softmax(z, axis=axis), z, what, axis)
 
 
 @exercise.check(points=2)
