@@ -80,23 +80,27 @@ def mean_not_sum(got, want, what):
 
 
 @exercise.check(points=1)
-def one_hot_encodes_labels(sub):
+def one_hot_encodes_labels(sub, rng):
     """one_hot(y, K) has a row per label with a single 1.0 in the label's column."""
-    y = np.array([0, 2, 1, 2])
-    got = expect.float_array(sub.one_hot(y, 4), "one_hot([0, 2, 1, 2], 4)", (4, 4))
-    expect.close(got, one_hot(y, 4), "one_hot([0, 2, 1, 2], 4)",
-                 mistake="Row i has its 1.0 in column y[i]; num_classes sets the number of columns.")
+    for y, k in [(np.array([0, 2, 1, 2]), 4), (rng.integers(0, 5, size=7), 6)]:
+        what = f"one_hot({y.tolist()}, {k})"
+        got = expect.float_array(sub.one_hot(y, k), what, (len(y), k))
+        expect.close(got, one_hot(y, k), what,
+                     mistake="Row i has its 1.0 in column y[i]; num_classes sets the number of columns.")
 
 
 @exercise.check(points=2)
-def binary_cross_entropy_known_value(sub):
-    """The mean binary cross-entropy of y = [1, 1, 0] and p = [0.8, 0.7, 0.1] is 0.2283930."""
-    outcome = sub.run("binary_cross_entropy", (NOTES_Y, NOTES_P), return_args=True)
-    got = expect.number(outcome.value, "binary_cross_entropy(y, p)")
-    mean_not_sum(got, (NOTES_BCE, 3), "binary_cross_entropy([1, 1, 0], [0.8, 0.7, 0.1])")
-    expect.close_number(got, NOTES_BCE, "binary_cross_entropy([1, 1, 0], [0.8, 0.7, 0.1])",
-                        mistake="Per sample: -y log p - (1 - y) log(1 - p).")
-    expect.unmodified(outcome, [NOTES_Y, NOTES_P], "binary_cross_entropy(y, p)")
+def binary_cross_entropy_known_value(sub, rng):
+    """The mean binary cross-entropy of y = [1, 1, 0] and p = [0.8, 0.7, 0.1] is 0.2283930
+    (and the same formula holds for any labels and probabilities)."""
+    y, p = (rng.random(6) < 0.5).astype(float), probabilities(rng, 6)
+    for y, p, want in [(NOTES_Y, NOTES_P, NOTES_BCE), (y, p, bce(y, p))]:
+        what = f"binary_cross_entropy({y.tolist()}, {expect.show(p)})"
+        outcome = sub.run("binary_cross_entropy", (y, p), return_args=True)
+        got = expect.number(outcome.value, what)
+        mean_not_sum(got, (want, len(y)), what)
+        expect.close_number(got, want, what, mistake="Per sample: -y log p - (1 - y) log(1 - p).")
+        expect.unmodified(outcome, [y, p], "binary_cross_entropy(y, p)")
 
 
 @exercise.check(points=1)

@@ -71,11 +71,12 @@ def softmax_values(value, z, what, axis=-1):
 
 
 @exercise.check(points=2)
-def softmax_known_values(sub):
+def softmax_known_values(sub, rng):
     """softmax([0, 1, 2]) = [0.09003057, 0.24472847, 0.66524096] (the course's example), and
     softmax([2, 4, 2, 1]) = [0.1025, 0.7573, 0.1025, 0.0377]."""
+    z = rng.normal(0.0, 2.0, size=5)
     for z, want in [(np.array([0.0, 1.0, 2.0]), [0.09003057, 0.24472847, 0.66524096]),
-                    (np.array([2.0, 4.0, 2.0, 1.0]), softmax(np.array([2.0, 4.0, 2.0, 1.0])))]:
+                    (np.array([2.0, 4.0, 2.0, 1.0]), softmax(np.array([2.0, 4.0, 2.0, 1.0]))), (z, softmax(z))]:
         expect.close(sub.softmax(z), want, f"softmax({expect.show(z)})", rtol=1e-6,
                      mistake="softmax(z)_k = e^(z_k) / sum_j e^(z_j).")
 
@@ -101,11 +102,12 @@ def overflow_advice(outcome, got, z):
 
 
 @exercise.check(points=2)
-def softmax_is_stable_for_large_logits(sub):
+def softmax_is_stable_for_large_logits(sub, rng):
     """Logits like 1000 overflow e^z: softmax must still return finite probabilities,
     without NumPy warnings (subtract the row max before exp)."""
-    z = np.array([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0], [0.0, 0.0, 0.0]])
-    what = "softmax([[1000, 1001, 1002], [-1000, 0, 1000], [0, 0, 0]])"
+    far = rng.normal(0.0, 3.0, size=(2, 3)) + [[1.0], [-1.0]] * rng.uniform(800.0, 1000.0, size=(2, 1))
+    z = np.vstack([[[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0], [0.0, 0.0, 0.0]], far])
+    what = "softmax([[1000, 1001, 1002], [-1000, 0, 1000], [0, 0, 0], and two random rows near +-900])"
     outcome = sub.run("softmax", (z,))
     if outcome.warnings:
         fail(f"{what} returned {expect.show(outcome.value)}. {overflow_advice(outcome, outcome.value, z)}")
