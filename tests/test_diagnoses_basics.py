@@ -72,6 +72,38 @@ DIAGNOSES = {
         def sparse_categorical_cross_entropy(y, P, eps=1e-12):
             return float(np.mean(-np.log(np.clip(P[np.arange(len(y)), y], 1e-12, 1 - 1e-12))))
         """, "sparse_categorical_cross_entropy_honours_eps", ["clipped at 1e-12 whatever eps is"], []),
+    "softmax normalised by the max, on a single vector": (
+        "softmax.softmax", """
+        def softmax(z, axis=-1):
+            e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+            return e / e.max(axis=axis, keepdims=True)
+        """, "softmax_known_values", ["largest exponential"], ["constant factor"]),
+    "a right leaky_relu_grad next to a leaky_relu that ignores alpha": (
+        "activations.leaky_relu", "def leaky_relu(z, alpha=0.01):\n    return np.where(z > 0, z, 0.01 * z)",
+        "leaky_relu_grad_honours_alpha", ["your leaky_relu itself is off", "leaky_relu_honours_alpha"], []),
+    "a summed binary cross-entropy on clipped probabilities": (
+        "losses.binary_cross_entropy", """
+        def binary_cross_entropy(y, p, eps=1e-12):
+            p = np.clip(p, eps, 1 - eps)
+            return float(np.sum(-y * np.log(p) - (1 - y) * np.log(1 - p)))
+        """, "binary_cross_entropy_clips", ["SUM"], ["Clip"]),
+    "a forward pass with the last layer activated": (
+        "forward.mlp_forward", """
+        def mlp_forward(X, params, hidden_activation="relu"):
+            g = HIDDEN_ACTIVATIONS[hidden_activation]
+            A, cache, L = X, [], len(params) // 2
+            for l in range(1, L + 1):
+                Z = dense_forward(A, params[f"W{l}"], params[f"b{l}"])
+                cache.append((A, Z))
+                A = g(Z)
+            return A, cache
+        """, "mlp_forward_computes_logits", ["last layer went through relu"], ["First difference"]),
+    "accuracy as the error rate": (
+        "forward.accuracy", "def accuracy(y_true, y_pred):\n    return float(np.mean(y_true != y_pred))",
+        "accuracy_is_a_fraction", ["error rate"], []),
+    "predict_proba with the sign typo on a random neuron": (
+        "logistic.predict_proba", "def predict_proba(X, w, b):\n    return 1 / (1 + np.exp(X @ w + b))",
+        "predict_proba_known_value", ["sign typo"], ["First difference"]),
     "binary cross-entropy clipped at 1e-7": (
         "losses.binary_cross_entropy", """
         def binary_cross_entropy(y, p, eps=1e-12):

@@ -92,7 +92,7 @@ def overflow_advice(sub):
 def sigmoid_is_stable_for_large_inputs(sub, rng):
     """sigmoid(+-1000) is exactly 1 and 0, with no overflow warning and no nan."""
     z = np.append(HUGE, rng.uniform(700.0, 1000.0, size=2) * [-1.0, 1.0])
-    what = f"sigmoid({show_z(z)})"
+    what = "sigmoid([-1000, -50, -1, 0, 1, 50, 1000] and two random z with |z| in [700, 1000])"
     outcome = run(sub, "sigmoid", z)
     if outcome.warnings:
         fail(f"{what} made NumPy warn: {outcome.warnings[0]}. {overflow_advice(sub)}")
@@ -151,7 +151,9 @@ def relu_grad_is_a_step(sub, rng):
     expect.close(got, (z > 0).astype(float), f"relu_grad({show_z(z)})")
     z = away_from_zero(random_batch(rng))
     numeric = numeric_derivative(sub, "relu", z, see="relu_known_values")
-    matches_numeric(expect.float_array(sub.relu_grad(z), "relu_grad(z)", z.shape), numeric, "relu_grad(z)")
+    grad = expect.float_array(sub.relu_grad(z), "relu_grad(z)", z.shape)
+    matches_numeric(grad, numeric, "relu_grad(z)", mistake=right_slope_of_wrong_function(
+        grad, (z > 0).astype(float), "relu", "relu_known_values"))
 
 
 @exercise.check(points=1)
@@ -177,7 +179,8 @@ def leaky_relu_grad_honours_alpha(sub, rng):
     z = away_from_zero(random_batch(rng))
     numeric = numeric_derivative(sub, "leaky_relu", z, see="leaky_relu_honours_alpha", alpha=0.3)
     grad = expect.float_array(sub.leaky_relu_grad(z, alpha=0.3), "leaky_relu_grad(z, alpha=0.3)", z.shape)
-    matches_numeric(grad, numeric, "leaky_relu_grad(z, alpha=0.3)")
+    matches_numeric(grad, numeric, "leaky_relu_grad(z, alpha=0.3)", mistake=right_slope_of_wrong_function(
+        grad, np.where(z > 0, 1.0, 0.3), "leaky_relu", "leaky_relu_honours_alpha"))
 
 
 @exercise.check(points=1)
@@ -209,7 +212,7 @@ def tanh_grad_matches_numeric(sub, rng):
     got = expect.float_array(sub.tanh_grad(z), "tanh_grad(z)", z.shape)
     named = expect.matching_variant(got, tanh_grad_mistakes(z))
     if named:
-        fail(f"tanh_grad(z) returned {expect.show(got)}: {named}")
+        fail(f"tanh_grad(z) returned {expect.show(got)}; expected {expect.show(1 - np.tanh(z) ** 2)}. {named}")
     numeric = numeric_derivative(sub, "tanh", z, see="tanh_is_stable")
     matches_numeric(got, numeric, "tanh_grad(z)", mistake=right_slope_of_wrong_function(
         got, 1 - np.tanh(z) ** 2, "tanh", "tanh_is_stable"))
@@ -227,4 +230,4 @@ def activations_match_reference(sub, ref, rng):
 
 
 def show_z(z):
-    return np.array2string(z, precision=4, separator=", ")
+    return np.array2string(z, precision=4, separator=", ", max_line_width=200)

@@ -94,25 +94,18 @@ def describe_forward(params, activation):
     return f"mlp_forward(X, params{extra}) for a {arrow} network"
 
 
-def forward_mistake(got, X, params, activation):
-    """The name of a classic forward-pass mistake that explains ``got``, or an empty string."""
+def forward_mistakes(X, params, activation):
+    """The classic forward-pass mistakes for these inputs, as (logits, explanation)."""
     g = ACTIVATIONS[activation]
-    if got.shape == (X.shape[0], params[f"W{len(params) // 2}"].shape[1]):
-        candidates = [
-            (forward(X, params, activation, last=g),
-             f"the last layer went through {activation} too; it must stay linear (the logits are Z_L)."),
-            (forward(X, params, activation, last=softmax),
-             "softmax was applied to the last layer; mlp_forward returns the logits Z_L, the loss "
-             "applies the softmax itself."),
-            (forward(X, params, activation, bias=False), "the biases are missing: Z = A_prev @ W + b."),
-        ]
-        candidates += [(forward(X, params, other),
-                        f"that is the output with {other} hidden layers: use the hidden_activation argument.")
-                       for other in ACTIVATIONS if other != activation]
-        for wrong, message in candidates:
-            if np.allclose(got, wrong, rtol=1e-6, atol=1e-9):
-                return message
-    return ""
+    named = [(forward(X, params, activation, last=g),
+              f"The last layer went through {activation} too; it must stay linear (the logits are Z_L)."),
+             (forward(X, params, activation, last=softmax),
+              "Softmax was applied to the last layer; mlp_forward returns the logits Z_L, the loss "
+              "applies the softmax itself."),
+             (forward(X, params, activation, bias=False), "The biases are missing: Z = A_prev @ W + b.")]
+    return named + [(forward(X, params, other),
+                     f"That is the output with {other} hidden layers: use the hidden_activation argument.")
+                    for other in ACTIVATIONS if other != activation]
 
 
 def labels(value, what, shape):
@@ -202,11 +195,9 @@ def mlp_forward_computes_logits(sub, rng):
         params = random_params(rng, NETS[depth])
         what = describe_forward(params, None)
         got = expect.float_array(logits_of(sub, X, params, what=what), what + ": logits", (6, NETS[depth][-1]))
-        want = forward(X, params)
-        if not np.allclose(got, want, rtol=1e-6, atol=1e-9):
-            mistake = forward_mistake(got, X, params, "relu")
-            expect.close(got, want, what + ": logits",
-                         mistake=mistake or "Hidden layers: A = relu(A_prev @ W + b); last layer: A_prev @ W + b.")
+        expect.close(got, forward(X, params), what + ": logits", rtol=1e-6, atol=1e-9,
+                     candidates=forward_mistakes(X, params, "relu"),
+                     mistake="Hidden layers: A = relu(A_prev @ W + b); last layer: A_prev @ W + b.")
 
 
 @exercise.check(points=2)
@@ -218,11 +209,9 @@ def mlp_forward_honours_hidden_activation(sub, rng):
     for activation in ("sigmoid", "tanh", "leaky_relu", "relu"):
         what = describe_forward(params, activation)
         got = expect.float_array(logits_of(sub, X, params, activation, what), what + ": logits", (6, 4))
-        want = forward(X, params, activation)
-        if not np.allclose(got, want, rtol=1e-6, atol=1e-9):
-            mistake = forward_mistake(got, X, params, activation)
-            expect.close(got, want, what + ": logits",
-                         mistake=mistake or f"Hidden layers use {activation}; the last layer stays linear.")
+        expect.close(got, forward(X, params, activation), what + ": logits", rtol=1e-6, atol=1e-9,
+                     candidates=forward_mistakes(X, params, activation),
+                     mistake=f"Hidden layers use {activation}; the last layer stays linear.")
 
 
 @exercise.check(points=1)
