@@ -221,11 +221,12 @@ def mlp_forward_rejects_unknown_activation(sub, rng):
     X = rng.normal(size=(3, 5))
     params = random_params(rng, NETS[2])
     for name in ("tanh", "relu"):
-        what = describe_forward(params, name)
-        got = expect.float_array(logits_of(sub, X, params, name, what), what + ": logits")
-        if got.shape != (3, 4) or not np.allclose(got, forward(X, params, name), rtol=1e-6, atol=1e-9):
-            not_judged(f"{what} does not give the right logits yet, so rejecting the names it does not "
-                       "know says nothing; see mlp_forward_honours_hidden_activation")
+        value = sub.mlp_forward(X, params, hidden_activation=name)
+        got = value[0] if isinstance(value, (tuple, list)) and value else value
+        if not (isinstance(got, np.ndarray) and got.shape == (3, 4)
+                and np.allclose(got, forward(X, params, name), rtol=1e-6, atol=1e-9)):
+            not_judged(f"{describe_forward(params, name)} does not give the right logits yet, so rejecting "
+                       "the names it does not know says nothing; see mlp_forward_honours_hidden_activation")
     try:
         value = sub.mlp_forward(X, params, hidden_activation="rellu")
     except Exception:  # noqa: BLE001 -- any error is a loud failure, which is what we want
