@@ -7,12 +7,12 @@ import sys
 
 from grader.report.files import write_atomic
 
-from . import ROOT, gradient_checks, grading_time, overhead, targets, throughput, torch_compare
+from . import ROOT, gradient_checks, grading_time, overhead, pytest_floor, targets, throughput, torch_compare
 from .machine import describe
 from .measure import Settings
 
-BENCHMARKS = {"grading": grading_time, "overhead": overhead, "gradients": gradient_checks,
-              "throughput": throughput, "torch": torch_compare}
+BENCHMARKS = {"grading": grading_time, "overhead": overhead, "floor": pytest_floor,
+              "gradients": gradient_checks, "throughput": throughput, "torch": torch_compare}
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
 EXAMPLES = """examples:

@@ -109,9 +109,11 @@ PROCESS_STARTS = {
     "python": [sys.executable, "-I", "-c", "pass"],
     "numpy": [sys.executable, "-I", "-c", "import numpy"],
     "cli": nnlab_command() + ["--version"],
+    "help": nnlab_command() + ["--help"],
 }
 LABELS = {"python": "`python -I -c pass`", "numpy": "`python -I -c \"import numpy\"`",
           "cli": "`nnlab --version` (the CLI's own start)",
+          "help": "`nnlab --help`",
           "probe": "the sandbox probe, once per grading process (bwrap runs `python -I -c \"import numpy\"`)"}
 PROBE = ("import time; from grader.engine import sandbox; started = time.perf_counter(); "
          "sandbox.choose('on'); print(time.perf_counter() - started)")

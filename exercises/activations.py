@@ -1,7 +1,9 @@
-# Generated from solutions/activations.py by `nnlab make-stubs`: edit the solutions, not this header.
+# Exercise `activations`: write your code where a function raises NotImplementedError; its TODO
+# and its docstring say what to compute. Check it with `nnlab grade -e activations`; stuck?
+# `nnlab hint activations` gives one more hint each time.
 """Activation functions and their derivatives.
 
-A layer computes Z = X @ W + b and then applies an activation g elementwise,
+A layer computes Z = X · W + b and then applies an activation g elementwise,
 A = g(Z). Backpropagation needs the slope g'(Z) too, so every activation has a
 *_grad partner. All of them work on arrays of any shape (a plain float is fine)
 and never change the array they are given.
@@ -20,13 +22,16 @@ def sigmoid(z):
 
     Pitfalls:
     - np.exp(-z) overflows for z = -1000 (a RuntimeWarning, an error under
-      np.errstate(all="raise")). Only ever exponentiate non-positive numbers: with e = exp(-|z|), which lies in (0, 1],
-      sigma(z) = 1 / (1 + e) where z >= 0 and e / (1 + e) where z < 0.
+      np.errstate(all="raise")). Only ever exponentiate non-positive numbers:
+      with e = exp(-|z|), which lies in (0, 1], sigma(z) = 1 / (1 + e) where
+      z >= 0 and e / (1 + e) where z < 0.
     - exp(-1000) rounding to 0.0 (underflow) is harmless, unlike overflow; under
       np.errstate(all="raise") wrap that exp in np.errstate(under="ignore").
     - Do not write into z (z *= ..., z[mask] = ...): the caller's array must not change.
     """
-    raise NotImplementedError('TODO (sigmoid): return 1 / (1 + e^-z) without overflow for large |z| (only exponentiate -|z|)')
+    raise NotImplementedError(
+        "TODO (sigmoid): compute the logistic sigmoid elementwise, exponentiating only "
+        "non-positive numbers so that nothing overflows (the two cases are under Pitfalls)")
 
 
 def sigmoid_grad(z):
@@ -41,7 +46,9 @@ def sigmoid_grad(z):
     Pitfalls:
     - Reuse your stable sigmoid; do not expand the formula into exponentials of z.
     """
-    raise NotImplementedError('TODO (sigmoid_grad): return sigmoid(z) * (1 - sigmoid(z)), computing sigmoid once')
+    raise NotImplementedError(
+        "TODO (sigmoid_grad): compute the slope of the sigmoid from the sigmoid itself, calling "
+        "your stable `sigmoid` only once (the formula is in the docstring)")
 
 
 def relu(z):
@@ -57,7 +64,9 @@ def relu(z):
     - np.max(z, 0) is a reduction along axis 0, not an elementwise maximum.
     - z[z < 0] = 0 modifies the caller's array.
     """
-    raise NotImplementedError('TODO (relu): return the elementwise maximum of z and 0 as a new array')
+    raise NotImplementedError(
+        "TODO (relu): keep every positive entry and put zero in place of the others, elementwise, "
+        "in a new array (mind the pitfall about reductions)")
 
 
 def relu_grad(z):
@@ -72,7 +81,9 @@ def relu_grad(z):
     - relu_grad(0) must be 0.0: use z > 0, not z >= 0.
     - z > 0 is a bool array; the gradient must be a float array (0.0 / 1.0).
     """
-    raise NotImplementedError('TODO (relu_grad): return a float array, 1.0 where z > 0 and 0.0 elsewhere (0.0 at z == 0)')
+    raise NotImplementedError(
+        "TODO (relu_grad): give a float mask that is one where the input is positive and zero "
+        "elsewhere, at zero too")
 
 
 def leaky_relu(z, alpha=0.01):
@@ -88,7 +99,9 @@ def leaky_relu(z, alpha=0.01):
     - np.maximum(alpha * z, z) is only correct for 0 <= alpha <= 1; a select on
       z > 0 works for any alpha.
     """
-    raise NotImplementedError('TODO (leaky_relu): return z where z > 0 and alpha * z elsewhere')
+    raise NotImplementedError(
+        "TODO (leaky_relu): keep every positive entry and scale the others by `alpha`, "
+        "elementwise, with a selection rather than a maximum (see Pitfalls)")
 
 
 def leaky_relu_grad(z, alpha=0.01):
@@ -100,7 +113,9 @@ def leaky_relu_grad(z, alpha=0.01):
     Pitfalls:
     - The slope for z <= 0 is alpha, not 0 and not alpha * z.
     """
-    raise NotImplementedError('TODO (leaky_relu_grad): return a float array, 1.0 where z > 0 and alpha elsewhere')
+    raise NotImplementedError(
+        "TODO (leaky_relu_grad): give a float array that is one where the input is positive and "
+        "`alpha` everywhere else")
 
 
 def tanh(z):
@@ -117,7 +132,9 @@ def tanh(z):
       np.tanh is stable and allowed. To build it yourself, exponentiate only
       -2|z|: tanh(z) = sign(z) * (1 - e^(-2|z|)) / (1 + e^(-2|z|)).
     """
-    raise NotImplementedError('TODO (tanh): return tanh(z), stable for large |z| (np.tanh is allowed)')
+    raise NotImplementedError(
+        "TODO (tanh): compute the hyperbolic tangent elementwise without overflow for large "
+        "inputs; NumPy's own tanh is allowed (see Pitfalls)")
 
 
 def tanh_grad(z):
@@ -127,6 +144,8 @@ def tanh_grad(z):
     Returns: ndarray of the same shape, values in [0, 1].
 
     Pitfalls:
-    - It is 1 - tanh(z)**2, not (1 - tanh(z))**2.
+    - It is 1 - tanh(z)^2, not (1 - tanh(z))^2.
     """
-    raise NotImplementedError('TODO (tanh_grad): return 1 - tanh(z)^2')
+    raise NotImplementedError(
+        "TODO (tanh_grad): compute the slope of tanh from tanh itself: one minus its square, not "
+        "the square of one minus it")

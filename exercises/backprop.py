@@ -1,8 +1,11 @@
-# Generated from solutions/backprop.py by `nnlab make-stubs`: edit the solutions, not this header.
+# Exercise `backprop`: write your code where a function raises NotImplementedError; its TODO
+# and its docstring say what to compute. Check it with `nnlab grade -e backprop`; stuck?
+# `nnlab hint backprop` gives one more hint each time.
 """Backpropagation: the gradient of the loss with respect to every parameter.
 
-Walk the layers from last to first with the chain rule. For Z = A_prev @ W + b:
-dW = A_prev.T @ dZ, db = dZ summed over the samples, dA_prev = dZ @ W.T, and
+Walk the layers from last to first with the chain rule. For Z = A_prev · W + b
+(· a matrix product, * an elementwise one, ^T a transpose, as in the notes):
+dW = A_prev^T · dZ, db = dZ summed over the samples, dA_prev = dZ · W^T, and
 through a hidden activation dZ_prev = dA_prev * g'(Z_prev). The 1/m of the mean
 loss enters once, in the loss gradient at the top.
 """
@@ -22,11 +25,11 @@ HIDDEN_ACTIVATION_GRADS = {
 
 
 def dense_backward(dZ, X, W):
-    """Backward pass of Z = X @ W + b, given dZ = dLoss/dZ.
+    """Backward pass of Z = X · W + b, given dZ = dLoss/dZ.
 
-        dX = dZ @ W.T          (m, n_in)
-        dW = X.T @ dZ          (n_in, n_out)
-        db = dZ summed over the rows (axis 0), shape (n_out,)
+        dX = dZ · W^T          (m, n_in)
+        dW = X^T · dZ          (n_in, n_out)
+        db = dZ summed over the rows (the samples), shape (n_out,)
 
     Parameters: dZ, (m, n_out); X, (m, n_in) the layer's input; W, (n_in, n_out).
     Returns: (dX, dW, db).
@@ -37,17 +40,20 @@ def dense_backward(dZ, X, W):
       sample per row the transposes move and the sum is over axis 0.
     - Check shapes: dW must have W's shape and db b's shape.
     """
-    raise NotImplementedError('TODO (dense_backward): return (dZ @ W.T, X.T @ dZ, dZ.sum(axis=0))')
+    raise NotImplementedError(
+        "TODO (dense_backward): apply the three formulas of the docstring, one sample per row; "
+        "each gradient has the shape of what it is the gradient of")
 
 
 def mlp_loss_and_grads(params, X, y, hidden_activation="relu"):
     """Mean softmax cross-entropy of an MLP and its gradient for every parameter.
 
-    1. logits, cache = mlp_forward(X, params, hidden_activation)
-    2. loss = softmax_cross_entropy_with_logits(y, logits);
-       dZ = softmax_cross_entropy_grad(y, logits) for the last layer
-    3. for l = L..1: (dA_prev, dW_l, db_l) = dense_backward(dZ, A_prev, W_l); if
-       l > 1, dZ = dA_prev * g'(Z_(l-1)) with g' = HIDDEN_ACTIVATION_GRADS[...]
+    1. The forward pass (mlp_forward) gives the logits Z_L and the cache.
+    2. The loss is the mean softmax cross-entropy of Z_L against y, and dZ_L,
+       its gradient with respect to the logits, is softmax_cross_entropy_grad's.
+    3. For l = L..1, dense_backward turns dZ_l into dA_(l-1), dW_l and db_l; below
+       the top, dZ_(l-1) = dA_(l-1) * g'(Z_(l-1)), g' the derivative that
+       HIDDEN_ACTIVATION_GRADS holds under the name hidden_activation.
 
     Parameters: params, dict "W1".."bL"; X, (m, n_0); y, int (m,); hidden_activation, str.
     Returns: (loss, grads): loss a float; grads a dict with the same keys and
@@ -59,4 +65,7 @@ def mlp_loss_and_grads(params, X, y, hidden_activation="relu"):
     - The last layer is linear: no activation derivative on top of the loss gradient.
     - Check with finite differences: (loss(W + h) - loss(W - h)) / 2h, entry by entry.
     """
-    raise NotImplementedError('TODO (mlp_loss_and_grads): forward, loss and dZ of the logits, then dense_backward from layer L down to 1')
+    raise NotImplementedError(
+        "TODO (mlp_loss_and_grads): follow the three steps of the docstring: the forward pass, "
+        "the loss and the gradient of the logits, then the layers from last to first with "
+        "`dense_backward` and the hidden activation's derivative at each pre-activation")

@@ -1,4 +1,6 @@
-# Generated from solutions/initialization.py by `nnlab make-stubs`: edit the solutions, not this header.
+# Exercise `initialization`: write your code where a function raises NotImplementedError; its TODO
+# and its docstring say what to compute. Check it with `nnlab grade -e initialization`; stuck?
+# `nnlab hint initialization` gives one more hint each time.
 """Weight initialization: where gradient descent starts.
 
 All-equal weights make every unit of a layer compute the same thing forever, and
@@ -25,7 +27,10 @@ def xavier_normal(n_in, n_out, rng):
     - Draw from rng only (rng.normal), never np.random.*: results must be
       reproducible from the rng you are given.
     """
-    raise NotImplementedError('TODO (xavier_normal): return rng.normal(0, sqrt(2 / (n_in + n_out)), size=(n_in, n_out))')
+    raise NotImplementedError(
+        "TODO (xavier_normal): draw a matrix of normal numbers from `rng` with mean zero and the "
+        "Glorot variance of the docstring, remembering that the normal sampler takes a standard "
+        "deviation")
 
 
 def he_normal(n_in, n_out, rng):
@@ -42,7 +47,9 @@ def he_normal(n_in, n_out, rng):
       the number of rows of W.
     - Use only the rng you are given.
     """
-    raise NotImplementedError('TODO (he_normal): return rng.normal(0, sqrt(2 / n_in), size=(n_in, n_out))')
+    raise NotImplementedError(
+        "TODO (he_normal): draw a matrix of normal numbers from `rng` with mean zero and He's "
+        "variance, which depends on the fan-in only; the sampler takes its square root")
 
 
 def init_params(layer_sizes, rng, method="he"):
@@ -60,4 +67,6 @@ def init_params(layer_sizes, rng, method="he"):
     - An unknown method must raise ValueError (before drawing anything).
     - Biases are float zeros of shape (n_l,), not (1, n_l) or (n_l, 1).
     """
-    raise NotImplementedError('TODO (init_params): check method; for each pair of consecutive sizes draw W{l}, set b{l} to zeros')
+    raise NotImplementedError(
+        "TODO (init_params): check `method` first, then for each pair of consecutive layer sizes "
+        "draw that layer's weights with the chosen initializer and give it zero biases, in order")

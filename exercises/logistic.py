@@ -1,7 +1,9 @@
-# Generated from solutions/logistic.py by `nnlab make-stubs`: edit the solutions, not this header.
+# Exercise `logistic`: write your code where a function raises NotImplementedError; its TODO
+# and its docstring say what to compute. Check it with `nnlab grade -e logistic`; stuck?
+# `nnlab hint logistic` gives one more hint each time.
 """Logistic regression: a single sigmoid neuron, the smallest network there is.
 
-The model is p = sigmoid(X @ w + b), the probability that each sample belongs to
+The model is p = sigmoid(X · w + b), the probability that each sample belongs to
 class 1. It is trained by gradient descent on the mean binary cross-entropy:
 the same three steps (model, loss, update) as every network after it.
 """
@@ -12,7 +14,7 @@ from .losses import binary_cross_entropy_with_logits
 
 
 def predict_proba(X, w, b):
-    """Probability of class 1 for every row of X: sigmoid(X @ w + b).
+    """Probability of class 1 for every row of X: sigmoid(X · w + b).
 
     Parameters: X, (m, n) one sample per row; w, (n,) weights; b, float bias.
     Returns: ndarray of shape (m,), values in (0, 1).
@@ -23,17 +25,19 @@ def predict_proba(X, w, b):
     - Keep w of shape (n,): a column w of shape (n, 1) gives (m, 1) predictions,
       which later broadcast against y of shape (m,) into (m, m).
     """
-    raise NotImplementedError('TODO (predict_proba): return sigmoid(X @ w + b)')
+    raise NotImplementedError(
+        "TODO (predict_proba): apply your `sigmoid` to the affine score of every row, the model "
+        "of the docstring: one probability per sample")
 
 
 def logistic_loss_and_grads(X, y, w, b):
     """Mean binary cross-entropy of the logistic model and its gradients.
 
-    With z = X @ w + b and p = sigmoid(z):
-        loss = mean(-y log p - (1 - y) log(1 - p))
+    With z = X · w + b and p = sigmoid(z), over the m samples i:
+        loss = (1/m) sum_i ( -y_i log p_i - (1 - y_i) log(1 - p_i) )
         dz   = (p - y) / m          (dLoss/dz, one entry per sample)
-        dw   = X.T @ dz             shape (n,)
-        db   = sum(dz)              a float
+        dw   = X^T · dz             shape (n,)
+        db   = sum_i dz_i           a float
 
     Parameters: X, (m, n); y, (m,) of 0/1 labels; w, (n,); b, float.
     Returns: (loss, dw, db): loss a float, dw an ndarray (n,), db a float.
@@ -44,14 +48,17 @@ def logistic_loss_and_grads(X, y, w, b):
     - Compute the loss from z with binary_cross_entropy_with_logits: it stays
       exact when the model becomes very confident.
     """
-    raise NotImplementedError('TODO (logistic_loss_and_grads): z = X @ w + b; loss from z; dz = (sigmoid(z) - y) / m; dw = X.T @ dz; db = sum(dz)')
+    raise NotImplementedError(
+        "TODO (logistic_loss_and_grads): compute the scores, the mean loss from the scores, then "
+        "the per-sample gradient of the docstring and from it the gradients of `w` and `b`, both "
+        "carrying the one over m of the mean")
 
 
 def train_logistic(X, y, lr=0.1, epochs=1000):
     """Fit w and b by full-batch gradient descent, starting from w = 0, b = 0.
 
     Each of the `epochs` steps uses every sample once:
-        w <- w - lr * dw,    b <- b - lr * db
+        w ← w − lr · dw,    b ← b − lr · db
     with the gradients from logistic_loss_and_grads.
 
     Parameters: X, (m, n); y, (m,) of 0/1 labels; lr, float step size; epochs, int.
@@ -63,4 +70,6 @@ def train_logistic(X, y, lr=0.1, epochs=1000):
     - Update w and b with the gradients of the same step: compute both before
       changing either.
     """
-    raise NotImplementedError('TODO (train_logistic): from zeros, repeat epochs times: get dw and db, then step w and b against them')
+    raise NotImplementedError(
+        "TODO (train_logistic): start from zero weights and a zero bias, then in every epoch get "
+        "both gradients at the current point and step `w` and `b` against them by `lr`")

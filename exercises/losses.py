@@ -1,4 +1,6 @@
-# Generated from solutions/losses.py by `nnlab make-stubs`: edit the solutions, not this header.
+# Exercise `losses`: write your code where a function raises NotImplementedError; its TODO
+# and its docstring say what to compute. Check it with `nnlab grade -e losses`; stuck?
+# `nnlab hint losses` gives one more hint each time.
 """Loss functions: one number that says how wrong the predictions are.
 
 Every loss here is the MEAN over the samples of a batch (so its size does not
@@ -20,10 +22,13 @@ def one_hot(y, num_classes):
     Returns: float64 ndarray of shape (m, K).
 
     Pitfalls:
-    - Y[:, y] = 1 sets whole columns; pair each row with its own label:
-      Y[np.arange(m), y] = 1.
+    - Y[:, y] = 1 sets whole columns; pair each row with its own label, by
+      indexing with the row numbers 0..m-1 and y side by side.
     """
-    raise NotImplementedError('TODO (one_hot): start from zeros (m, num_classes) float64 and set Y[arange(m), y] = 1')
+    raise NotImplementedError(
+        "TODO (one_hot): start from a float64 matrix of zeros with one row per label and "
+        "`num_classes` columns, then set one entry per row, in the column of that row's label "
+        "(see Pitfalls)")
 
 
 def binary_cross_entropy(y, p, eps=1e-12):
@@ -43,7 +48,10 @@ def binary_cross_entropy(y, p, eps=1e-12):
       make the shapes equal.
     - np.clip returns a new array; do not clip p in place.
     """
-    raise NotImplementedError('TODO (binary_cross_entropy): clip p into [eps, 1-eps], then return float(mean(-y log p - (1-y) log(1-p)))')
+    raise NotImplementedError(
+        "TODO (binary_cross_entropy): clip the probabilities into the interval of the docstring, "
+        "then average the per-sample loss of its formula over the samples (a mean, not a sum) and "
+        "give it back as a float")
 
 
 def binary_cross_entropy_with_logits(y, z):
@@ -61,7 +69,10 @@ def binary_cross_entropy_with_logits(y, z):
       z = -1000 it reports -log(eps) = 27.6 instead of 1000.
     - Use np.log1p(x) for log(1 + x): it stays accurate when x is tiny.
     """
-    raise NotImplementedError('TODO (binary_cross_entropy_with_logits): return float(mean(max(z, 0) - z*y + log1p(exp(-|z|))))')
+    raise NotImplementedError(
+        "TODO (binary_cross_entropy_with_logits): average the per-sample formula of the "
+        "docstring, which works from the logits directly so that nothing overflows; never form "
+        "the probabilities first")
 
 
 def categorical_cross_entropy(Y, P, eps=1e-12):
@@ -79,7 +90,9 @@ def categorical_cross_entropy(Y, P, eps=1e-12):
     - The notes write the loss as Y_onehot * ln(Y_hat): it needs a minus sign,
       the sum over classes and the mean over samples.
     """
-    raise NotImplementedError('TODO (categorical_cross_entropy): clip P, sum -Y log P over axis 1, return the mean over rows as a float')
+    raise NotImplementedError(
+        "TODO (categorical_cross_entropy): clip the probabilities, add up the per-class terms of "
+        "each row, then average over the rows (not over every entry) and give back a float")
 
 
 def sparse_categorical_cross_entropy(y, P, eps=1e-12):
@@ -93,9 +106,12 @@ def sparse_categorical_cross_entropy(y, P, eps=1e-12):
     Returns: the loss as a float.
 
     Pitfalls:
-    - P[:, y] is an (m, m) matrix; pick one entry per row with P[np.arange(m), y].
+    - P[:, y] is an (m, m) matrix; pick one entry per row, pairing the row
+      numbers 0..m-1 with y (as in one_hot).
     """
-    raise NotImplementedError('TODO (sparse_categorical_cross_entropy): pick P[arange(m), y], clip it, return float(mean(-log(...)))')
+    raise NotImplementedError(
+        "TODO (sparse_categorical_cross_entropy): pick each row's probability of its own label "
+        "(one entry per row, see Pitfalls), clip those, and average their negative logs")
 
 
 def softmax_cross_entropy_with_logits(y, Z):
@@ -111,15 +127,17 @@ def softmax_cross_entropy_with_logits(y, Z):
     - sparse_categorical_cross_entropy(y, softmax(Z)) clips instead of being
       exact: for a very wrong prediction it reports -log(eps) = 27.6, not the true loss.
     """
-    raise NotImplementedError('TODO (softmax_cross_entropy_with_logits): log_softmax along axis 1, pick the true class of each row, return minus the mean')
+    raise NotImplementedError(
+        "TODO (softmax_cross_entropy_with_logits): take the log-softmax of each row of logits, "
+        "pick each row's entry at its own label, and give back minus their mean as a float")
 
 
 def softmax_cross_entropy_grad(y, Z):
     """Gradient of softmax_cross_entropy_with_logits with respect to the logits Z.
 
-    dLoss/dZ = (softmax(Z) - one_hot(y, K)) / m. Softmax followed by
-    cross-entropy has this simple, stable derivative: predicted minus true
-    probabilities, divided by m because the loss is a mean.
+    dLoss/dZ = (softmax(Z) - Y_onehot) / m, with Y_onehot = one_hot(y, K).
+    Softmax followed by cross-entropy has this simple, stable derivative:
+    predicted minus true probabilities, divided by m because the loss is a mean.
 
     Parameters: y, int array_like of shape (m,); Z, (m, K) logits.
     Returns: ndarray of shape (m, K); each row sums to 0.
@@ -127,7 +145,10 @@ def softmax_cross_entropy_grad(y, Z):
     Pitfalls:
     - Forgetting the 1/m gives the gradient of the summed loss: m times too large.
     """
-    raise NotImplementedError('TODO (softmax_cross_entropy_grad): return (softmax(Z) - one_hot(y, K)) / m')
+    raise NotImplementedError(
+        "TODO (softmax_cross_entropy_grad): predicted minus true probabilities for every row and "
+        "class, divided by the number of samples because the loss is a mean (the docstring's "
+        "formula)")
 
 
 def mean_squared_error(y, y_hat):
@@ -142,14 +163,16 @@ def mean_squared_error(y, y_hat):
     - y of shape (m,) and y_hat of shape (m, 1) broadcast to (m, m) silently:
       reshape one of them first.
     """
-    raise NotImplementedError('TODO (mean_squared_error): return float(mean((y - y_hat)^2)) over all elements')
+    raise NotImplementedError(
+        "TODO (mean_squared_error): average the squared differences over every element and give "
+        "back a float (mind the shapes, see Pitfalls)")
 
 
 def mean_squared_error_grad(y, y_hat):
-    """Gradient of mean_squared_error with respect to y_hat: 2 * (y_hat - y) / y.size.
+    """Gradient of mean_squared_error with respect to y_hat: 2 (y_hat - y) / N.
 
-    The mean runs over every element, so the divisor is the number of elements
-    (m for a column of m predictions, m * k for k outputs per sample).
+    The mean runs over every element, so N is the number of elements of y
+    (m for a column of m predictions, m k for k outputs per sample).
 
     Parameters: y, y_hat, array_like of the same shape.
     Returns: ndarray of the shape of y_hat.
@@ -158,4 +181,7 @@ def mean_squared_error_grad(y, y_hat):
     - The sign: the derivative is taken with respect to y_hat, so it is
       y_hat - y, not y - y_hat.
     """
-    raise NotImplementedError('TODO (mean_squared_error_grad): return 2 * (y_hat - y) / y.size')
+    raise NotImplementedError(
+        "TODO (mean_squared_error_grad): differentiate the mean of squares with respect to "
+        "`y_hat`: twice the difference, prediction minus target, divided by the number of "
+        "elements")

@@ -1,4 +1,6 @@
-# Generated from solutions/model.py by `nnlab make-stubs`: edit the solutions, not this header.
+# Exercise `model`: write your code where a function raises NotImplementedError; its TODO
+# and its docstring say what to compute. Check it with `nnlab grade -e model`; stuck?
+# `nnlab hint model` gives one more hint each time.
 """Capstone: a small Keras-like API (Dense, Sequential) built from your own pieces.
 
     model = Sequential([Dense(25, activation="relu"), Dense(10)])
@@ -33,7 +35,7 @@ EPS = 1e-12  # the clip used by the losses on probabilities (their default eps)
 
 
 class Dense:
-    """A fully connected layer: A = activation(X @ W + b), with units outputs.
+    """A fully connected layer: A = activation(X · W + b), with units outputs.
 
     W (n_in, units) and b (units,) stay None until build(n_in, rng) is called,
     because n_in is only known when the first data arrive. forward() remembers
@@ -60,10 +62,12 @@ class Dense:
         Parameters: n_in, int; rng, np.random.Generator.
         Returns: None.
         """
-        raise NotImplementedError('TODO (Dense.build): W from he_normal for relu/leaky_relu, else xavier_normal; b = zeros(units)')
+        raise NotImplementedError(
+            "TODO (Dense.build): draw `W` with He's initializer for the relu family and with "
+            "Xavier's for every other activation, and start `b` at float zeros")
 
     def forward(self, X):
-        """Z = X @ W + b, A = activation(Z); store (X, Z, A) in self.cache.
+        """Z = X · W + b, A = activation(Z); keep (X, Z, A) in self.cache.
 
         "linear" is A = Z, "softmax" is a softmax over each row (axis 1), the
         other names are in HIDDEN_ACTIVATIONS.
@@ -71,14 +75,18 @@ class Dense:
         Parameters: X, (m, n_in).
         Returns: A, ndarray of shape (m, units).
         """
-        raise NotImplementedError('TODO (Dense.forward): Z = dense_forward(X, W, b), A = activation(Z), self.cache = (X, Z, A), return A')
+        raise NotImplementedError(
+            "TODO (Dense.forward): apply the affine map, then this layer's activation (a softmax "
+            "over each row for softmax), and keep the input, the pre-activation and the output in "
+            "the cache")
 
     def activation_backward(self, dA):
         """Chain rule through the activation: dZ from dA = dLoss/dA, using self.cache.
 
         linear: dZ = dA. Elementwise activations: dZ = dA * g'(Z) (see
         HIDDEN_ACTIVATION_GRADS). softmax mixes the units of a row, so its
-        Jacobian is not diagonal: dZ = A * (dA - sum(dA * A, axis=1, keepdims=True)).
+        Jacobian is not diagonal: for row i and unit j,
+        dZ_ij = A_ij (dA_ij − sum_k dA_ik A_ik).
 
         Parameters: dA, (m, units).
         Returns: dZ, (m, units).
@@ -86,7 +94,10 @@ class Dense:
         Pitfalls:
         - dA * softmax'(Z) elementwise is wrong: each output depends on every Z of its row.
         """
-        raise NotImplementedError("TODO (Dense.activation_backward): linear: dA; softmax: its row-wise Jacobian product; others: dA * g'(Z)")
+        raise NotImplementedError(
+            "TODO (Dense.activation_backward): the chain rule of the docstring for each kind of "
+            "activation; softmax mixes the units of a row, so it needs its Jacobian product, not "
+            "an elementwise slope")
 
     def backward(self, dZ):
         """Backward pass of the affine part, with the input X saved by forward().
@@ -94,7 +105,9 @@ class Dense:
         Parameters: dZ, (m, units), the gradient of the loss with respect to Z.
         Returns: (dX, dW, db) as from dense_backward.
         """
-        raise NotImplementedError('TODO (Dense.backward): return dense_backward(dZ, X from the cache, W)')
+        raise NotImplementedError(
+            "TODO (Dense.backward): hand the gradient of `Z` and the input kept in the cache to "
+            "your `dense_backward`")
 
 
 class Sequential:
@@ -137,7 +150,9 @@ class Sequential:
         Pitfalls:
         - An unknown loss must raise ValueError, right here rather than in fit.
         """
-        raise NotImplementedError('TODO (Sequential.compile): check the loss name (ValueError) and the optimizer, then store all three')
+        raise NotImplementedError(
+            "TODO (Sequential.compile): reject an unknown loss name and an optimizer without a "
+            "step method, then remember the loss, the optimizer and `from_logits`")
 
     def build(self, n_in, rng):
         """Create the weights of every layer for inputs with n_in features.
@@ -145,13 +160,15 @@ class Sequential:
         Layer 1 gets n_in inputs, each later layer the units of the one before;
         layers are built in order, all drawing from the same rng.
         """
-        raise NotImplementedError("TODO (Sequential.build): build each layer in order with the previous layer's units as its n_in")
+        raise NotImplementedError(
+            "TODO (Sequential.build): build the layers in order, each with the number of units of "
+            "the layer before it as its input size (the first with `n_in`)")
 
     def predict(self, X):
         """The last layer's activations for every row of X, shape (m, units).
 
         X may be a list of lists; it is converted to a float64 (m, n) array. If
-        the model has no weights yet, build it first with np.random.default_rng(0).
+        the model has no weights yet, build it first, from a NumPy Generator seeded with 0.
 
         Pitfalls:
         - With from_logits=True the outputs are logits: apply softmax (or
@@ -159,17 +176,22 @@ class Sequential:
           the 4-class example; it is softmax.
         - One sample is a 2-D input, [[4.33, -1.99]]; a 1-D X must raise ValueError.
         """
-        raise NotImplementedError('TODO (Sequential.predict): X to a 2-D float64 array, build with seed 0 if needed, forward through the layers')
+        raise NotImplementedError(
+            "TODO (Sequential.predict): turn `X` into a two-dimensional float64 array (reject "
+            "anything else), build the model from seed zero if it has no weights yet, and pass "
+            "`X` through the layers in turn")
 
     def loss_and_output_grad(self, A, y):
         """Loss of the outputs A = predict(X), and dZ = dLoss/dZ of the LAST layer.
 
+        With m samples, N = the number of targets and Y_onehot = one_hot(y, units):
         sparse_categorical_crossentropy, y integer labels in 0..units-1 (else ValueError):
-          from_logits: softmax_cross_entropy_with_logits(y, A) and its grad as dA;
-          softmax last: sparse_categorical_cross_entropy(y, A), dZ = (A - one_hot) / m.
-        binary_crossentropy, y reshaped to A.shape: from_logits: the _with_logits
-          loss, dA = (sigmoid(A) - y) / y.size; sigmoid last: dZ = (A - y) / y.size.
-        mse: mean_squared_error(y, A), dA = mean_squared_error_grad(y, A).
+          from_logits: the loss of softmax_cross_entropy_with_logits, and its
+          gradient as dA; softmax last: sparse_categorical_cross_entropy,
+          dZ = (A − Y_onehot) / m.
+        binary_crossentropy, y with A's shape: from_logits: the _with_logits
+          loss, dA = (sigmoid(A) − y) / N; sigmoid last: dZ = (A − y) / N.
+        mse: mean_squared_error, and dA from mean_squared_error_grad.
         Other pairings: the loss of A as it is, dA by the chain rule (0 where the clip
         is active). A dA becomes dZ through the last layer's activation_backward.
 
@@ -177,30 +199,37 @@ class Sequential:
 
         Pitfalls:
         - Do not chain the log of the loss through softmax / sigmoid separately: it
-          divides by probabilities that can be 0. The fused (A - Y) / m never does.
+          divides by probabilities that can be 0. The fused (A − Y) / m never does.
         """
-        raise NotImplementedError('TODO (Sequential.loss_and_output_grad): check the targets, then the loss and last-layer dZ for each loss / from_logits case')
+        raise NotImplementedError(
+            "TODO (Sequential.loss_and_output_grad): check the targets, then compute the loss and "
+            "the gradient of the last layer's pre-activation for each pairing of loss and output "
+            "in the docstring, with the fused forms where they exist")
 
     def loss_and_grads(self, X, y):
         """Loss on (X, y) and its gradient for every parameter, like mlp_loss_and_grads.
 
-        Forward with predict(X), (loss, dZ) from loss_and_output_grad, then for
-        layers L..1: (dA, dW, db) = layer.backward(dZ), and below the last layer
-        dZ = that layer's activation_backward(dA).
+        Forward with predict, the loss and the last layer's dZ from
+        loss_and_output_grad, then for layers L..1: the layer's backward turns its
+        dZ into dA (for the layer below), dW and db, and the activation_backward of
+        the layer below turns that dA into its own dZ.
 
         Returns: (loss, grads) with grads keyed like self.params ("W1", "b1", ...).
         """
-        raise NotImplementedError('TODO (Sequential.loss_and_grads): predict, loss_and_output_grad, then backward through the layers, last to first')
+        raise NotImplementedError(
+            "TODO (Sequential.loss_and_grads): forward with `predict`, the loss and the "
+            "last-layer gradient from `loss_and_output_grad`, then back through the layers from "
+            "last to first as the docstring says")
 
     def fit(self, X, y, epochs=1, batch_size=32, seed=0, verbose=False):
         """Train with mini-batches; returns {"loss": [mean training loss of each epoch]}.
 
-        rng = np.random.default_rng(seed) first builds the model (if it has no
-        weights yet), then shuffles the batches of every epoch through
-        iterate_minibatches. Each batch: loss_and_grads, then
-        optimizer.step(params, grads) on self.params. An epoch's loss is the
-        batch losses averaged with the batch sizes as weights (as in train_mlp).
-        The same seed gives the same result.
+        One NumPy Generator made from seed (default_rng) first builds the model
+        (if it has no weights yet), then shuffles the batches of every epoch
+        through iterate_minibatches. Each batch: loss_and_grads, then one step of
+        the optimizer on self.params. An epoch's loss is the batch losses averaged
+        with the batch sizes as weights (as in train_mlp). The same seed gives the
+        same result.
 
         Parameters: X, (m, n) array or list of lists; y, targets for the loss;
         epochs, batch_size, seed, ints; verbose, print one line per epoch.
@@ -211,4 +240,7 @@ class Sequential:
         - Some optimizers replace params[k] instead of updating it in place;
           copy params back into the layers after each step.
         """
-        raise NotImplementedError('TODO (Sequential.fit): rng from seed, build if needed, then per batch loss_and_grads and optimizer.step')
+        raise NotImplementedError(
+            "TODO (Sequential.fit): make one Generator from `seed`, build if needed, then per "
+            "epoch and batch get the loss and gradients, take one optimizer step, copy the "
+            "parameters back into the layers, and keep the size-weighted mean loss")

@@ -1,4 +1,6 @@
-# Generated from solutions/softmax.py by `nnlab make-stubs`: edit the solutions, not this header.
+# Exercise `softmax`: write your code where a function raises NotImplementedError; its TODO
+# and its docstring say what to compute. Check it with `nnlab grade -e softmax`; stuck?
+# `nnlab hint softmax` gives one more hint each time.
 """Softmax: turn a vector of K scores (logits) into K probabilities that sum to 1.
 
 softmax(z)_k = e^(z_k) / sum_j e^(z_j). The exponentials overflow for large
@@ -28,7 +30,9 @@ def softmax(z, axis=-1):
     - The notes' example maps [.2222, .4444, .2222, .1111] to
       [0.1025, 0.7573, 0.1025, 0.0377]; those outputs belong to logits [2, 4, 2, 1].
     """
-    raise NotImplementedError('TODO (softmax): subtract the max along axis (keepdims=True), exponentiate, divide by the sum along axis')
+    raise NotImplementedError(
+        "TODO (softmax): shift each slice along `axis` by its own maximum, exponentiate, and "
+        "divide by the slice's sum, keeping the reduced axis so that it broadcasts (see Pitfalls)")
 
 
 def log_softmax(z, axis=-1):
@@ -45,4 +49,7 @@ def log_softmax(z, axis=-1):
     - np.log(softmax(z)) gives -inf when a probability underflows to 0
       (softmax([0, 2000])[0] is 0.0 in float64).
     """
-    raise NotImplementedError('TODO (log_softmax): shift by the max along axis, then subtract the log of the sum of exponentials')
+    raise NotImplementedError(
+        "TODO (log_softmax): use the log-sum-exp trick of the docstring: shift by the maximum "
+        "along `axis`, then subtract the log of the sum of the shifted exponentials; never take "
+        "the log of a softmax")

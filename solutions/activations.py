@@ -1,6 +1,6 @@
 """Activation functions and their derivatives.
 
-A layer computes Z = X @ W + b and then applies an activation g elementwise,
+A layer computes Z = X · W + b and then applies an activation g elementwise,
 A = g(Z). Backpropagation needs the slope g'(Z) too, so every activation has a
 *_grad partner. All of them work on arrays of any shape (a plain float is fine)
 and never change the array they are given.
@@ -19,13 +19,14 @@ def sigmoid(z):
 
     Pitfalls:
     - np.exp(-z) overflows for z = -1000 (a RuntimeWarning, an error under
-      np.errstate(all="raise")). Only ever exponentiate non-positive numbers: with e = exp(-|z|), which lies in (0, 1],
-      sigma(z) = 1 / (1 + e) where z >= 0 and e / (1 + e) where z < 0.
+      np.errstate(all="raise")). Only ever exponentiate non-positive numbers:
+      with e = exp(-|z|), which lies in (0, 1], sigma(z) = 1 / (1 + e) where
+      z >= 0 and e / (1 + e) where z < 0.
     - exp(-1000) rounding to 0.0 (underflow) is harmless, unlike overflow; under
       np.errstate(all="raise") wrap that exp in np.errstate(under="ignore").
     - Do not write into z (z *= ..., z[mask] = ...): the caller's array must not change.
     """
-    # BEGIN SOLUTION: return 1 / (1 + e^-z) without overflow for large |z| (only exponentiate -|z|)
+    # BEGIN SOLUTION: compute the logistic sigmoid elementwise, exponentiating only non-positive numbers so that nothing overflows (the two cases are under Pitfalls)
     z = np.asarray(z)
     with np.errstate(under="ignore"):  # e^-1000 rounds to 0.0, which is exactly what we want
         e = np.exp(-np.abs(z))
@@ -45,7 +46,7 @@ def sigmoid_grad(z):
     Pitfalls:
     - Reuse your stable sigmoid; do not expand the formula into exponentials of z.
     """
-    # BEGIN SOLUTION: return sigmoid(z) * (1 - sigmoid(z)), computing sigmoid once
+    # BEGIN SOLUTION: compute the slope of the sigmoid from the sigmoid itself, calling your stable `sigmoid` only once (the formula is in the docstring)
     s = sigmoid(z)
     return s * (1.0 - s)
     # END SOLUTION
@@ -64,7 +65,7 @@ def relu(z):
     - np.max(z, 0) is a reduction along axis 0, not an elementwise maximum.
     - z[z < 0] = 0 modifies the caller's array.
     """
-    # BEGIN SOLUTION: return the elementwise maximum of z and 0 as a new array
+    # BEGIN SOLUTION: keep every positive entry and put zero in place of the others, elementwise, in a new array (mind the pitfall about reductions)
     return np.maximum(z, 0.0)
     # END SOLUTION
 
@@ -81,7 +82,7 @@ def relu_grad(z):
     - relu_grad(0) must be 0.0: use z > 0, not z >= 0.
     - z > 0 is a bool array; the gradient must be a float array (0.0 / 1.0).
     """
-    # BEGIN SOLUTION: return a float array, 1.0 where z > 0 and 0.0 elsewhere (0.0 at z == 0)
+    # BEGIN SOLUTION: give a float mask that is one where the input is positive and zero elsewhere, at zero too
     return np.where(np.asarray(z) > 0, 1.0, 0.0)
     # END SOLUTION
 
@@ -99,7 +100,7 @@ def leaky_relu(z, alpha=0.01):
     - np.maximum(alpha * z, z) is only correct for 0 <= alpha <= 1; a select on
       z > 0 works for any alpha.
     """
-    # BEGIN SOLUTION: return z where z > 0 and alpha * z elsewhere
+    # BEGIN SOLUTION: keep every positive entry and scale the others by `alpha`, elementwise, with a selection rather than a maximum (see Pitfalls)
     z = np.asarray(z)
     return np.where(z > 0, z, alpha * z)
     # END SOLUTION
@@ -114,7 +115,7 @@ def leaky_relu_grad(z, alpha=0.01):
     Pitfalls:
     - The slope for z <= 0 is alpha, not 0 and not alpha * z.
     """
-    # BEGIN SOLUTION: return a float array, 1.0 where z > 0 and alpha elsewhere
+    # BEGIN SOLUTION: give a float array that is one where the input is positive and `alpha` everywhere else
     return np.where(np.asarray(z) > 0, 1.0, alpha)
     # END SOLUTION
 
@@ -133,7 +134,7 @@ def tanh(z):
       np.tanh is stable and allowed. To build it yourself, exponentiate only
       -2|z|: tanh(z) = sign(z) * (1 - e^(-2|z|)) / (1 + e^(-2|z|)).
     """
-    # BEGIN SOLUTION: return tanh(z), stable for large |z| (np.tanh is allowed)
+    # BEGIN SOLUTION: compute the hyperbolic tangent elementwise without overflow for large inputs; NumPy's own tanh is allowed (see Pitfalls)
     return np.tanh(z)
     # END SOLUTION
 
@@ -145,9 +146,9 @@ def tanh_grad(z):
     Returns: ndarray of the same shape, values in [0, 1].
 
     Pitfalls:
-    - It is 1 - tanh(z)**2, not (1 - tanh(z))**2.
+    - It is 1 - tanh(z)^2, not (1 - tanh(z))^2.
     """
-    # BEGIN SOLUTION: return 1 - tanh(z)^2
+    # BEGIN SOLUTION: compute the slope of tanh from tanh itself: one minus its square, not the square of one minus it
     t = np.tanh(z)
     return (1.0 - t) * (1.0 + t)  # = 1 - t^2, without squaring tiny t into underflow
     # END SOLUTION

@@ -24,7 +24,7 @@ def xavier_normal(n_in, n_out, rng):
     - Draw from rng only (rng.normal), never np.random.*: results must be
       reproducible from the rng you are given.
     """
-    # BEGIN SOLUTION: return rng.normal(0, sqrt(2 / (n_in + n_out)), size=(n_in, n_out))
+    # BEGIN SOLUTION: draw a matrix of normal numbers from `rng` with mean zero and the Glorot variance of the docstring, remembering that the normal sampler takes a standard deviation
     return rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), size=(n_in, n_out))
     # END SOLUTION
 
@@ -43,7 +43,7 @@ def he_normal(n_in, n_out, rng):
       the number of rows of W.
     - Use only the rng you are given.
     """
-    # BEGIN SOLUTION: return rng.normal(0, sqrt(2 / n_in), size=(n_in, n_out))
+    # BEGIN SOLUTION: draw a matrix of normal numbers from `rng` with mean zero and He's variance, which depends on the fan-in only; the sampler takes its square root
     return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
     # END SOLUTION
 
@@ -63,7 +63,7 @@ def init_params(layer_sizes, rng, method="he"):
     - An unknown method must raise ValueError (before drawing anything).
     - Biases are float zeros of shape (n_l,), not (1, n_l) or (n_l, 1).
     """
-    # BEGIN SOLUTION: check method; for each pair of consecutive sizes draw W{l}, set b{l} to zeros
+    # BEGIN SOLUTION: check `method` first, then for each pair of consecutive layer sizes draw that layer's weights with the chosen initializer and give it zero biases, in order
     initializers = {"he": he_normal, "xavier": xavier_normal}
     if method not in initializers:
         raise ValueError(f"unknown method {method!r}; choose 'he' or 'xavier'")

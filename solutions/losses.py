@@ -19,10 +19,10 @@ def one_hot(y, num_classes):
     Returns: float64 ndarray of shape (m, K).
 
     Pitfalls:
-    - Y[:, y] = 1 sets whole columns; pair each row with its own label:
-      Y[np.arange(m), y] = 1.
+    - Y[:, y] = 1 sets whole columns; pair each row with its own label, by
+      indexing with the row numbers 0..m-1 and y side by side.
     """
-    # BEGIN SOLUTION: start from zeros (m, num_classes) float64 and set Y[arange(m), y] = 1
+    # BEGIN SOLUTION: start from a float64 matrix of zeros with one row per label and `num_classes` columns, then set one entry per row, in the column of that row's label (see Pitfalls)
     y = np.asarray(y)
     Y = np.zeros((y.shape[0], num_classes), dtype=np.float64)
     Y[np.arange(y.shape[0]), y] = 1.0
@@ -47,7 +47,7 @@ def binary_cross_entropy(y, p, eps=1e-12):
       make the shapes equal.
     - np.clip returns a new array; do not clip p in place.
     """
-    # BEGIN SOLUTION: clip p into [eps, 1-eps], then return float(mean(-y log p - (1-y) log(1-p)))
+    # BEGIN SOLUTION: clip the probabilities into the interval of the docstring, then average the per-sample loss of its formula over the samples (a mean, not a sum) and give it back as a float
     y = np.asarray(y, dtype=np.float64)
     p = np.clip(np.asarray(p, dtype=np.float64), eps, 1.0 - eps)
     return float(np.mean(-y * np.log(p) - (1.0 - y) * np.log(1.0 - p)))
@@ -69,7 +69,7 @@ def binary_cross_entropy_with_logits(y, z):
       z = -1000 it reports -log(eps) = 27.6 instead of 1000.
     - Use np.log1p(x) for log(1 + x): it stays accurate when x is tiny.
     """
-    # BEGIN SOLUTION: return float(mean(max(z, 0) - z*y + log1p(exp(-|z|))))
+    # BEGIN SOLUTION: average the per-sample formula of the docstring, which works from the logits directly so that nothing overflows; never form the probabilities first
     y = np.asarray(y, dtype=np.float64)
     z = np.asarray(z, dtype=np.float64)
     with np.errstate(under="ignore"):  # e^-1000 rounds to 0.0 and log1p(0) = 0: harmless
@@ -93,7 +93,7 @@ def categorical_cross_entropy(Y, P, eps=1e-12):
     - The notes write the loss as Y_onehot * ln(Y_hat): it needs a minus sign,
       the sum over classes and the mean over samples.
     """
-    # BEGIN SOLUTION: clip P, sum -Y log P over axis 1, return the mean over rows as a float
+    # BEGIN SOLUTION: clip the probabilities, add up the per-class terms of each row, then average over the rows (not over every entry) and give back a float
     Y = np.asarray(Y, dtype=np.float64)
     P = np.clip(np.asarray(P, dtype=np.float64), eps, 1.0 - eps)
     return float(np.mean(-np.sum(Y * np.log(P), axis=1)))
@@ -111,9 +111,10 @@ def sparse_categorical_cross_entropy(y, P, eps=1e-12):
     Returns: the loss as a float.
 
     Pitfalls:
-    - P[:, y] is an (m, m) matrix; pick one entry per row with P[np.arange(m), y].
+    - P[:, y] is an (m, m) matrix; pick one entry per row, pairing the row
+      numbers 0..m-1 with y (as in one_hot).
     """
-    # BEGIN SOLUTION: pick P[arange(m), y], clip it, return float(mean(-log(...)))
+    # BEGIN SOLUTION: pick each row's probability of its own label (one entry per row, see Pitfalls), clip those, and average their negative logs
     y = np.asarray(y)
     P = np.asarray(P, dtype=np.float64)
     p_true = np.clip(P[np.arange(P.shape[0]), y], eps, 1.0 - eps)
@@ -134,7 +135,7 @@ def softmax_cross_entropy_with_logits(y, Z):
     - sparse_categorical_cross_entropy(y, softmax(Z)) clips instead of being
       exact: for a very wrong prediction it reports -log(eps) = 27.6, not the true loss.
     """
-    # BEGIN SOLUTION: log_softmax along axis 1, pick the true class of each row, return minus the mean
+    # BEGIN SOLUTION: take the log-softmax of each row of logits, pick each row's entry at its own label, and give back minus their mean as a float
     y = np.asarray(y)
     logp = log_softmax(np.asarray(Z, dtype=np.float64), axis=1)
     return float(-np.mean(logp[np.arange(logp.shape[0]), y]))
@@ -144,9 +145,9 @@ def softmax_cross_entropy_with_logits(y, Z):
 def softmax_cross_entropy_grad(y, Z):
     """Gradient of softmax_cross_entropy_with_logits with respect to the logits Z.
 
-    dLoss/dZ = (softmax(Z) - one_hot(y, K)) / m. Softmax followed by
-    cross-entropy has this simple, stable derivative: predicted minus true
-    probabilities, divided by m because the loss is a mean.
+    dLoss/dZ = (softmax(Z) - Y_onehot) / m, with Y_onehot = one_hot(y, K).
+    Softmax followed by cross-entropy has this simple, stable derivative:
+    predicted minus true probabilities, divided by m because the loss is a mean.
 
     Parameters: y, int array_like of shape (m,); Z, (m, K) logits.
     Returns: ndarray of shape (m, K); each row sums to 0.
@@ -154,7 +155,7 @@ def softmax_cross_entropy_grad(y, Z):
     Pitfalls:
     - Forgetting the 1/m gives the gradient of the summed loss: m times too large.
     """
-    # BEGIN SOLUTION: return (softmax(Z) - one_hot(y, K)) / m
+    # BEGIN SOLUTION: predicted minus true probabilities for every row and class, divided by the number of samples because the loss is a mean (the docstring's formula)
     Z = np.asarray(Z, dtype=np.float64)
     m, K = Z.shape
     return (softmax(Z, axis=1) - one_hot(y, K)) / m
@@ -173,7 +174,7 @@ def mean_squared_error(y, y_hat):
     - y of shape (m,) and y_hat of shape (m, 1) broadcast to (m, m) silently:
       reshape one of them first.
     """
-    # BEGIN SOLUTION: return float(mean((y - y_hat)^2)) over all elements
+    # BEGIN SOLUTION: average the squared differences over every element and give back a float (mind the shapes, see Pitfalls)
     y = np.asarray(y, dtype=np.float64)
     y_hat = np.asarray(y_hat, dtype=np.float64)
     return float(np.mean((y - y_hat) ** 2))
@@ -181,10 +182,10 @@ def mean_squared_error(y, y_hat):
 
 
 def mean_squared_error_grad(y, y_hat):
-    """Gradient of mean_squared_error with respect to y_hat: 2 * (y_hat - y) / y.size.
+    """Gradient of mean_squared_error with respect to y_hat: 2 (y_hat - y) / N.
 
-    The mean runs over every element, so the divisor is the number of elements
-    (m for a column of m predictions, m * k for k outputs per sample).
+    The mean runs over every element, so N is the number of elements of y
+    (m for a column of m predictions, m k for k outputs per sample).
 
     Parameters: y, y_hat, array_like of the same shape.
     Returns: ndarray of the shape of y_hat.
@@ -193,7 +194,7 @@ def mean_squared_error_grad(y, y_hat):
     - The sign: the derivative is taken with respect to y_hat, so it is
       y_hat - y, not y - y_hat.
     """
-    # BEGIN SOLUTION: return 2 * (y_hat - y) / y.size
+    # BEGIN SOLUTION: differentiate the mean of squares with respect to `y_hat`: twice the difference, prediction minus target, divided by the number of elements
     y = np.asarray(y, dtype=np.float64)
     y_hat = np.asarray(y_hat, dtype=np.float64)
     return 2.0 * (y_hat - y) / y.size

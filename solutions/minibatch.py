@@ -14,7 +14,7 @@ def iterate_minibatches(X, y, batch_size, rng=None):
 
     Batches have batch_size rows, except the last one, which keeps whatever is left
     (m = 10, batch_size = 4 gives 4, 4, 2). With rng None the original order is
-    kept; otherwise ONE permutation, order = rng.permutation(m), is drawn per call
+    kept; otherwise ONE permutation of the rows 0..m-1 is drawn from rng per call
     and applied to X and y alike, so rows and labels stay paired.
 
     Parameters: X, (m, n); y, (m,) (or any array with m rows); batch_size, int
@@ -27,7 +27,7 @@ def iterate_minibatches(X, y, batch_size, rng=None):
       (rng.shuffle(X) changes the caller's data).
     - Do not drop the last, smaller batch.
     """
-    # BEGIN SOLUTION: order = arange(m) or rng.permutation(m); yield X[idx], y[idx] per slice of order
+    # BEGIN SOLUTION: make one order of the rows, the natural one or a single permutation drawn from `rng`, and hand out the rows of `X` and `y` slice by slice of that order, as a generator
     X = np.asarray(X)
     y = np.asarray(y)
     m = X.shape[0]
@@ -45,11 +45,12 @@ def iterate_minibatches(X, y, batch_size, rng=None):
 def train_mlp(params, X, y, optimizer, epochs, batch_size, rng, hidden_activation="relu"):
     """Train an MLP with mini-batches; params is updated in place.
 
-    For each epoch: for each (X_b, y_b) from iterate_minibatches(X, y, batch_size, rng),
-    loss_b, grads = mlp_loss_and_grads(params, X_b, y_b, hidden_activation), then
-    optimizer.step(params, grads). The epoch's loss is the mean of the batch losses
-    weighted by batch size, sum(loss_b * b) / m; if the parameters did not change
-    during the epoch, this is exactly the mean loss over all m samples.
+    For each epoch, for each batch (X_b, y_b) of iterate_minibatches: the batch's
+    loss and gradients from mlp_loss_and_grads, then one optimizer step with them.
+    The epoch's loss is the mean of the batch losses weighted by batch size,
+    (sum over batches b of m_b · loss_b) / m, m_b the rows of batch b; if the
+    parameters did not change during the epoch, this is exactly the mean loss over
+    all m samples.
 
     Parameters: params, dict "W1".."bL"; X, (m, n_0); y, int (m,); optimizer,
     any object with .step(params, grads) (e.g. an Adam); epochs, batch_size, ints;
@@ -62,7 +63,7 @@ def train_mlp(params, X, y, optimizer, epochs, batch_size, rng, hidden_activatio
       describes parameters that changed during the epoch; it can differ a little
       from the loss at the end of the epoch.
     """
-    # BEGIN SOLUTION: per epoch and batch: loss and grads, optimizer.step; keep the size-weighted mean loss
+    # BEGIN SOLUTION: for every epoch and every batch, get the loss and the gradients, let the optimizer take one step, and keep the batch-size-weighted mean loss of the epoch
     X = np.asarray(X)
     m = X.shape[0]
     history = []

@@ -32,7 +32,7 @@ EPS = 1e-12  # the clip used by the losses on probabilities (their default eps)
 
 
 class Dense:
-    """A fully connected layer: A = activation(X @ W + b), with units outputs.
+    """A fully connected layer: A = activation(X · W + b), with units outputs.
 
     W (n_in, units) and b (units,) stay None until build(n_in, rng) is called,
     because n_in is only known when the first data arrive. forward() remembers
@@ -59,14 +59,14 @@ class Dense:
         Parameters: n_in, int; rng, np.random.Generator.
         Returns: None.
         """
-        # BEGIN SOLUTION: W from he_normal for relu/leaky_relu, else xavier_normal; b = zeros(units)
+        # BEGIN SOLUTION: draw `W` with He's initializer for the relu family and with Xavier's for every other activation, and start `b` at float zeros
         init = he_normal if self.activation in ("relu", "leaky_relu") else xavier_normal
         self.W = init(n_in, self.units, rng)
         self.b = np.zeros(self.units, dtype=np.float64)
         # END SOLUTION
 
     def forward(self, X):
-        """Z = X @ W + b, A = activation(Z); store (X, Z, A) in self.cache.
+        """Z = X · W + b, A = activation(Z); keep (X, Z, A) in self.cache.
 
         "linear" is A = Z, "softmax" is a softmax over each row (axis 1), the
         other names are in HIDDEN_ACTIVATIONS.
@@ -74,7 +74,7 @@ class Dense:
         Parameters: X, (m, n_in).
         Returns: A, ndarray of shape (m, units).
         """
-        # BEGIN SOLUTION: Z = dense_forward(X, W, b), A = activation(Z), self.cache = (X, Z, A), return A
+        # BEGIN SOLUTION: apply the affine map, then this layer's activation (a softmax over each row for softmax), and keep the input, the pre-activation and the output in the cache
         Z = dense_forward(X, self.W, self.b)
         if self.activation == "linear":
             A = Z
@@ -91,7 +91,8 @@ class Dense:
 
         linear: dZ = dA. Elementwise activations: dZ = dA * g'(Z) (see
         HIDDEN_ACTIVATION_GRADS). softmax mixes the units of a row, so its
-        Jacobian is not diagonal: dZ = A * (dA - sum(dA * A, axis=1, keepdims=True)).
+        Jacobian is not diagonal: for row i and unit j,
+        dZ_ij = A_ij (dA_ij − sum_k dA_ik A_ik).
 
         Parameters: dA, (m, units).
         Returns: dZ, (m, units).
@@ -99,7 +100,7 @@ class Dense:
         Pitfalls:
         - dA * softmax'(Z) elementwise is wrong: each output depends on every Z of its row.
         """
-        # BEGIN SOLUTION: linear: dA; softmax: its row-wise Jacobian product; others: dA * g'(Z)
+        # BEGIN SOLUTION: the chain rule of the docstring for each kind of activation; softmax mixes the units of a row, so it needs its Jacobian product, not an elementwise slope
         _, Z, A = self.cache
         if self.activation == "linear":
             return dA
@@ -114,7 +115,7 @@ class Dense:
         Parameters: dZ, (m, units), the gradient of the loss with respect to Z.
         Returns: (dX, dW, db) as from dense_backward.
         """
-        # BEGIN SOLUTION: return dense_backward(dZ, X from the cache, W)
+        # BEGIN SOLUTION: hand the gradient of `Z` and the input kept in the cache to your `dense_backward`
         X = self.cache[0]
         return dense_backward(dZ, X, self.W)
         # END SOLUTION
@@ -160,7 +161,7 @@ class Sequential:
         Pitfalls:
         - An unknown loss must raise ValueError, right here rather than in fit.
         """
-        # BEGIN SOLUTION: check the loss name (ValueError) and the optimizer, then store all three
+        # BEGIN SOLUTION: reject an unknown loss name and an optimizer without a step method, then remember the loss, the optimizer and `from_logits`
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; choose one of: {', '.join(LOSSES)}")
         if not callable(getattr(optimizer, "step", None)):
@@ -176,7 +177,7 @@ class Sequential:
         Layer 1 gets n_in inputs, each later layer the units of the one before;
         layers are built in order, all drawing from the same rng.
         """
-        # BEGIN SOLUTION: build each layer in order with the previous layer's units as its n_in
+        # BEGIN SOLUTION: build the layers in order, each with the number of units of the layer before it as its input size (the first with `n_in`)
         for layer in self.layers:
             layer.build(n_in, rng)
             n_in = layer.units
@@ -186,7 +187,7 @@ class Sequential:
         """The last layer's activations for every row of X, shape (m, units).
 
         X may be a list of lists; it is converted to a float64 (m, n) array. If
-        the model has no weights yet, build it first with np.random.default_rng(0).
+        the model has no weights yet, build it first, from a NumPy Generator seeded with 0.
 
         Pitfalls:
         - With from_logits=True the outputs are logits: apply softmax (or
@@ -194,7 +195,7 @@ class Sequential:
           the 4-class example; it is softmax.
         - One sample is a 2-D input, [[4.33, -1.99]]; a 1-D X must raise ValueError.
         """
-        # BEGIN SOLUTION: X to a 2-D float64 array, build with seed 0 if needed, forward through the layers
+        # BEGIN SOLUTION: turn `X` into a two-dimensional float64 array (reject anything else), build the model from seed zero if it has no weights yet, and pass `X` through the layers in turn
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D, one sample per row, got shape {X.shape}; "
@@ -213,12 +214,14 @@ class Sequential:
     def loss_and_output_grad(self, A, y):
         """Loss of the outputs A = predict(X), and dZ = dLoss/dZ of the LAST layer.
 
+        With m samples, N = the number of targets and Y_onehot = one_hot(y, units):
         sparse_categorical_crossentropy, y integer labels in 0..units-1 (else ValueError):
-          from_logits: softmax_cross_entropy_with_logits(y, A) and its grad as dA;
-          softmax last: sparse_categorical_cross_entropy(y, A), dZ = (A - one_hot) / m.
-        binary_crossentropy, y reshaped to A.shape: from_logits: the _with_logits
-          loss, dA = (sigmoid(A) - y) / y.size; sigmoid last: dZ = (A - y) / y.size.
-        mse: mean_squared_error(y, A), dA = mean_squared_error_grad(y, A).
+          from_logits: the loss of softmax_cross_entropy_with_logits, and its
+          gradient as dA; softmax last: sparse_categorical_cross_entropy,
+          dZ = (A − Y_onehot) / m.
+        binary_crossentropy, y with A's shape: from_logits: the _with_logits
+          loss, dA = (sigmoid(A) − y) / N; sigmoid last: dZ = (A − y) / N.
+        mse: mean_squared_error, and dA from mean_squared_error_grad.
         Other pairings: the loss of A as it is, dA by the chain rule (0 where the clip
         is active). A dA becomes dZ through the last layer's activation_backward.
 
@@ -226,9 +229,9 @@ class Sequential:
 
         Pitfalls:
         - Do not chain the log of the loss through softmax / sigmoid separately: it
-          divides by probabilities that can be 0. The fused (A - Y) / m never does.
+          divides by probabilities that can be 0. The fused (A − Y) / m never does.
         """
-        # BEGIN SOLUTION: check the targets, then the loss and last-layer dZ for each loss / from_logits case
+        # BEGIN SOLUTION: check the targets, then compute the loss and the gradient of the last layer's pre-activation for each pairing of loss and output in the docstring, with the fused forms where they exist
         if self.loss is None:
             raise RuntimeError("compile(loss, optimizer) the model first")
         last = self.layers[-1]
@@ -274,13 +277,14 @@ class Sequential:
     def loss_and_grads(self, X, y):
         """Loss on (X, y) and its gradient for every parameter, like mlp_loss_and_grads.
 
-        Forward with predict(X), (loss, dZ) from loss_and_output_grad, then for
-        layers L..1: (dA, dW, db) = layer.backward(dZ), and below the last layer
-        dZ = that layer's activation_backward(dA).
+        Forward with predict, the loss and the last layer's dZ from
+        loss_and_output_grad, then for layers L..1: the layer's backward turns its
+        dZ into dA (for the layer below), dW and db, and the activation_backward of
+        the layer below turns that dA into its own dZ.
 
         Returns: (loss, grads) with grads keyed like self.params ("W1", "b1", ...).
         """
-        # BEGIN SOLUTION: predict, loss_and_output_grad, then backward through the layers, last to first
+        # BEGIN SOLUTION: forward with `predict`, the loss and the last-layer gradient from `loss_and_output_grad`, then back through the layers from last to first as the docstring says
         A = self.predict(X)
         loss, dZ = self.loss_and_output_grad(A, y)
         grads = {}
@@ -294,12 +298,12 @@ class Sequential:
     def fit(self, X, y, epochs=1, batch_size=32, seed=0, verbose=False):
         """Train with mini-batches; returns {"loss": [mean training loss of each epoch]}.
 
-        rng = np.random.default_rng(seed) first builds the model (if it has no
-        weights yet), then shuffles the batches of every epoch through
-        iterate_minibatches. Each batch: loss_and_grads, then
-        optimizer.step(params, grads) on self.params. An epoch's loss is the
-        batch losses averaged with the batch sizes as weights (as in train_mlp).
-        The same seed gives the same result.
+        One NumPy Generator made from seed (default_rng) first builds the model
+        (if it has no weights yet), then shuffles the batches of every epoch
+        through iterate_minibatches. Each batch: loss_and_grads, then one step of
+        the optimizer on self.params. An epoch's loss is the batch losses averaged
+        with the batch sizes as weights (as in train_mlp). The same seed gives the
+        same result.
 
         Parameters: X, (m, n) array or list of lists; y, targets for the loss;
         epochs, batch_size, seed, ints; verbose, print one line per epoch.
@@ -310,7 +314,7 @@ class Sequential:
         - Some optimizers replace params[k] instead of updating it in place;
           copy params back into the layers after each step.
         """
-        # BEGIN SOLUTION: rng from seed, build if needed, then per batch loss_and_grads and optimizer.step
+        # BEGIN SOLUTION: make one Generator from `seed`, build if needed, then per epoch and batch get the loss and gradients, take one optimizer step, copy the parameters back into the layers, and keep the size-weighted mean loss
         if self.loss is None:
             raise RuntimeError("compile(loss, optimizer) the model before fit")
         X = np.asarray(X, dtype=np.float64)

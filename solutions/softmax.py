@@ -27,7 +27,7 @@ def softmax(z, axis=-1):
     - The notes' example maps [.2222, .4444, .2222, .1111] to
       [0.1025, 0.7573, 0.1025, 0.0377]; those outputs belong to logits [2, 4, 2, 1].
     """
-    # BEGIN SOLUTION: subtract the max along axis (keepdims=True), exponentiate, divide by the sum along axis
+    # BEGIN SOLUTION: shift each slice along `axis` by its own maximum, exponentiate, and divide by the slice's sum, keeping the reduced axis so that it broadcasts (see Pitfalls)
     z = np.asarray(z)
     with np.errstate(under="ignore"):  # e^-2000 rounds to 0.0: harmless
         e = np.exp(z - np.max(z, axis=axis, keepdims=True))
@@ -49,7 +49,7 @@ def log_softmax(z, axis=-1):
     - np.log(softmax(z)) gives -inf when a probability underflows to 0
       (softmax([0, 2000])[0] is 0.0 in float64).
     """
-    # BEGIN SOLUTION: shift by the max along axis, then subtract the log of the sum of exponentials
+    # BEGIN SOLUTION: use the log-sum-exp trick of the docstring: shift by the maximum along `axis`, then subtract the log of the sum of the shifted exponentials; never take the log of a softmax
     z = np.asarray(z)
     shifted = z - np.max(z, axis=axis, keepdims=True)
     with np.errstate(under="ignore"):  # tiny terms may round to 0.0; the sum stays >= 1

@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/ runs from the source tree
 
-from benchmarks import gradient_checks, grading_time, overhead, throughput, torch_compare  # noqa: E402
+from benchmarks import gradient_checks, grading_time, overhead, pytest_floor, throughput, torch_compare  # noqa: E402
 from benchmarks.__main__ import main  # noqa: E402
 from benchmarks.measure import Settings  # noqa: E402
 
@@ -42,6 +42,14 @@ def test_overhead_splits_an_exercise_into_functions_and_the_grader():
     assert activations[0] == "activations" and activations[1] > 0  # requests the checks made
     assert set(section.figures["overhead_parts"]["activations"]) == {"child start+close", "pipe round trips",
                                                                      "serialization", "checks"}
+
+
+def test_floor_runs_the_same_checks_in_pytest_and_in_nnlab():
+    section = show(pytest_floor.run(TINY))
+    (row,) = section.tables[0].rows
+    assert row[0] == "activations"
+    figures = section.figures["activations"]
+    assert figures["pytest"] > 0 and figures["ratio_off"] > 0
 
 
 def test_directional_check_catches_a_wrong_gradient_and_passes_the_right_one():

@@ -17,8 +17,10 @@ import nbformat
 import pytest
 
 from conftest import ROOT, SOLUTIONS
+from grader import grading
 from grader.cli.watch import (WatchSession, changed_files, exercise_of, file_changes, polled_changes,
                               snapshot)
+from grader.progress import Progress
 from grader.report.model import CheckResult, ExerciseResult, Report
 from grader.submission import NotASubmission
 
@@ -99,6 +101,46 @@ def test_an_unreadable_submission_is_reported_and_watching_goes_on(session):
     grader.scores["softmax"] = 2
     watch.on_change({Path("work/02-softmax.ipynb")})
     assert watch.current == "losses"
+
+
+def one_failing_check(name, check, not_implemented=False):
+    """A grader whose every exercise fails ``check`` (and passes another one)."""
+    def grade(names):
+        failing = CheckResult(check, "", 2, message=f"{check} failed", not_implemented=not_implemented)
+        return Report("work", [ExerciseResult(n, n, checks=[CheckResult("ok", "", 1, passed=True), failing])
+                               for n in names])
+    return grade
+
+
+def shown_hint(lines):
+    return next(line for line in lines if line.lstrip().startswith("hint "))
+
+
+def test_the_hint_shown_is_the_one_that_helps_with_the_failing_check(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    softmax = grading.find_exercise("softmax")
+    level, text = softmax.hint_for("softmax_is_stable_for_large_logits")
+    assert level > 1  # not the first rung: the fitting hint, not the ladder's
+    lines = []
+    WatchSession(["softmax"], one_failing_check("softmax", "softmax_is_stable_for_large_logits"),
+                 echo=lines.append).start()
+    assert shown_hint(lines).strip().startswith(f"hint {level}/{len(softmax.hints)}: {text.split()[0]}")
+    assert " ".join(" ".join(lines).split()).count(" ".join(text.split())) == 1
+    assert "nnlab hint softmax shows the hints in order" in "\n".join(lines)
+
+
+@pytest.mark.parametrize("check, not_implemented", [("softmax_is_stable_for_large_logits", True),
+                                                    ("a_check_no_hint_names", False)],
+                         ids=["not started", "no hint names it"])
+def test_otherwise_the_hint_is_the_rung_the_student_reached(tmp_path, monkeypatch, check, not_implemented):
+    monkeypatch.chdir(tmp_path)
+    progress = Progress()  # the student has asked `nnlab hint softmax` twice
+    progress.reveal_hints("softmax", 2, len(grading.find_exercise("softmax").hints))
+    progress.save()
+    lines = []
+    WatchSession(["softmax"], one_failing_check("softmax", check, not_implemented), echo=lines.append).start()
+    assert shown_hint(lines).strip().startswith("hint 2/")
+    assert "for the next one" in "\n".join(lines)
 
 
 def test_changed_files_belong_to_exercises(tmp_path):

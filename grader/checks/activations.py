@@ -3,21 +3,30 @@
 import numpy as np
 
 from . import expect, preconditions
-from .core import Exercise, fail, not_judged
+from .core import Exercise, Hint, fail, not_judged
 from .gradients import elementwise_derivative, matches_numeric
 
 exercise = Exercise(
     "activations",
     "Activation functions",
     hints=[
-        "Each function works elementwise on an array of any shape: write it with NumPy "
-        "operations on the whole array (np.exp, np.maximum, np.where), with no Python loop.",
-        "For sigmoid, exp(-z) overflows when z is a large negative number. Rewrite the formula "
-        "so that exp only ever sees a non-positive number: for z < 0, multiply the top and "
-        "bottom of 1/(1+e^-z) by e^z.",
-        "Each derivative can reuse its function: sigma'(z) = sigma(z)(1 - sigma(z)) is a formula "
-        "in sigma(z), not in z; tanh'(z) = 1 - tanh(z)^2. The ReLU family's derivatives are "
-        "0/1 (or alpha/1) masks, with z == 0 counted as 'not positive'.",
+        Hint("Each function works elementwise on an array of any shape: write it with NumPy "
+             "operations on the whole array, with no Python loop, and build a new array instead of "
+             "writing into the one you are given.",
+             helps=("sigmoid_keeps_shape_and_symmetry", "relu_known_values")),
+        Hint("exp overflows for large arguments: for z = -1000, e^-z is e^1000. Rewrite the sigmoid "
+             "so that exp only ever sees a non-positive number: for z < 0, multiply the top and the "
+             "bottom of 1 / (1 + e^-z) by e^z. tanh has the same problem, and NumPy's tanh already "
+             "avoids it.",
+             helps=("sigmoid_is_stable_for_large_inputs", "tanh_is_stable")),
+        Hint("The ReLU family chooses, entry by entry, between two cases: positive or not. Zero "
+             "counts as not positive, so the slope of relu at 0 is 0 and that of leaky relu is "
+             "alpha; slopes are floats (0.0 and 1.0), not booleans.",
+             helps=("relu_grad_is_a_step", "leaky_relu_honours_alpha", "leaky_relu_grad_honours_alpha")),
+        Hint("sigma(z) = 1 / (1 + e^-z), with a minus sign (the notes' 1 / (1 + e^z) is sigma(-z)). "
+             "sigma'(z) = sigma(z) (1 - sigma(z)) is a formula in sigma(z), not in z, and tanh'(z) = "
+             "1 - tanh(z)^2, not (1 - tanh(z))^2.",
+             helps=("sigmoid_known_values", "sigmoid_grad_matches_numeric", "tanh_grad_matches_numeric")),
     ],
 )
 

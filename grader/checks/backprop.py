@@ -4,7 +4,7 @@ import numpy as np
 
 from . import expect
 from .activations import sigmoid
-from .core import Exercise, fail
+from .core import Exercise, Hint, fail
 from .forward import ACTIVATIONS, random_params
 from .gradients import STEP, matches_numeric, numeric_gradient, rel_error
 from .losses import one_hot, softmax_ce
@@ -15,16 +15,23 @@ exercise = Exercise(
     "Backpropagation",
     timeout=20,
     hints=[
-        "Let the shapes guide you: every gradient has the shape of the thing it is the gradient "
-        "of (dW like W, db like b, dX like X). Then check your gradients against finite "
-        "differences of your own loss, one parameter entry at a time.",
-        "Walk the layers from the last to the first. The mean's 1/m enters exactly once, in the "
-        "gradient of the loss with respect to the logits; every later step is plain chain rule. "
-        "Through a hidden activation, multiply by its derivative at that layer's "
-        "pre-activation Z, not at its output A.",
-        "For Z = X @ W + b with one sample per row: dW = X^T dZ (n_in, n_out), db = dZ summed over "
-        "the rows (n_out,), dX = dZ W^T (m, n_in). At the top, dZ_L = (softmax(Z_L) - one_hot(y)) / m, "
-        "and below: dZ_(l-1) = dA_(l-1) * g'(Z_(l-1)).",
+        Hint("Let the shapes guide you: every gradient has the shape of the thing it is the gradient "
+             "of (dW like W, db like b, dX like X), and grads has exactly the keys of params.",
+             helps=("mlp_grads_have_param_shapes",)),
+        Hint("Walk the layers from the last to the first, as many as params holds. The mean's 1/m "
+             "enters exactly once, in the gradient of the loss with respect to the logits; every "
+             "later step is plain chain rule. Only compute: params and X stay as they were.",
+             helps=("mlp_loss_matches_forward",
+                    "mlp_loss_and_grads_leaves_inputs_alone",
+                    "mlp_grads_for_any_depth")),
+        Hint("Through a hidden activation, multiply elementwise by its derivative at that layer's "
+             "pre-activation Z, not at its output A, and use the derivative of the activation the "
+             "network ran with. Check each gradient against finite differences of your own loss.",
+             helps=("mlp_grads_for_every_activation", "mlp_grads_match_numeric")),
+        Hint("For Z = X W + b with one sample per row: dW = X^T dZ (n_in, n_out), db = dZ summed "
+             "over the rows (n_out,), dX = dZ W^T (m, n_in). At the top dZ_L = (softmax(Z_L) - "
+             "Y_onehot) / m, and below it dZ_(l-1) = dA_(l-1) * g'(Z_(l-1)).",
+             helps=("dense_backward_weight_and_bias_grads", "dense_backward_input_grad")),
     ],
 )
 

@@ -1,6 +1,6 @@
 """How a check is declared: an exercise, and one small function per check.
 
-    exercise = Exercise("softmax", "Softmax", hints=[...])
+    exercise = Exercise("softmax", "Softmax", hints=["a nudge", Hint("the idea", helps=("rows_sum_to_one",))])
 
     @exercise.check(points=2)
     def rows_sum_to_one(sub):
@@ -34,6 +34,10 @@ Figures are dicts of plain data, one of:
      "xs": (gx,) array, "ys": (gy,) array, "predictions": (gy, gx) ints}
     {"kind": "histogram", "title": str, "values": 1-D array, "std": float}  (target normal)
 The docstring is what the student reads about the check.
+
+The hints are a ladder, from a nudge to the idea to the formula, never the code; a hint
+may name the checks it helps with (``helps``), and ``exercise.hint_for(check_name)``
+finds the one that fits a failing check.
 """
 
 import inspect
@@ -82,15 +86,53 @@ class Check:
         self.function(**{name: available[name] for name in wanted})
 
 
+# -- hints -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Hint:
+    """One rung of an exercise's hint ladder, and the checks it helps with, by name."""
+
+    text: str
+    helps: tuple = ()
+
+
+def hint_ladder(hints):
+    """The hints as :class:`Hint` objects (a plain string helps no check in particular)."""
+    ladder = [hint if isinstance(hint, Hint) else Hint(hint) for hint in hints]
+    named = [name for hint in ladder for name in hint.helps]
+    twice = sorted({name for name in named if named.count(name) > 1})
+    if twice:
+        raise ValueError(f"a check is helped by one hint only; named more than once: {', '.join(twice)}")
+    return ladder
+
+
+# -- exercises -----------------------------------------------------------------------------
+
 @dataclass
 class Exercise:
-    """One exercise module (``module``.py) and its checks, in the order they run."""
+    """One exercise module (``module``.py) and its checks, in the order they run.
+
+    ``hints`` may mix strings and :class:`Hint` entries; once made, ``hints`` holds their
+    texts (what ``nnlab hint`` shows) and ``ladder`` the Hint entries themselves.
+    """
 
     module: str
     title: str
     hints: list = field(default_factory=list)
     timeout: float = 10.0
     checks: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.ladder = hint_ladder(self.hints)
+        self.hints = [hint.text for hint in self.ladder]
+
+    def hint_for(self, check_name):
+        """``(level, text)`` of the hint that helps with ``check_name`` (level 1 is the
+        first hint), or None when no hint names that check."""
+        for level, hint in enumerate(self.ladder, start=1):
+            if check_name in hint.helps:
+                return level, hint.text
+        return None
 
     def check(self, points, hidden=False, requires=(), timeout=None):
         def register(function):

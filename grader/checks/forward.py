@@ -4,7 +4,7 @@ import numpy as np
 
 from . import expect, preconditions
 from .activations import sigmoid
-from .core import Exercise, fail, not_judged
+from .core import Exercise, Hint, fail, not_judged
 from .softmax import softmax
 
 exercise = Exercise(
@@ -12,15 +12,25 @@ exercise = Exercise(
     "The forward pass",
     timeout=10,
     hints=[
-        "Follow the shapes: one sample per row, so a layer maps (m, n_in) to (m, n_out). "
-        "Every layer is the same dense step; only what happens after it differs between "
-        "the hidden layers and the last one.",
-        "Count the layers from the keys of params (W1 ... WL) instead of assuming two. Loop "
-        "over them, feeding each layer's output to the next; apply the named activation after "
-        "every layer except the last: the logits stay linear.",
-        "A dense layer is Z = A_prev @ W + b: (m, n_in) times (n_in, n_out), plus b broadcast "
-        "over the rows. The predicted class of a sample is the largest logit of ITS row (axis 1), "
-        "and accuracy is the mean of (y_true == y_pred), a fraction between 0 and 1.",
+        Hint("Follow the shapes: one sample per row, so a layer turns m rows of n_in features into "
+             "m rows of n_out values. Every layer is the same dense step; only what comes after it "
+             "differs between the hidden layers and the last one.",
+             helps=("dense_forward_is_affine",)),
+        Hint("Count the layers from the keys of params (W1 up to WL) instead of assuming two, and "
+             "loop over them, feeding each layer's output to the next. Keep the cache in a list of "
+             "its own: params and X stay as they were.",
+             helps=("mlp_forward_shapes_for_any_depth", "mlp_forward_leaves_inputs_alone")),
+        Hint("Apply the named activation after every layer but the last (the logits stay linear), "
+             "and look the name up among the four allowed ones: an unknown name raises an error that "
+             "names them, instead of falling back to another activation.",
+             helps=("mlp_forward_computes_logits",
+                    "mlp_forward_honours_hidden_activation",
+                    "mlp_forward_rejects_unknown_activation")),
+        Hint("Z_l = A_(l-1) W_l + b_l: (m, n_in) times (n_in, n_out), with b_l added to every row, "
+             "and A_l = g(Z_l) for l < L. The class of a sample is the argmax of its OWN row of "
+             "logits (over axis 1), and the accuracy is the number of equal labels divided by m, "
+             "between 0 and 1.",
+             helps=("mlp_predict_takes_argmax_per_row", "accuracy_is_a_fraction")),
     ],
 )
 

@@ -13,7 +13,7 @@ standard errors away for the 400 x 100 matrices used here.
 import numpy as np
 
 from . import expect
-from .core import Exercise, fail
+from .core import Exercise, Hint, fail
 from .figures import histogram
 from ..engine.student import StudentError
 
@@ -22,16 +22,23 @@ exercise = Exercise(
     "Weight initialization",
     timeout=10,
     hints=[
-        "Draw every weight from a normal distribution centred on 0 with the rng you are given "
-        "(rng.normal(loc, scale, size)), never from np.random.*; only the spread differs "
-        "between the two schemes. Biases start at zero.",
+        Hint("Draw every weight from a normal distribution centred on 0 with the Generator you are "
+             "given, never with NumPy's global random functions; the two schemes differ only in the "
+             "spread. Biases start at zero.",
+             helps=("draws_are_reproducible_from_rng", "global_random_state_untouched")),
         "Both schemes fix the VARIANCE of the weights from the layer's fan-in n_in (the rows of "
-        "W, the inputs of each unit) and, for Xavier, its fan-out n_out: He uses 2 / n_in, "
-        "Glorot and Bengio (\"Xavier\") 2 / (n_in + n_out). The notes' sqrt(1 / n_in) is "
-        "LeCun's scaling, not Xavier's.",
-        "rng.normal takes the standard deviation, so pass the square root of the variance: "
-        "scale = sqrt(2 / n_in), size = (n_in, n_out). In init_params, layer l goes from "
-        "layer_sizes[l-1] to layer_sizes[l]: W{l} has shape (n_(l-1), n_l) and b{l} shape (n_l,).",
+        "W, the inputs of each unit) and, for Xavier, from its fan-out n_out too. The notes' "
+        "Xavier, N(0, 1) times sqrt(1 / n_in), is LeCun's scaling.",
+        Hint("init_params goes through consecutive pairs of layer sizes: layer l maps n_(l-1) inputs "
+             "to n_l units, and its weights come from the initializer that the method names. Check "
+             "the method before drawing anything, and reject one you do not know.",
+             helps=("init_params_keys_and_shapes",
+                    "init_params_honours_method",
+                    "init_params_rejects_unknown_method")),
+        Hint("He: variance 2 / n_in. Glorot and Bengio (Xavier): variance 2 / (n_in + n_out). The "
+             "normal sampler takes the standard deviation, so give it sqrt(2 / n_in) or sqrt(2 / "
+             "(n_in + n_out)), for a matrix of shape (n_in, n_out).",
+             helps=("xavier_normal_has_glorot_variance", "he_normal_has_he_variance")),
     ],
 )
 

@@ -5,7 +5,7 @@ import numpy as np
 from .. import datasets
 from . import expect
 from .activations import NEURON, sigmoid
-from .core import Exercise, fail
+from .core import Exercise, Hint, fail
 from .figures import decision_regions
 from .gradients import numeric_gradient, rel_error
 from .losses import bce_with_logits
@@ -15,14 +15,24 @@ exercise = Exercise(
     "Logistic regression: one neuron",
     timeout=20,
     hints=[
-        "One neuron: z = X @ w + b gives one number per sample (shape (m,)), and the sigmoid "
-        "turns it into the probability of class 1. Reuse sigmoid from activations.py.",
-        "The loss is the MEAN binary cross-entropy over the m samples, so both gradients carry "
-        "a 1/m. Write dz = dLoss/dz first, one entry per sample; dw and db both follow from it. "
-        "Training repeats: get the gradients at (w, b), then step both against them.",
-        "dz = (sigmoid(z) - y) / m has shape (m,). dw = X.T @ dz has w's shape (n,), and "
-        "db = sum(dz) is a single number: the bias is differentiated by b, not by w (the notes "
-        "slip there). Gradient descent subtracts: w - lr * dw, b - lr * db, from w = zeros(n), b = 0.",
+        Hint("One neuron: an affine score for every sample, one number per row, turned into the "
+             "probability of class 1 by your sigmoid from the activations exercise. Keep w "
+             "one-dimensional, so that the result has one entry per row.",
+             helps=("predict_proba_known_value", "predict_proba_one_probability_per_row")),
+        Hint("The loss is the MEAN binary cross-entropy over the m samples, computed from the scores "
+             "with your loss from logits. Write the gradient with respect to each score first, one "
+             "entry per sample; both parameter gradients follow from it, and both carry the 1/m of "
+             "the mean.",
+             helps=("logistic_loss_is_mean_cross_entropy",)),
+        Hint("Training repeats one step: get both gradients at the current w and b, then move both "
+             "against them by lr. Start from zeros, so that the result is reproducible.",
+             helps=("train_logistic_is_gradient_descent",
+                    "train_logistic_separates_blobs",
+                    "train_logistic_reads_digits")),
+        Hint("dz = (sigmoid(z) - y) / m has one entry per sample; dw = X^T dz has the shape of w, "
+             "(n,), and db = sum(dz) is a single number: the bias is differentiated by b, not by w "
+             "(the notes slip there). A step goes to w - lr dw and b - lr db.",
+             helps=("logistic_dw_matches_numeric", "logistic_db_matches_numeric")),
     ],
 )
 

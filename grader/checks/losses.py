@@ -4,7 +4,7 @@ import numpy as np
 
 from . import expect
 from .activations import sigmoid
-from .core import Exercise, fail, not_judged
+from .core import Exercise, Hint, fail, not_judged
 from .gradients import matches_numeric, numeric_gradient
 from .softmax import log_softmax, softmax
 
@@ -12,13 +12,29 @@ exercise = Exercise(
     "losses",
     "Loss functions",
     hints=[
-        "Every loss returns ONE number: the mean over samples of the per-sample loss. "
-        "Cross-entropies have a minus sign in front: -log p is positive because p < 1.",
-        "log(0) is -inf. Clip probabilities into [eps, 1 - eps] (np.clip) before taking logs. "
-        "From logits, never form p first: use log_softmax, or for one logit "
-        "max(z, 0) - z*y + log(1 + e^-|z|).",
-        "The gradient of the mean softmax cross-entropy with respect to the logits is "
-        "(softmax(Z) - one_hot(y)) / m: the 1/m comes from the mean.",
+        Hint("Every loss gives back ONE number, the mean over the samples of the per-sample loss, as "
+             "a float. Cross-entropies have a minus sign in front: minus the log of a probability is "
+             "positive.",
+             helps=("binary_cross_entropy_known_value", "mean_squared_error_is_a_mean",
+                    "binary_losses_take_column_targets")),
+        Hint("Integer labels pick one entry per row: row i goes with column y_i, never a whole "
+             "column. A one-hot row holds a single 1 in the label's column, and a categorical loss "
+             "adds up over the classes of a row first, then averages over the rows.",
+             helps=("one_hot_encodes_labels",
+                    "sparse_categorical_cross_entropy_picks_labels",
+                    "categorical_cross_entropy_sums_classes",
+                    "categorical_cross_entropy_takes_soft_labels")),
+        Hint("log(0) is -inf. Clip the probabilities into the interval from eps to 1 - eps before "
+             "taking logs. From logits, never form the probabilities first: use log_softmax, or for "
+             "one logit the per-sample max(z, 0) - z y + log(1 + e^-|z|).",
+             helps=("binary_cross_entropy_clips", "binary_cross_entropy_honours_eps",
+                    "categorical_cross_entropy_honours_eps", "sparse_categorical_cross_entropy_honours_eps",
+                    "binary_cross_entropy_with_logits_is_stable",
+                    "softmax_cross_entropy_with_logits_is_stable")),
+        Hint("The gradients are those of the MEAN: dLoss/dZ = (softmax(Z) - Y_onehot) / m for the "
+             "softmax cross-entropy, and dMSE/dy_hat = 2 (y_hat - y) / N, prediction minus target, "
+             "with N the number of elements.",
+             helps=("softmax_cross_entropy_grad_matches_numeric", "mean_squared_error_grad_matches_numeric")),
     ],
 )
 

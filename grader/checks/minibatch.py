@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from . import expect
-from .core import Exercise, fail
+from .core import Exercise, Hint, fail
 from .figures import decision_regions, loss_curve
 from .optimizers import Adam
 from ..datasets import make_blobs
@@ -24,16 +24,25 @@ exercise = Exercise(
     "Mini-batch training",
     timeout=30,
     hints=[
-        "An epoch is one pass over the data in slices of batch_size rows: rows 0..b-1, then "
-        "b..2b-1, and so on; the last slice keeps whatever is left. Each slice gives one "
-        "gradient and one optimizer step.",
-        "Shuffle through an index array, not the data: order = rng.permutation(m), then take "
-        "X[idx] and y[idx] with the same idx = order[start:start + batch_size], so rows and "
-        "labels stay paired and the caller's arrays are not touched. With rng None use "
-        "np.arange(m).",
-        "In train_mlp, per batch: loss, grads = mlp_loss_and_grads(params, X_b, y_b, "
-        "hidden_activation), then optimizer.step(params, grads). The epoch's loss is "
-        "sum(loss_b * len(y_b)) / m; append one such number per epoch and return the list.",
+        Hint("An epoch is one pass over the data in slices of batch_size rows: the first batch_size "
+             "rows, then the next ones, and so on; the last slice keeps whatever is left. Each slice "
+             "gives one gradient and one optimizer step.",
+             helps=("every_sample_once_last_batch_kept", "order_kept_without_rng", "one_step_per_batch")),
+        Hint("Shuffle an array of row numbers, not the data: draw ONE permutation of the rows per "
+             "call from rng (the natural order when rng is None) and take the same rows of X and y "
+             "with it, so that rows and labels stay paired and the caller's arrays stay untouched.",
+             helps=("x_and_y_stay_paired", "shuffles_reproducibly_with_rng", "inputs_unmodified")),
+        Hint("In train_mlp, each batch gives the loss and gradients of mlp_loss_and_grads, with the "
+             "hidden activation train_mlp was given, then one optimizer step on params itself. The "
+             "epoch's loss weighs each batch loss by the batch's size, so the last, smaller batch "
+             "counts less.",
+             helps=("epoch_loss_weights_batches_by_size",
+                    "honours_hidden_activation",
+                    "trains_params_in_place")),
+        Hint("The epoch's loss is (sum over the batches b of m_b loss_b) / m, with m_b the rows of "
+             "batch b: exactly the mean loss over the m samples when the parameters do not change. "
+             "Give back a list with one such number per epoch.",
+             helps=("epoch_loss_is_the_mean_loss", "learns_the_blobs")),
     ],
 )
 

@@ -26,7 +26,7 @@ import numpy as np
 from ..datasets import load_digits, make_blobs
 from ..engine.student import StudentError
 from . import expect
-from .core import Exercise, fail
+from .core import Exercise, Hint, fail
 from .figures import decision_regions, loss_curve
 
 exercise = Exercise(
@@ -34,18 +34,35 @@ exercise = Exercise(
     "A Keras-like model (capstone)",
     timeout=80,
     hints=[
-        "A Dense layer is the affine map X @ W + b followed by its activation, and Sequential "
-        "chains the layers. Keep what the backward pass needs (the layer's input X, and Z or A) "
-        "from the forward pass, and create W and b only when the first data tell you the number "
-        "of input features.",
-        "fit is the loop of train_mlp: ONE rng = np.random.default_rng(seed) builds the weights "
-        "(if they do not exist yet) and shuffles the batches; for each mini-batch: forward, loss, "
-        "backward from the last layer to the first, then one optimizer.step(params, grads) on the "
-        "layers' own arrays. The epoch's loss is the mean over all its samples.",
-        "The backward pass starts from dZ of the last layer: (A - Y) / m for softmax + sparse "
-        "cross-entropy or sigmoid + binary cross-entropy, (softmax(Z) - Y) / m and (sigmoid(Z) - y) / m "
-        "from logits, 2 (A - Y) / A.size times the activation's slope for mse. Then per layer, last "
-        "to first: dW = X.T @ dZ, db = dZ.sum(axis=0), dA_below = dZ @ W.T, dZ_below = dA_below * g'(Z_below).",
+        Hint("A Dense layer is an affine map followed by its activation, and Sequential chains the "
+             "layers. Create W and b only when the first data tell you the number of input features, "
+             "and keep from the forward pass what the backward pass needs.",
+             helps=("predict_shape_and_input_size",
+                    "elementwise_activations_are_applied",
+                    "softmax_output_rows_are_distributions")),
+        Hint("compile checks the loss name at once, and fit refuses to run before compile. fit is "
+             "the loop of train_mlp: ONE Generator made from seed builds the weights (if there are "
+             "none yet) and shuffles the batches; for each mini-batch come forward, loss, backward, "
+             "and one optimizer step on the layers' own arrays.",
+             helps=("unknown_loss_or_missing_compile_is_an_error",
+                    "fit_is_reproducible",
+                    "one_optimizer_step_per_minibatch",
+                    "history_has_one_falling_loss_per_epoch")),
+        Hint("The backward pass starts from dZ of the last layer. For a softmax layer with sparse "
+             "cross-entropy, and a sigmoid layer with binary cross-entropy, the fused form, "
+             "predicted minus true over the number of samples, is exact and stable; from logits it "
+             "is the same with the softmax or sigmoid of the logits.",
+             helps=("softmax_cross_entropy_gradients", "binary_cross_entropy_gradients")),
+        Hint("Last layer: dZ = (A - Y_onehot) / m, or (sigmoid(Z) - y) / N from one logit; for mse, "
+             "dA = 2 (A - y) / N times the activation's slope. Then per layer, last to first: dW = "
+             "X^T dZ, db = dZ summed over the rows, dA_below = dZ W^T, dZ_below = dA_below * "
+             "g'(Z_below); a softmax layer below the top needs its Jacobian product.",
+             helps=("mse_gradients",
+                    "hidden_layer_gradients",
+                    "linear_model_reaches_least_squares",
+                    "notes_blobs_example",
+                    "digits_zero_or_one",
+                    "digits_ten_classes")),
     ],
 )
 

@@ -10,22 +10,30 @@ computed here by :class:`Adam`, the grader's own copy of Kingma and Ba's formula
 import numpy as np
 
 from . import expect
-from .core import Exercise, fail
+from .core import Exercise, Hint, fail
 
 exercise = Exercise(
     "optimizers",
     "Optimizers: SGD and Adam",
     timeout=15,
     hints=[
-        "Both optimizers change the arrays the caller owns: loop over the keys of grads and "
-        "update params[key] with an in-place operator (-=). params[key] = params[key] - ... "
-        "builds a new array and leaves the caller's weights as they were.",
-        "Adam keeps, for every key, a running mean m of the gradients and v of their squares, "
-        "both starting at zero, plus ONE step counter t for the whole optimizer: t goes up "
-        "once per call to step, before the loop over the keys.",
-        "With t counted from 1: m = b1*m + (1-b1)*g, v = b2*v + (1-b2)*g**2, m_hat = m/(1-b1**t), "
-        "v_hat = v/(1-b2**t), params[k] -= lr * m_hat / (sqrt(v_hat) + eps). On the first step "
-        "m_hat = g and v_hat = g**2, so every weight moves by about lr.",
+        Hint("Both optimizers change the arrays the caller owns: update each array of params itself, "
+             "with an in-place operator. Assigning a new array to the dict entry leaves the caller's "
+             "weights as they were.",
+             helps=("sgd_step_updates_in_place", "adam_step_updates_in_place")),
+        Hint("Gradient descent moves every parameter against its own gradient, by lr times that "
+             "gradient; grads stays as it was.",
+             helps=("sgd_step_subtracts_lr_times_grad",)),
+        Hint("Adam keeps, for every key, a running mean m of the gradients and v of their squares, "
+             "both starting at zero, and ONE step counter t for the whole optimizer: t goes up once "
+             "per call to step, before the loop over the keys.",
+             helps=("adam_one_time_step_per_call",)),
+        Hint("With t counted from 1: m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2, "
+             "m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t), and the parameter moves "
+             "against lr m_hat / (sqrt(v_hat) + eps). On the first step m_hat = g and "
+             "v_hat = g^2, so every weight moves by about lr.",
+             helps=("adam_first_step_moves_by_lr", "adam_trajectory_matches_formulas",
+                    "adam_beats_sgd_on_ill_conditioned_quadratic")),
     ],
 )
 

@@ -3,18 +3,27 @@
 import numpy as np
 
 from . import expect, preconditions
-from .core import Exercise, fail
+from .core import Exercise, Hint, fail
 
 exercise = Exercise(
     "softmax",
     "Softmax and log-softmax",
     hints=[
-        "softmax exponentiates every logit and divides by the sum of the exponentials along "
-        "`axis`. Keep the summed axis with keepdims=True so the division broadcasts row by row.",
-        "e^1000 overflows. Softmax does not change when you subtract the same number from every "
-        "logit of a row, so subtract the row's maximum first: the largest exponent becomes e^0 = 1.",
-        "log(softmax(z)) fails when a probability underflows to 0. Write the log directly: "
-        "log_softmax(z) = (z - max) - log(sum(exp(z - max))), the log-sum-exp trick.",
+        Hint("softmax exponentiates every logit and divides it by the sum of the exponentials of its "
+             "own slice along `axis`: each row of a batch is a probability distribution of its own.",
+             helps=("softmax_known_values", "softmax_rows_are_distributions")),
+        Hint("Reduce along `axis` and keep that axis, with size 1, so that the division broadcasts "
+             "slice by slice; without it, the m sums of an (m, K) batch broadcast along the wrong "
+             "axis, or not at all.",
+             helps=("softmax_honours_axis",)),
+        Hint("e^1000 overflows. Softmax does not change when you subtract the same number from every "
+             "logit of a slice, so subtract the slice's own maximum first: the largest exponential "
+             "becomes e^0, which is 1.",
+             helps=("softmax_is_stable_for_large_logits", "softmax_is_shift_invariant")),
+        Hint("log(softmax(z)) fails when a probability underflows to 0. Write the log directly, with "
+             "c the maximum along the axis: log_softmax(z) = (z - c) - log(sum(exp(z - c))), the "
+             "log-sum-exp trick; the sum is at least 1.",
+             helps=("log_softmax_is_stable",)),
     ],
 )
 

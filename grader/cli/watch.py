@@ -70,7 +70,7 @@ class WatchSession:
         return names
 
     def show(self, exercise):
-        """The score line, then the first failing check with a hint (or the error)."""
+        """The score line, then the first failing check with its hint (or the error)."""
         mark = "✓" if exercise.status == PASSED else "✗"
         self.echo(f"{mark} {exercise.name}  {fmt(exercise.score)}/{fmt(exercise.max_score)}  {exercise.status}")
         if exercise.status == PASSED:
@@ -81,13 +81,24 @@ class WatchSession:
         failing = next((c for c in exercise.checks if c.ran and not c.passed and c.visibility == VISIBLE), None)
         if failing is not None:
             self.echo(indent(f"{failing.name} ({fmt(failing.max_score)} pt): {failing.message}"))
-        hints = grading.find_exercise(exercise.name).hints
-        if hints:
-            level = max(1, Progress().hints_seen(exercise.name))
-            self.echo(click.wrap_text(f"hint {level}/{len(hints)}: {hints[level - 1]}", 88,
-                                      initial_indent="    ", subsequent_indent="      "))
-            if level < len(hints):
-                self.echo(indent(f"(nnlab hint {exercise.name} for the next one)"))
+        self.show_hint(exercise.name, failing)
+
+    def show_hint(self, name, failing):
+        """The hint that helps with the failing check; for a check not started yet, or one no
+        hint names, the hint of the ladder the student has reached with ``nnlab hint``."""
+        definition = grading.find_exercise(name)
+        hints = definition.hints
+        if not hints:
+            return
+        fitting = definition.hint_for(failing.name) if failing and not failing.not_implemented else None
+        reached = max(1, Progress().hints_seen(name))
+        level, text = fitting or (reached, hints[reached - 1])
+        self.echo(click.wrap_text(f"hint {level}/{len(hints)}: {text}", 88,
+                                  initial_indent="    ", subsequent_indent="      "))
+        if fitting:
+            self.echo(indent(f"(nnlab hint {name} shows the hints in order)"))
+        elif level < len(hints):
+            self.echo(indent(f"(nnlab hint {name} for the next one)"))
 
     def _grade(self, names):
         try:
@@ -212,7 +223,8 @@ def watch(path, poll, solutions):
 
     PATH is your exercises folder (the default), a folder of notebooks, or one
     exercise file. Each save grades the exercise of the saved file and shows its
-    first failing check with a hint; when it passes, watch moves on to the next one.
+    first failing check with the hint that helps with it; when it passes, watch
+    moves on to the next one.
 
     \b
     Examples:
