@@ -81,6 +81,12 @@ BUGS = {
     "log_softmax as the log of softmax": (
         "softmax.log_softmax", "def log_softmax(z, axis=-1):\n    return np.log(softmax(z, axis=axis))",
         {"log_softmax_is_stable"}),
+    "log_softmax shifted by the batch max": (
+        "softmax.log_softmax", """
+        def log_softmax(z, axis=-1):
+            shifted = z - np.max(z)
+            return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        """, {"log_softmax_is_stable"}),
     "log_softmax ignoring axis": (
         "softmax.log_softmax", """
         def log_softmax(z, axis=-1):

@@ -30,6 +30,10 @@ DIAGNOSES = {
     "softmax normalised by the max, on a single vector": (
         "softmax normalised by the max instead of the sum", "softmax_known_values",
         ["largest exponential"], ["constant factor"]),
+    "log_softmax as the log of softmax": (
+        "log_softmax as the log of softmax", "log_softmax_is_stable", ["log(softmax(z))", "log-sum-exp"], []),
+    "log_softmax shifted by the batch max": (
+        "log_softmax shifted by the batch max", "log_softmax_is_stable", ["max of the whole array"], ["log(softmax(z))"]),
     "tanh_grad as (1 - tanh(z))^2": (
         ("activations.tanh_grad", "def tanh_grad(z):\n    return (1 - np.tanh(z)) ** 2"),
         "tanh_grad_matches_numeric", ["(1 - tanh(z))^2"], ["relative error"]),

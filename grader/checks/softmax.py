@@ -130,21 +130,43 @@ def softmax_honours_axis(sub, rng):
         softmax_values(sub.softmax(z, axis=axis), z, what, axis)
 
 
+def log_softmax_mistakes(z, axis=-1):
+    """The classic wrong log_softmaxes of ``z``, as (values, explanation); inf where they overflow."""
+    with np.errstate(all="ignore"):
+        batch = z - np.max(z)
+        named = [(np.log(softmax(z, axis)), "it is log(softmax(z)): a probability that underflows to 0 "
+                  "gives log(0) = -inf. Use the log-sum-exp trick, (z - max) - log(sum(e^(z - max)))."),
+                 (batch - np.log(np.exp(batch).sum(axis=axis, keepdims=True)), "it subtracts the max of the "
+                  "whole array, not each row's own max: in a row far below it every exponential underflows "
+                  "to 0, and log(0) = -inf makes the row infinite. Use np.max(z, axis=axis, keepdims=True)."),
+                 (z - np.log(np.exp(z).sum(axis=axis, keepdims=True)), "without the max subtracted first, "
+                  "e^z overflows for large logits: (z - max) - log(sum(e^(z - max))).")]
+        named += [(log_softmax(z, other), f"that is log_softmax over axis {other}; pass axis (with "
+                   "keepdims=True) to every max and sum.") for other in range(z.ndim) if other != axis % z.ndim]
+    return named
+
+
 @exercise.check(points=2)
 def log_softmax_is_stable(sub, rng):
     """log_softmax(z) equals log(softmax(z)), and stays finite where softmax underflows:
     log_softmax([0, 2000]) = [-2000, 0]."""
     z = rng.normal(0, 2, size=(3, 5))
     expect.close(sub.log_softmax(z), log_softmax(z), "log_softmax(z) for z of shape (3, 5)",
+                 candidates=log_softmax_mistakes(z),
                  mistake="log_softmax(z) = z - max - log(sum(exp(z - max))) along axis.")
     big = np.array([[0.0, 2000.0], [-1000.0, 1000.0]])
+    what = "log_softmax([[0, 2000], [-1000, 1000]])"
     outcome = sub.run("log_softmax", (big,), return_args=True)
-    expect.no_warnings(outcome, "log_softmax([[0, 2000], [-1000, 1000]])",
-                       "log(softmax(z)) takes log(0) once e^-2000 underflows: use the log-sum-exp trick.")
+    if outcome.warnings:
+        got = expect.float_array(outcome.value, what, big.shape, finite=False)
+        fail(f"{what} returned {expect.show(got)} and made NumPy warn ({outcome.warnings[0]}). "
+             + (expect.matching_variant(got, log_softmax_mistakes(big))
+                or "Use the log-sum-exp trick: (z - max) - log(sum(e^(z - max))), each row's own max."))
     expect.unmodified(outcome, [big], "log_softmax(z)")
-    expect.close(outcome.value, log_softmax(big), "log_softmax([[0, 2000], [-1000, 1000]])",
+    expect.close(outcome.value, log_softmax(big), what, candidates=log_softmax_mistakes(big),
                  mistake="Use the log-sum-exp trick instead of taking the log of softmax.")
     expect.close(sub.log_softmax(z.T, axis=0), log_softmax(z.T, axis=0), "log_softmax(z, axis=0)",
+                 candidates=log_softmax_mistakes(z.T, axis=0),
                  mistake="Pass axis (with keepdims=True) to every max and sum.")
 
 
