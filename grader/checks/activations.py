@@ -57,8 +57,9 @@ def numeric_derivative(sub, name, z, see, **kwargs):
     function returns float arrays of z's shape and is not flat."""
     def values(x):
         value = sub.call(name, x, **kwargs)
-        if not (isinstance(value, np.ndarray) and value.shape == z.shape and value.dtype == np.float64):
-            not_judged(f"your {name} does not return a float64 array of z's shape yet; see {see}")
+        if not (isinstance(value, np.ndarray) and value.shape == z.shape and value.dtype == np.float64
+                and np.all(np.isfinite(value))):
+            not_judged(f"your {name} does not return finite float64 values of z's shape yet; see {see}")
         return value
     numeric = elementwise_derivative(values, z)
     preconditions.not_flat(numeric, f"your {name}", see)

@@ -116,7 +116,7 @@ def agrees_with_numeric(analytic, numeric, what, mistake):
     """CS231n's relative error below NUMERIC_THRESHOLD; entries smaller than NUMERIC_FLOOR,
     where the finite differences' rounding dominates, are measured against the floor."""
     error = rel_error(analytic, numeric, floor=NUMERIC_FLOOR)
-    if error > NUMERIC_THRESHOLD:
+    if not error <= NUMERIC_THRESHOLD:  # a nan error fails too
         fail(f"{what} does not match the numeric gradient of your loss (relative error {error:.2g}, "
              f"allowed {NUMERIC_THRESHOLD:g}): got {expect.show(analytic)}, numeric {expect.show(numeric)}. "
              + mistake)

@@ -62,7 +62,7 @@ class ExerciseResult:
             return PASSED
         if self.score > 0:
             return PARTIAL
-        failing = [c for c in self.counted if not c.passed]
+        failing = [c for c in self.counted if not c.passed and c.judged]  # not judged: waits on another
         if failing and all(c.not_implemented for c in failing):
             return NOT_STARTED
         return FAILED
