@@ -57,8 +57,11 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
             progress.finished(result)
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        results = list(pool.map(one, exercises))
+    if jobs > 1:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(one, exercises))
+    else:  # in this thread, so that Ctrl-C stops grading at once (check() in Jupyter)
+        results = [one(exercise) for exercise in exercises]
     report = Report(str(submission), results, seed=seed, hidden_checks_ran=reference is not None,
                     sandboxed=box is not None)
     if sandbox_notice:
@@ -66,6 +69,9 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     if reference is None and any(c.hidden for e in exercises for c in e.checks):
         report.notices.append("Hidden checks were not run: your instructor runs them with the "
                               "reference solutions. The score above counts the visible checks only.")
+    if submission.from_notebooks:  # "losses.py, line 65" is "03-losses.ipynb, cell `one_hot`, line 3"
+        from .notebooks.terms import in_notebook_terms
+        in_notebook_terms(report, submission.path)
     return report
 
 
