@@ -18,22 +18,22 @@ def softmax(z, axis=-1):
 DIAGNOSES = {
     "softmax dividing by the whole batch's sum": (
         BATCH_SUM_SOFTMAX, "softmax_rows_are_distributions",
-        ["sum over the whole array"], ["square batch", "keepdims=True subtracts", "own max"]),
+        ["sum over the whole batch"], ["square batch", "keepdims=True subtracts", "own max"]),
     "softmax dividing by the whole batch's sum, on large logits": (
         BATCH_SUM_SOFTMAX, "softmax_is_stable_for_large_logits",
-        ["sum over the whole array"], ["square batch", "own max", "overflow"]),
+        ["sum over the whole batch"], ["square batch", "own max", "overflow"]),
     "softmax shifted by the batch max": (
         "softmax shifted by the batch max", "softmax_is_stable_for_large_logits",
-        ["max of the whole array", "0/0"], ["overflowed"]),
+        ["max of the whole batch", "0/0"], ["overflowed"]),
     "softmax without the max shift": (
-        "softmax without the max shift", "softmax_is_stable_for_large_logits", ["overflow"], ["whole array"]),
+        "softmax without the max shift", "softmax_is_stable_for_large_logits", ["overflow"], ["whole batch"]),
     "softmax normalised by the max, on a single vector": (
         "softmax normalised by the max instead of the sum", "softmax_known_values",
         ["largest exponential"], ["constant factor"]),
     "log_softmax as the log of softmax": (
         "log_softmax as the log of softmax", "log_softmax_is_stable", ["log(softmax(z))", "log-sum-exp"], []),
     "log_softmax shifted by the batch max": (
-        "log_softmax shifted by the batch max", "log_softmax_is_stable", ["max of the whole array"], ["log(softmax(z))"]),
+        "log_softmax shifted by the batch max", "log_softmax_is_stable", ["max of the whole batch"], ["log(softmax(z))"]),
     "tanh_grad as (1 - tanh(z))^2": (
         ("activations.tanh_grad", "def tanh_grad(z):\n    return (1 - np.tanh(z)) ** 2"),
         "tanh_grad_matches_numeric", ["(1 - tanh(z))^2"], ["relative error"]),

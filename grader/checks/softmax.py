@@ -46,14 +46,14 @@ def softmax_mistakes(z, axis=-1):
         named = [(softmax(z, axis=other), f"that is the softmax over axis {other}; each slice along "
                   f"axis={axis} must sum to 1 (pass axis to np.max and np.sum, with keepdims=True).")
                  for other in range(z.ndim) if other != axis % z.ndim]
-        whole = "it divides by the sum over the whole array; each slice along axis needs its own sum: " \
+        whole = "it divides by the sum over the whole batch; each slice along axis needs its own sum: " \
                 "np.sum(e, axis=axis, keepdims=True)."
         named += [(e / e.sum(), whole), (np.exp(z) / np.exp(z).sum(), whole),
                   (e / e.max(axis=axis, keepdims=True), "it divides by the largest exponential; "
                    "softmax divides by their sum."),
                   (e, "the exponentials are not divided by their sum."),
                   (np.exp(z - np.max(z)) / np.exp(z - np.max(z)).sum(axis=axis, keepdims=True),
-                   "it subtracts the max of the whole array, not each row's own max: a row far below "
+                   "it subtracts the max of the whole batch, not each row's own max: a row far below "
                    "it underflows to 0 everywhere, and 0/0 is nan. Use np.max(z, axis=axis, keepdims=True).")]
         if z.ndim == 2 and z.shape[0] == z.shape[1]:  # without keepdims, (m,) broadcasts along rows
             flat = np.exp(z - np.max(z, axis=axis))
@@ -137,7 +137,7 @@ def log_softmax_mistakes(z, axis=-1):
         named = [(np.log(softmax(z, axis)), "it is log(softmax(z)): a probability that underflows to 0 "
                   "gives log(0) = -inf. Use the log-sum-exp trick, (z - max) - log(sum(e^(z - max)))."),
                  (batch - np.log(np.exp(batch).sum(axis=axis, keepdims=True)), "it subtracts the max of the "
-                  "whole array, not each row's own max: in a row far below it every exponential underflows "
+                  "whole batch, not each row's own max: in a row far below it every exponential underflows "
                   "to 0, and log(0) = -inf makes the row infinite. Use np.max(z, axis=axis, keepdims=True)."),
                  (z - np.log(np.exp(z).sum(axis=axis, keepdims=True)), "without the max subtracted first, "
                   "e^z overflows for large logits: (z - max) - log(sum(e^(z - max))).")]
