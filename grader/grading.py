@@ -155,6 +155,7 @@ def unmet_requirements(check, result):
 
 def run_check(check, child, seed, ref, outcome):
     """Run one check, filling ``outcome``; return False when the child is gone."""
+    started = time.monotonic()
     try:
         check.run(StudentCode(child), seed, ref, outcome.figures)
         outcome.passed = True
@@ -177,6 +178,8 @@ def run_check(check, child, seed, ref, outcome):
         return False
     except Exception as error:  # noqa: BLE001 -- data the check could not make sense of
         outcome.message = f"the grader could not make sense of the result: {type(error).__name__}: {error}"
+    finally:
+        outcome.seconds = time.monotonic() - started
     return True
 
 

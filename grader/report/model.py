@@ -19,6 +19,7 @@ class CheckResult:
     not_implemented: bool = False
     judged: bool = True  # False: the property was not judged (see its message), 0 points
     figures: list = field(default_factory=list)
+    seconds: float = 0.0
 
     @property
     def score(self):
@@ -62,7 +63,7 @@ class ExerciseResult:
             return PASSED
         if self.score > 0:
             return PARTIAL
-        failing = [c for c in self.counted if not c.passed and c.judged]  # not judged: waits on another
+        failing = [c for c in self.counted if not c.passed and c.judged]  # not judged: a consequence
         if failing and all(c.not_implemented for c in failing):
             return NOT_STARTED
         return FAILED
