@@ -208,11 +208,11 @@ def tanh_is_stable(sub, rng):
 def tanh_grad_mistakes(z):
     """The classic wrong derivatives of tanh, as (values, explanation)."""
     t = np.tanh(z)
-    return [(1 - z ** 2, "that is 1 - z^2; the derivative is 1 - tanh(z)^2, in terms of tanh(z)."),
-            ((1 - t) ** 2, "that is (1 - tanh(z))^2; the derivative is 1 - tanh(z)^2: square tanh(z) "
+    return [(1 - z ** 2, "That is 1 - z^2; the derivative is 1 - tanh(z)^2, in terms of tanh(z)."),
+            ((1 - t) ** 2, "That is (1 - tanh(z))^2; the derivative is 1 - tanh(z)^2: square tanh(z) "
                            "first, then subtract it from 1."),
-            (1 - t, "that is 1 - tanh(z); the derivative is 1 - tanh(z)^2 (the square is missing)."),
-            (-2 * t * (1 - t ** 2), "that is the second derivative; tanh'(z) = 1 - tanh(z)^2.")]
+            (1 - t, "That is 1 - tanh(z); the derivative is 1 - tanh(z)^2 (the square is missing)."),
+            (-2 * t * (1 - t ** 2), "That is the second derivative; tanh'(z) = 1 - tanh(z)^2.")]
 
 
 @exercise.check(points=1)

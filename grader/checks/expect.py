@@ -109,12 +109,12 @@ def diagnosis(got, want, candidates=(), rtol=1e-6, atol=1e-8, mistake=""):
 
 def matching_variant(got, candidates, rtol=1e-6, atol=1e-8):
     """The explanation of the first of ``candidates`` (variant, explanation) ``got`` matches
-    (nan where it has nan), as a sentence, or ""."""
+    (nan where it has nan), or ""."""
     for variant, explanation in candidates:
         variant = np.asarray(variant, dtype=np.float64)
         if variant.shape == got.shape and np.allclose(got, variant, rtol=max(rtol, 1e-6), atol=atol,
-                                                          equal_nan=True):
-            return explanation[:1].upper() + explanation[1:]
+                                                      equal_nan=True):
+            return explanation
     return ""
 
 
@@ -149,7 +149,7 @@ def close_number(got, want, what, rtol=1e-6, atol=1e-10, mistake="", candidates=
     message = f"{what} returned {got:.8g}; expected {want:.8g}."
     for variant, explanation in candidates:
         if abs(got - variant) <= atol + max(rtol, 1e-6) * abs(variant):
-            fail(f"{message} {explanation[:1].upper()}{explanation[1:]}")
+            fail(f"{message} {explanation}")
     factor = constant_factor(np.array([got]), np.array([float(want)]))
     if factor is not None and not mistake:
         mistake = f"That is {factor:.4g} times the expected value: a constant factor is missing or extra."

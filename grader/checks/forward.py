@@ -312,9 +312,9 @@ def accuracy_is_a_fraction(sub, rng):
                            ([1, 0, 1], [0, 1, 0]), (y_true, y_pred)]:
         y_true, y_pred = np.array(y_true), np.array(y_pred)
         want, what = float(np.mean(y_true == y_pred)), f"accuracy({y_true.tolist()}, {y_pred.tolist()})"
-        named = [(want * len(y_true), "that is the NUMBER of correct labels; the accuracy is their fraction."),
-                 (100 * want, "that is a percentage; the accuracy is a fraction in [0, 1]."),
-                 (1 - want, "that is the error rate; the accuracy counts the EQUAL labels.")]
+        named = [(want * len(y_true), "That is the NUMBER of correct labels; the accuracy is their fraction."),
+                 (100 * want, "That is a percentage; the accuracy is a fraction in [0, 1]."),
+                 (1 - want, "That is the error rate; the accuracy counts the EQUAL labels.")]
         expect.close_number(sub.accuracy(y_true, y_pred), want, what, candidates=named,
                             mistake="accuracy = mean(y_true == y_pred).")
 

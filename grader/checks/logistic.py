@@ -144,9 +144,9 @@ def predict_proba_known_value(sub, rng):
             fail(f"{what} returned shape {got.shape}; expected (1,), one probability per sample. "
                  "Keep w of shape (n,) so that X @ w has shape (m,).")
         z = X @ w + b
-        named = [(sigmoid(-z), "that is 1/(1 + e^z), the notes' sign typo. The model is sigmoid(z) = 1/(1 + e^-z)."),
-                 (sigmoid(X @ w), "the bias is missing: p = sigmoid(X @ w + b)."),
-                 (z, "that is z itself: apply the sigmoid, p = sigmoid(X @ w + b).")]
+        named = [(sigmoid(-z), "That is 1/(1 + e^z), the notes' sign typo. The model is sigmoid(z) = 1/(1 + e^-z)."),
+                 (sigmoid(X @ w), "The bias is missing: p = sigmoid(X @ w + b)."),
+                 (z, "That is z itself: apply the sigmoid, p = sigmoid(X @ w + b).")]
         expect.close(got, sigmoid(z), what, rtol=1e-7, candidates=named)
 
 

@@ -69,8 +69,8 @@ def sparse_ce(y, P, eps=1e-12):
 
 
 EPS_CHOICES = (1e-3, 1e-15)  # above and below the default 1e-12
-FIXED_EPS = "that is the loss clipped at {fixed:g} whatever eps is: clip with the eps argument, np.clip(p, eps, 1 - eps)."
-TINY_P = ("that is the loss with p clipped at 1e-7: probabilities like 1e-9 are real (their loss is "
+FIXED_EPS = "That is the loss clipped at {fixed:g} whatever eps is: clip with the eps argument, np.clip(p, eps, 1 - eps)."
+TINY_P = ("That is the loss with p clipped at 1e-7: probabilities like 1e-9 are real (their loss is "
           "-log(1e-9) = 20.7); clip with the eps argument, whose default is 1e-12.")
 
 
@@ -207,7 +207,7 @@ def categorical_cross_entropy_takes_soft_labels(sub, rng):
     lumped = float(np.mean(-np.log(np.sum(Y * P, axis=1))))
     expect.close_number(sub.categorical_cross_entropy(Y, P), cce(Y, P), "categorical_cross_entropy(Y, P) "
                         "for soft labels Y", rtol=1e-7,
-                        candidates=[(lumped, "that is -log(sum_k Y_k P_k), right for one-hot rows only; "
+                        candidates=[(lumped, "That is -log(sum_k Y_k P_k), right for one-hot rows only; "
                                              "the cross-entropy is -sum_k Y_k log P_k, a log per class.")])
 
 
@@ -284,10 +284,10 @@ def softmax_cross_entropy_grad_matches_numeric(sub, rng):
 def mse_mistakes(y, y_hat):
     """The classic wrong MSEs, as (value, explanation)."""
     squares = (y - y_hat) ** 2
-    named = [(0.5 * float(np.mean(squares)), "that is half the mean: the 1/2 of some textbooks' "
+    named = [(0.5 * float(np.mean(squares)), "That is half the mean: the 1/2 of some textbooks' "
               "0.5 * (y - y_hat)^2 is not part of this loss, MSE = mean((y - y_hat)^2).")]
     if y.ndim == 2:
-        named.append((float(np.mean(np.sum(squares, axis=1))), "that averages over the rows only (a sum "
+        named.append((float(np.mean(np.sum(squares, axis=1))), "That averages over the rows only (a sum "
                       "over each row's outputs); the mean runs over every element, y.size of them."))
     return named
 
@@ -308,11 +308,11 @@ def mean_squared_error_is_a_mean(sub, rng):
 def mse_grad_mistakes(y, y_hat):
     """The classic wrong MSE gradients, as (values, explanation)."""
     want = 2 * (y_hat - y) / y.size
-    named = [(want / 2, "it is half the true gradient: d/dx x^2 = 2x, keep the factor 2."),
-             (want * 2, "it is twice the true gradient: the factor 2 of d/dx x^2 = 2x came in twice."),
-             (-want, "it has the wrong sign: differentiate with respect to y_hat, 2 (y_hat - y), not y - y_hat.")]
+    named = [(want / 2, "It is half the true gradient: d/dx x^2 = 2x, keep the factor 2."),
+             (want * 2, "It is twice the true gradient: the factor 2 of d/dx x^2 = 2x came in twice."),
+             (-want, "It has the wrong sign: differentiate with respect to y_hat, 2 (y_hat - y), not y - y_hat.")]
     if y.ndim == 2:
-        named.append((want * y.shape[1], "it divides by the number of rows; the mean runs over every "
+        named.append((want * y.shape[1], "It divides by the number of rows; the mean runs over every "
                                          "element, so divide by y.size."))
     return named
 

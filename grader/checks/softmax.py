@@ -43,21 +43,21 @@ def softmax_mistakes(z, axis=-1):
     """The classic wrong softmaxes of ``z``, as (values, explanation); nan where they give nan."""
     with np.errstate(all="ignore"):
         e = np.exp(z - np.max(z, axis=axis, keepdims=True))
-        named = [(softmax(z, axis=other), f"that is the softmax over axis {other}; each slice along "
+        named = [(softmax(z, axis=other), f"That is the softmax over axis {other}; each slice along "
                   f"axis={axis} must sum to 1 (pass axis to np.max and np.sum, with keepdims=True).")
                  for other in range(z.ndim) if other != axis % z.ndim]
-        whole = "it divides by the sum over the whole batch; each slice along axis needs its own sum: " \
+        whole = "It divides by the sum over the whole batch; each slice along axis needs its own sum: " \
                 "np.sum(e, axis=axis, keepdims=True)."
         named += [(e / e.sum(), whole), (np.exp(z) / np.exp(z).sum(), whole),
-                  (e / e.max(axis=axis, keepdims=True), "it divides by the largest exponential; "
+                  (e / e.max(axis=axis, keepdims=True), "It divides by the largest exponential; "
                    "softmax divides by their sum."),
-                  (e, "the exponentials are not divided by their sum."),
+                  (e, "The exponentials are not divided by their sum."),
                   (np.exp(z - np.max(z)) / np.exp(z - np.max(z)).sum(axis=axis, keepdims=True),
-                   "it subtracts the max of the whole batch, not each row's own max: a row far below "
+                   "It subtracts the max of the whole batch, not each row's own max: a row far below "
                    "it underflows to 0 everywhere, and 0/0 is nan. Use np.max(z, axis=axis, keepdims=True).")]
         if z.ndim == 2 and z.shape[0] == z.shape[1]:  # without keepdims, (m,) broadcasts along rows
             flat = np.exp(z - np.max(z, axis=axis))
-            named.append((flat / flat.sum(axis=axis), "in a square batch a missing keepdims=True "
+            named.append((flat / flat.sum(axis=axis), "In a square batch a missing keepdims=True "
                           "subtracts and divides along the wrong axis without any error."))
     return named
 
@@ -134,14 +134,14 @@ def log_softmax_mistakes(z, axis=-1):
     """The classic wrong log_softmaxes of ``z``, as (values, explanation); inf where they overflow."""
     with np.errstate(all="ignore"):
         batch = z - np.max(z)
-        named = [(np.log(softmax(z, axis)), "it is log(softmax(z)): a probability that underflows to 0 "
+        named = [(np.log(softmax(z, axis)), "It is log(softmax(z)): a probability that underflows to 0 "
                   "gives log(0) = -inf. Use the log-sum-exp trick, (z - max) - log(sum(e^(z - max)))."),
-                 (batch - np.log(np.exp(batch).sum(axis=axis, keepdims=True)), "it subtracts the max of the "
+                 (batch - np.log(np.exp(batch).sum(axis=axis, keepdims=True)), "It subtracts the max of the "
                   "whole batch, not each row's own max: in a row far below it every exponential underflows "
                   "to 0, and log(0) = -inf makes the row infinite. Use np.max(z, axis=axis, keepdims=True)."),
-                 (z - np.log(np.exp(z).sum(axis=axis, keepdims=True)), "without the max subtracted first, "
+                 (z - np.log(np.exp(z).sum(axis=axis, keepdims=True)), "Without the max subtracted first, "
                   "e^z overflows for large logits: (z - max) - log(sum(e^(z - max))).")]
-        named += [(log_softmax(z, other), f"that is log_softmax over axis {other}; pass axis (with "
+        named += [(log_softmax(z, other), f"That is log_softmax over axis {other}; pass axis (with "
                    "keepdims=True) to every max and sum.") for other in range(z.ndim) if other != axis % z.ndim]
     return named
 
