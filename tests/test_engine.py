@@ -5,6 +5,8 @@ import json
 import numpy as np
 import pytest
 
+from grader.timing import time_bound
+
 from conftest import grade_folder
 
 
@@ -66,7 +68,7 @@ def test_infinite_loop_times_out_and_spares_the_rest(submission):
     assert statuses(report)["activations"] == "passed"
     assert "timed out" in check(report, "softmax", "log_softmax_is_stable").message
     assert check(report, "softmax", "softmax_known_values").passed
-    assert softmax.seconds < 5
+    assert softmax.seconds < time_bound(2) + 1  # the engine's deadline, not a speed target
 
 
 def test_exit_at_import_is_an_error_not_a_crash(submission):
@@ -103,7 +105,11 @@ def test_stub_is_not_started_with_a_pointer_to_the_function():
     assert report.score == 0
     assert {e.status for e in report.exercises} == {"not_started"}
     message = report.exercises[0].checks[0].message
-    assert "not started: activations.py, line" in message and "TODO (sigmoid)" in message
+    assert message.startswith("not started: write sigmoid (activations.py, line ")
+    assert "`nnlab hint activations`" in message and "TODO" not in message  # never the stub's TODO text
+    method = next(c.message for e in report.exercises if e.name == "optimizers" for c in e.checks
+                  if c.name == "adam_step_updates_in_place")
+    assert "write Adam." in method and "`nnlab hint optimizers`" in method
 
 
 def test_protocol_round_trip_keeps_types():

@@ -69,7 +69,7 @@ PASSED, PARTIAL, FAILED, NOT_STARTED, ERROR = "passed", "partial", "failed", "no
 
 @dataclass
 class CheckResult(CleanText):
-    TEXT: ClassVar[tuple] = ("name", "description", "message")
+    TEXT: ClassVar[tuple] = ("name", "description", "message", "refused_import")
 
     name: str
     description: str
@@ -83,6 +83,8 @@ class CheckResult(CleanText):
     judged: bool = True  # False: the property was not judged (see its message), 0 points
     figures: list = field(default_factory=list)
     seconds: float = 0.0
+    refused_import: str = ""  # the child refused an import this check's call made (not in the JSON)
+    timed_out: bool = False  # it ran out of its time budget (not in the JSON: the message says so)
 
     @property
     def score(self):
@@ -107,6 +109,7 @@ class ExerciseResult(CleanText):
     output: str = ""
     reference_modules: list = field(default_factory=list)
     seconds: float = 0.0
+    caused_by: list = field(default_factory=list)  # earlier exercises of the student's that fail (causes.py)
 
     @property
     def counted(self):
@@ -138,7 +141,7 @@ class ExerciseResult(CleanText):
         return {"name": self.name, "title": self.title, "score": self.score,
                 "max_score": self.max_score, "status": self.status, "error": self.error,
                 "reference_modules": list(self.reference_modules), "output": self.output,
-                "seconds": round(self.seconds, 3),
+                "seconds": round(self.seconds, 3), "caused_by": self.caused_by,
                 "checks": [c.to_dict() for c in self.checks]}
 
 
@@ -149,10 +152,12 @@ class Report(CleanText):
 
     submission: str
     exercises: list
-    seed: int = 0
+    seed: object = 0  # the seed, or "env:NAME" when it is a secret read from that variable
     hidden_checks_ran: bool = True
     sandboxed: bool = False
     notices: list = field(default_factory=list)
+    seed_fingerprint: str = ""  # see grader.seeds.Seed.fingerprint
+    student_work: bool = True  # False for the reference solutions: their grades are not the student's progress
 
     @property
     def score(self):
@@ -169,6 +174,7 @@ class Report(CleanText):
     def to_dict(self):
         return {"submission": self.submission, "score": self.score, "max_score": self.max_score,
                 "percent": round(self.percent, 2), "seed": self.seed,
+                "seed_fingerprint": self.seed_fingerprint,
                 "hidden_checks_ran": self.hidden_checks_ran, "sandboxed": self.sandboxed,
                 "notices": list(self.notices),
                 "exercises": [e.to_dict() for e in self.exercises]}
