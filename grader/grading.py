@@ -16,7 +16,7 @@ from .causes import link_root_causes
 from .checks import EXERCISES
 from .checks.core import CheckFailed, NotJudged
 from .engine import sandbox as sandbox_module
-from .engine.process import ChildGone, ChildProcess, ChildTimeout
+from .engine.process import ByteBudget, ChildGone, ChildProcess, ChildTimeout
 from .engine.sandbox import AUTO
 from .engine.student import OwnFrames, StudentCode, StudentError
 from .engine.workspace import Workspace
@@ -123,6 +123,7 @@ class ExerciseRun:
         self.workspace = None
         self.child = None
         self.restart_error = ""  # a restarted child could not import the module: no more restarts
+        self.budget = ByteBudget()  # the bytes of answers the exercise's children may send, together
 
     def grade(self):
         workspace, from_reference = Workspace.create(self.module, self.earlier, self.submission, self.reference)
@@ -221,7 +222,7 @@ class ExerciseRun:
         module = self.module
         try:
             child = ChildProcess(self.workspace, module, self.clock.start_deadline(), self.memory_mb,
-                                 self.sandbox)
+                                 self.sandbox, self.budget)
         except ChildTimeout:
             return None, f"importing {module}.py took longer than the time limit (a loop at module level?)"
         except ChildGone as gone:

@@ -72,6 +72,16 @@ def take_over_stdio():
     return requests, answers
 
 
+def open_arena(spec):
+    """The parent's shared memory for array arguments (``NNLAB_ARENA``: "fd:size"), or None."""
+    if not spec:
+        return None
+    import mmap
+
+    fd, size = (int(part) for part in spec.split(":"))
+    return mmap.mmap(fd, size)
+
+
 class MissingName(LookupError):
     """The submission lacks a function or class the contract names."""
 
@@ -182,7 +192,8 @@ class SyntaxFrame:
 
 
 class Server:
-    def __init__(self, root, package, module):
+    def __init__(self, root, package, module, arena=None):
+        self.arena = arena
         self.root = os.path.abspath(root)
         self.package = package
         self.package_dir = os.path.join(self.root, package)
@@ -248,7 +259,7 @@ class Server:
         target = self.resolve(request["target"])
         if request.get("method"):
             target = getattr(target, request["method"])
-        args = decode(request.get("args", []), blobs, self.find)
+        args = decode(request.get("args", []), blobs, self.find, arena=self.arena)
         kwargs = decode(request.get("kwargs", {"$dict": {}}), blobs, self.find)
         originals = [dict(a) if type(a) is dict else a for a in args]
         with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
@@ -313,7 +324,7 @@ class Server:
 def main():
     requests, answers = take_over_stdio()
     root, package, module = sys.argv[1:4]
-    Server(root, package, module).serve(requests, answers)
+    Server(root, package, module, open_arena(os.environ.get("NNLAB_ARENA", ""))).serve(requests, answers)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

@@ -1,4 +1,13 @@
-"""The parent's side of one child process: start it, talk to it, and always stop it."""
+"""The parent's side of one child process: start it, talk to it, and always stop it.
+
+Nothing the child sends is trusted: every answer is read within the exercise's deadline
+and within caps (its header, its arrays, the arrays of the whole exercise), decoded
+strictly and checked field by field before a check sees it. Anything else is "not an
+answer" and ends the child, never the grader. Writes to the child have the same
+deadline as reads, so a child that stops reading cannot stall the grader either.
+Without the sandbox (whose writable folders are size-capped tmpfs), the workspace's size
+is watched while the child runs, and the child stopped past its disk quota.
+"""
 
 import os
 import select
@@ -10,12 +19,20 @@ import time
 import uuid
 from pathlib import Path
 
-from . import limits
+from . import limits, reaper
+from .arena import Arena
 from .protocol import Handle, ProtocolError, decode, encode, pack, unpack
 
 CHILD_SCRIPT = Path(__file__).with_name("child.py")
-MAX_ANSWER_BYTES = 256 * 2**20
+MAX_ANSWER_BYTES = 64 * 2**20      # one answer, its arrays included
+MAX_EXERCISE_BYTES = 1024 * 2**20  # every answer of one exercise, its restarts included
+MAX_HEADER_BYTES = 4 * 2**20       # the JSON of one answer
 MAX_OUTPUT_BYTES = 64 * 2**10
+MAX_TEXT = 2000                    # an error message, a warning
+MAX_DISK_BYTES = 128 * 2**20       # what the child may write to its workspace without the sandbox
+MAX_DISK_FILES = 10_000
+DISK_CHECK_SECONDS = 0.2
+NOT_AN_ANSWER = "sent something that is not an answer"
 
 
 class ChildGone(Exception):
@@ -26,23 +43,65 @@ class ChildTimeout(ChildGone):
     """The child did not answer before the deadline and was killed."""
 
 
+class ByteBudget:
+    """The bytes of answers an exercise may still receive, shared by its children."""
+
+    def __init__(self, total=MAX_EXERCISE_BYTES):
+        self.left = total
+        self.total = total
+
+    def spend(self, n):
+        self.left -= n
+        if self.left < 0:
+            raise ProtocolError(f"answers of over {self.total / 2**20:g} MiB in one exercise")
+
+
 class ChildProcess:
     """A running ``child.py`` that imported one module of a submission."""
 
-    def __init__(self, workspace, module, deadline, memory_mb=None, sandbox=None):
+    def __init__(self, workspace, module, deadline, memory_mb=None, sandbox=None, budget=None):
         self.deadline = deadline
+        self.budget = budget or ByteBudget()
+        self.workspace = workspace
+        self.watch_disk = sandbox is None
         self.output = CappedOutput(MAX_OUTPUT_BYTES)
         argv = [sys.executable, "-I", str(workspace.child_script), str(workspace.root),
                 workspace.package, module]
         env = limits.child_environment(workspace.home, memory_mb, deadline - time.monotonic())
         self.token = env["NNLAB_CHILD"] = uuid.uuid4().hex
+        self.arena = Arena.create()
+        if self.arena is not None:
+            env["NNLAB_ARENA"] = self.arena.environment()
         if sandbox is not None:
             argv = sandbox.wrap(argv, workspace, env)
         elif limits.nobody_can_run_python():  # root without the sandbox: still not as root
             env["NNLAB_RUN_AS"] = f"{limits.NOBODY}:{limits.NOBODY}"
             workspace.open_to(limits.NOBODY)
-        self.process = subprocess.Popen(
+        reaper.adopt_orphans()
+        try:
+            self.process = self._start(argv, env, workspace)
+        except BaseException:
+            if self.arena is not None:
+                self.arena.close()
+            raise
+        self._stop_draining = threading.Event()
+        self._drain = threading.Thread(target=self.output.drain,
+                                       args=(self.process.stderr.fileno(), self._stop_draining), daemon=True)
+        self._drain.start()
+        self._fd = self.process.stdout.fileno()
+        self._in = self.process.stdin.fileno()
+        os.set_blocking(self._in, False)
+        try:
+            self.hello = self._receive(hello=True)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self, argv, env, workspace):
+        return reaper.popen(
             argv,
+            pass_fds=(self.arena.fd,) if self.arena else (),
+            bufsize=0,  # raw pipes: no buffer whose flush could block on a child that stops reading
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -50,51 +109,78 @@ class ChildProcess:
             env=env,
             start_new_session=True,
         )
-        self._drain = threading.Thread(target=self.output.drain, args=(self.process.stderr,), daemon=True)
-        self._drain.start()
-        self._fd = self.process.stdout.fileno()
-        self.hello = self._receive()
 
     # -- talking -------------------------------------------------------------------
 
     def request(self, message):
-        """Send ``message`` (its "args" and "kwargs" encoded here); return the answer."""
-        blobs = []
-        message = dict(message)
-        for key in ("args", "kwargs"):
-            if key in message:
-                message[key] = encode(message[key], blobs)
+        """Send ``message`` (its "args" and "kwargs" encoded here); return the answer.
+
+        With "return_args", the arrays of "args" go into the arena, and the answer's
+        evidence about them is what the parent reads there (see ``arena.py``)."""
+        observe = self.arena is not None and bool(message.get("return_args"))
+        first_place = len(self.arena.places) if observe else 0
+        data = pack_request(message, self.arena.place if observe else None)
         try:
-            self.process.stdin.write(pack(message, blobs))
-            self.process.stdin.flush()
+            self._write_all(data)
         except (BrokenPipeError, OSError):
             self._receive()  # reports how the child went away
-        return self._receive()
+        answer = self._receive()
+        if observe:
+            self.arena.observe(message.get("args", []), answer, first_place)
+        return answer
 
-    def _receive(self):
+    def _write_all(self, data):
+        """Write ``data`` to the child before the deadline, however slowly it reads."""
+        view = memoryview(data)
+        while view:
+            self._wait_until_ready(write=True)
+            try:
+                view = view[os.write(self._in, view[:1 << 20]):]
+            except BlockingIOError:
+                continue
+
+    def _receive(self, hello=False):
         try:
-            message, blobs = unpack(self._read_exact, MAX_ANSWER_BYTES)
-            for key in ("value", "args_after", "originals_after"):
-                if key in message:
-                    message[key] = decode(message[key], blobs)
-            return message
+            message, blobs = unpack(self._read_exact, MAX_ANSWER_BYTES, MAX_HEADER_BYTES)
+            return check_answer(message, blobs, hello)
         except ProtocolError as error:
             self.kill()
-            raise ChildGone(f"sent an answer the grader cannot accept ({error})") from None
+            raise ChildGone(f"{NOT_AN_ANSWER} ({error})") from None
 
     def _read_exact(self, n):
+        self.budget.spend(n)
         chunks = []
         while n:
-            remaining = self.deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self._fd], [], [], remaining)[0]:
-                self.kill()
-                raise ChildTimeout("timed out")
+            self._wait_until_ready()
             chunk = os.read(self._fd, min(n, 1 << 20))
             if not chunk:
                 raise ChildGone(self._exit_reason() + self._last_output())
             chunks.append(chunk)
             n -= len(chunk)
         return b"".join(chunks)
+
+    def _wait_until_ready(self, write=False):
+        """Wait until the child's pipe can be read (or written); kill it at the deadline,
+        or as soon as it is over its disk quota."""
+        fds = ([], [self._in]) if write else ([self._fd], [])
+        while True:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                raise ChildTimeout("timed out")
+            if any(select.select(*fds, [], min(remaining, DISK_CHECK_SECONDS))[:2]):
+                return
+            self._check_disk()
+
+    def _check_disk(self):
+        if not self.watch_disk:
+            return
+        used, files = self.workspace.usage(MAX_DISK_BYTES, MAX_DISK_FILES)
+        if used > MAX_DISK_BYTES or files > MAX_DISK_FILES:
+            self.kill()
+            self.workspace.clear_home()
+            raise ChildGone(f"wrote more than {MAX_DISK_BYTES // 2**20} MiB or {MAX_DISK_FILES} files "
+                            "to its folder (the disk quota of an exercise)")
 
     def _last_output(self):
         self._drain.join(timeout=1)
@@ -119,7 +205,8 @@ class ChildProcess:
     # -- stopping ------------------------------------------------------------------
 
     def kill(self):
-        """Kill the child's whole process group; safe to call more than once."""
+        """Kill the child, its process group and whatever it left behind; safe to call
+        more than once."""
         if self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
@@ -133,10 +220,14 @@ class ChildProcess:
             os.killpg(self.process.pid, signal.SIGKILL)  # grandchildren left in the group
         except (ProcessLookupError, PermissionError):
             pass
+        if self.process.returncode is not None:
+            reaper.forget(self.process)
+        reaper.kill_orphans()
         kill_marked(self.token)
 
     def close(self):
-        """End the child: its input closes, it exits by itself or is killed soon after."""
+        """End the child: its input closes, it exits by itself or is killed soon after.
+        Every step has a deadline, whatever the child (or what it started) holds open."""
         for stream in (self.process.stdin, self.process.stdout):
             try:
                 stream.close()
@@ -147,8 +238,73 @@ class ChildProcess:
         except subprocess.TimeoutExpired:
             pass
         self.kill()
+        self._stop_draining.set()
         self._drain.join(timeout=1)
         self.process.stderr.close()
+        if self.arena is not None:
+            self.arena.close()
+            self.arena = None
+
+
+def pack_request(message, place=None):
+    """The bytes of ``message`` with its "args" and "kwargs" encoded, the arrays of
+    "args" put in the arena by ``place`` when given."""
+    blobs, message = [], dict(message)
+    for key in ("args", "kwargs"):
+        if key in message:
+            message[key] = encode(message[key], blobs, place=place if key == "args" else None)
+    return pack(message, blobs)
+
+
+def check_answer(message, blobs, hello=False):
+    """The child's ``message`` with its values decoded, once it has been checked to be
+    an answer: ``{"ok": true, ...}`` with the fields of a call (the hello: none), or
+    ``{"ok": false, "error": {...}}``. Raises ProtocolError for anything else."""
+    if type(message.get("ok")) is not bool:
+        raise ProtocolError("no ok field")
+    if not message["ok"]:
+        if set(message) != {"ok", "error"}:
+            raise ProtocolError(f"a failure with the fields {sorted(message)!r:.80}")
+        return {"ok": False, "error": check_error(message["error"])}
+    allowed = {"ok"} if hello else {"ok", "value", "warnings", "args_after", "originals_after"}
+    if not set(message) <= allowed:
+        raise ProtocolError(f"unexpected fields {sorted(set(message) - allowed)!r:.80}")
+    answer = {"ok": True}
+    for key in ("value", "args_after", "originals_after"):
+        if key in message:
+            answer[key] = decode(message[key], blobs)
+    for key in ("args_after", "originals_after"):
+        if key in answer and type(answer[key]) is not list:
+            raise ProtocolError(f"{key} is not a list")
+    if "warnings" in message:
+        answer["warnings"] = text_list(message["warnings"], "warnings")
+    return answer
+
+
+def check_error(error):
+    """An error description: type, message, where (and unsendable), of the right types."""
+    if type(error) is not dict or not set(error) <= {"type", "message", "where", "unsendable"}:
+        raise ProtocolError("a malformed error")
+    checked = {"type": text(error.get("type", "Exception"), "the error's type")[:100],
+               "message": text(error.get("message", ""), "the error's message"),
+               "where": text_list(error.get("where", []), "the error's place")}
+    if "unsendable" in error:
+        if type(error["unsendable"]) is not bool:
+            raise ProtocolError("a malformed error")
+        checked["unsendable"] = error["unsendable"]
+    return checked
+
+
+def text(value, what):
+    if type(value) is not str:
+        raise ProtocolError(f"{what} is not text")
+    return value[:MAX_TEXT]
+
+
+def text_list(values, what):
+    if type(values) is not list:
+        raise ProtocolError(f"{what} is not a list")
+    return [text(v, what) for v in values[:10]]
 
 
 def kill_marked(token):
@@ -174,9 +330,16 @@ class CappedOutput:
         self.kept = bytearray()
         self.dropped = 0
 
-    def drain(self, stream):
+    def drain(self, fd, stop):
+        """Read ``fd`` until its end, or until ``stop`` is set (a process the child left
+        behind may hold the pipe open for ever)."""
         try:
-            while chunk := stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536):
+            while not stop.is_set():
+                if not select.select([fd], [], [], 0.1)[0]:
+                    continue
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    return
                 room = self.cap - len(self.kept)
                 self.kept += chunk[:room]
                 self.dropped += max(0, len(chunk) - room)

@@ -4,7 +4,7 @@ Inside, the child sees a read-only root made of the system folders and the Pytho
 runs on, and nothing else of the machine: no home folders, no reference solutions, no
 grader (so no hidden checks), no other submission, no network. Its workspace is the
 only folder it can read besides those, and its home and /tmp the only ones it can
-write. It has its own PID namespace, so it can neither see nor signal the grader, and
+write: both are size-capped tmpfs, so a submission cannot fill the grader's disk. It has its own PID namespace, so it can neither see nor signal the grader, and
 everything it started dies with it.
 
 When the grader runs as root (a container, a CI runner), the child also drops to the
@@ -23,7 +23,7 @@ from pathlib import Path
 from .limits import NOBODY
 
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
-TMP_BYTES = 64 * 2**20
+TMP_BYTES = 64 * 2**20   # /tmp, and the home again: the child's disk quota
 GRADER_PACKAGE = Path(__file__).resolve().parents[1]
 
 AUTO, ON, OFF = "auto", "on", "off"
@@ -79,7 +79,7 @@ class Sandbox:
         if workspace is not None:
             command += [*parents_open_to_all(workspace.root),
                         "--ro-bind", str(workspace.root), str(workspace.root),
-                        "--bind", str(workspace.home), str(workspace.home),
+                        "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", str(workspace.home),
                         "--chdir", str(workspace.root)]
         return command
 

@@ -14,9 +14,13 @@ import ast
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 ENGINE_FILES = ("child.py", "protocol.py")
+# CPython 3.11's parser is not safe in two threads at once ("AST constructor recursion
+# depth mismatch"), and exercises are laid out from threads.
+_parsing = threading.Lock()
 PACKAGE = "submission"
 
 
@@ -63,15 +67,53 @@ class Workspace:
                 os.chmod(os.path.join(folder, name), 0o644)
         os.chown(self.home, uid, uid)
 
+    def usage(self, max_bytes, max_files):
+        """``(bytes, files)`` on disk under the workspace, counted until either passes its cap."""
+        used = files = 0
+        folders = [self.root]
+        while folders and used <= max_bytes and files <= max_files:
+            try:
+                entries = list(os.scandir(folders.pop()))
+            except OSError:
+                continue
+            for entry in entries:
+                files += 1
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    else:
+                        used += entry.stat(follow_symlinks=False).st_blocks * 512
+                except OSError:
+                    pass
+        return used, files
+
+    def clear_home(self):
+        """Empty the child's home (after it was stopped for writing too much there)."""
+        shutil.rmtree(self.home, ignore_errors=True)
+        self.home.mkdir(exist_ok=True)
+
     def remove(self):
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def parse(source):
+    """The syntax tree of student ``source``, or None when it does not parse: a syntax
+    error, or a source too deep for the parser (RecursionError, MemoryError), which must
+    cost only its exercise; the child reports the real error."""
+    try:
+        with _parsing:
+            return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def relative_imports(path):
     """Names of sibling modules that ``path`` imports (``from .softmax import ...``)."""
     try:
-        tree = ast.parse(path.read_bytes())
-    except (OSError, SyntaxError, ValueError):
+        tree = parse(path.read_bytes())
+    except OSError:
+        return set()
+    if tree is None:
         return set()
     names = set()
     for node in ast.walk(tree):

@@ -30,13 +30,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import deadline, intake
+from . import deadline, intake, signing
 from ..checks import EXERCISES
+from ..engine import reaper
 from .reports import ERROR, GRADED, replace_text
 from .runs import nnlab_version
 from ..timing import time_bound
 from ..report.files import write_atomic
-from ..report.model import Report
+from ..report.model import Report, clean_text
 from ..seeds import Seed, as_seed
 from ..submission import Reference
 from .feedback import FEEDBACK, write_feedback
@@ -132,6 +133,8 @@ class Batch:
         self.reports = Path(out) / "reports"
         self.options = options
         self.record = run_record(options)
+        self.key = signing.load_key(out)
+        self.untrusted = set()  # students whose report on disk did not verify
         self._running = set()
         # Each worker watches the read end: when this process dies (even by kill -9),
         # the kernel closes the write end and the workers stop instead of grading on.
@@ -176,13 +179,26 @@ class Batch:
         return deadline.snapshot(repository, self.options.before, last=self.options.late_penalty is not None)
 
     def current_report(self, entry, fingerprint=None):
-        """The entry's report when it is up to date, else None."""
+        """The entry's report when it is up to date and its signature verifies, else None."""
         try:
             report = json.loads(self.report_path(entry).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         wanted = fingerprint or self.fingerprint(entry)
-        return report if report.get("batch", {}).get("fingerprint") == wanted else None
+        facts = report.get("batch") if isinstance(report, dict) else None
+        if not isinstance(facts, dict) or facts.get("fingerprint") != wanted:
+            return None
+        if not signing.verifies(report, self.key):
+            self.distrust(entry)
+            return None
+        return report
+
+    def distrust(self, entry):
+        """Say once that ``entry``'s report was changed outside the batch: it is not trusted."""
+        if entry.student not in self.untrusted:
+            self.untrusted.add(entry.student)
+            print(f"{self.report_path(entry)}: its signature does not verify (it was changed outside the "
+                  "batch): not trusted, graded again with --resume", file=sys.stderr)
 
     def run(self, entries, jobs, on_outcome):
         """Grade ``entries``, ``jobs`` at a time; write each report, then call ``on_outcome``.
@@ -195,6 +211,7 @@ class Batch:
             try:
                 for future in as_completed(futures):
                     outcome = future.result()
+                    signing.sign(outcome.report, self.key)
                     write_atomic(self.report_path(outcome.entry), json.dumps(outcome.report, indent=2))
                     write_feedback(self.reports.parent, outcome.entry.student, outcome.report, outcome.figures,
                                    outcome.entry.sources[0].resolve().parent)
@@ -233,6 +250,9 @@ class Batch:
                            "seconds": round(time.monotonic() - started, 3)}
         if due:
             report["batch"]["deadline"] = due
+        if entry.student in self.untrusted:
+            report["notices"].append("graded again: the earlier report's signature did not verify "
+                                     "(it was changed outside the batch)")
         return Outcome(entry, status, reason, report, figures)
 
     def grade_source(self, source):
@@ -261,8 +281,9 @@ class Batch:
             if self._stopping.is_set():
                 raise Stopped
             # cwd: the folder above this grader package, so that the worker imports this very grader
-            process = subprocess.Popen(command, cwd=GRADER_PACKAGE.parent, stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE, start_new_session=True, pass_fds=(self._alive,))
+            reaper.adopt_orphans()  # what a killed worker leaves behind comes to us, and dies
+            process = reaper.popen(command, cwd=GRADER_PACKAGE.parent, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, start_new_session=True, pass_fds=(self._alive,))
             self._running.add(process)
         backstop = self.options.backstop_seconds()
         try:
@@ -274,6 +295,8 @@ class Batch:
         finally:
             with self._lock:
                 self._running.discard(process)
+            reaper.forget(process)
+            reaper.kill_orphans()
         return read_worker_answer(process.returncode, stdout, stderr)
 
 
@@ -289,7 +312,7 @@ def read_worker_answer(code, stdout, stderr):
         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
             return ERROR, "the grading process sent an unreadable report", None
         return (GRADED if code == 0 else ERROR), reason, report
-    last_line = (stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
+    last_line = clean_text((stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1])
     return ERROR, f"the grading process failed (exit status {code}): {last_line}", None
 
 

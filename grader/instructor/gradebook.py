@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 
 from ..report.files import write_atomic
-from . import summary as class_summary
+from . import signing, summary as class_summary
 from .reports import ERROR, GRADED, NOT_GRADED, deadline, exercise_columns, read_reports, status, total_points
 from .runs import common_run, write_run
 
@@ -98,21 +98,24 @@ def write_gradebook(out, students, reports):
 
 def merge(folders, out):
     """Join the reports of several batch outputs (shards) into ``out``; return the summary
-    and the files that were not reports. Raises Inconsistent (before writing anything)
+    and the files that were not reports (or whose signature does not verify: refused).
+    Raises Inconsistent (before writing anything)
     when the shards were graded with different options."""
     record = common_run(folders)
     merged, unreadable = {}, []
     for folder in folders:
         reports, bad = read_reports(folder)
-        unreadable += bad
+        reports, refused = signing.split_trusted(reports, signing.load_key(folder, create=False), folder)
+        unreadable += bad + refused
         for student, report in reports.items():
             earlier = merged.get(student)
             if earlier and earlier["batch"]["fingerprint"] != report["batch"]["fingerprint"]:
                 raise MergeConflict(f"{student} has different reports in two of the folders "
                                     "(graded from different files or with different options)")
             merged[student] = report
+    key = signing.load_key(out)
     for student, report in merged.items():
-        write_atomic(Path(out) / "reports" / f"{student}.json", json.dumps(report, indent=2))
+        write_atomic(Path(out) / "reports" / f"{student}.json", json.dumps(signing.sign(report, key), indent=2))
     write_run(out, record)
     students = sorted(merged)
     return write_gradebook(out, students, merged), unreadable

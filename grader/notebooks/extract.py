@@ -109,6 +109,8 @@ def read_notebook(path):
         raise NotebookError(f"{path} cannot be read: {error.strerror or error}") from None
     except UnicodeDecodeError:
         raise NotebookError(f"{path} is not a notebook: it is not even text") from None
+    except RecursionError:
+        raise NotebookError(f"{path} is not a notebook: its JSON nests too deeply") from None
     except ValueError as error:
         raise NotebookError(f"{path} is not a notebook: it is not valid JSON ({error}); "
                             "was it saved completely? Jupyter can open its checkpoint "

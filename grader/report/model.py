@@ -1,13 +1,76 @@
-"""What grading produces: plain results that every output format is made from."""
+"""What grading produces: plain results that every output format is made from.
 
+Text enters here from student code (messages, printed output, the names of files) and
+is made safe once, as it is set: valid Unicode without lone surrogates (each becomes
+U+FFFD) or control characters (dropped; newline and tab kept, a carriage return becomes
+a newline). Every format and every file can then write whatever a report holds.
+"""
+
+import re
 from dataclasses import dataclass, field
+from typing import ClassVar
+
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+NOT_TEXT = re.compile("[\ud800-\udfff\ufffe\uffff]")  # lone surrogates (bytes that were not UTF-8)
+
+
+def clean_text(text):
+    """``text`` as valid Unicode: lone surrogates become U+FFFD, control characters but
+    newline and tab are dropped (a carriage return becomes a newline)."""
+    if type(text) is not str:
+        text = str(text)
+    if CONTROL.search(text) is None and NOT_TEXT.search(text) is None:
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return NOT_TEXT.sub("\ufffd", CONTROL.sub("", text))
+
+
+class TextList(list):
+    """A list of text whose items are cleaned as they are added."""
+
+    def __init__(self, items=()):
+        super().__init__(map(clean_text, items))
+
+    def append(self, item):
+        super().append(clean_text(item))
+
+    def insert(self, index, item):
+        super().insert(index, clean_text(item))
+
+    def extend(self, items):
+        super().extend(map(clean_text, items))
+
+    def __iadd__(self, items):
+        self.extend(items)
+        return self
+
+    def __setitem__(self, index, value):
+        super().__setitem__(index, list(map(clean_text, value)) if isinstance(index, slice) else clean_text(value))
+
+
+class CleanText:
+    """Base of the results: the fields named in TEXT (text) and TEXT_LISTS (lists of
+    text) are cleaned whenever they are set."""
+
+    TEXT: ClassVar[tuple] = ()
+    TEXT_LISTS: ClassVar[tuple] = ()
+
+    def __setattr__(self, name, value):
+        if name in self.TEXT:
+            value = clean_text(value)
+        elif name in self.TEXT_LISTS:
+            value = TextList(value)
+        super().__setattr__(name, value)
+
 
 VISIBLE, HIDDEN = "visible", "hidden"
 PASSED, PARTIAL, FAILED, NOT_STARTED, ERROR = "passed", "partial", "failed", "not_started", "error"
 
 
 @dataclass
-class CheckResult:
+class CheckResult(CleanText):
+    TEXT: ClassVar[tuple] = ("name", "description", "message", "refused_import")
+
     name: str
     description: str
     max_score: float
@@ -35,7 +98,10 @@ class CheckResult:
 
 
 @dataclass
-class ExerciseResult:
+class ExerciseResult(CleanText):
+    TEXT: ClassVar[tuple] = ("name", "title", "error", "output")
+    TEXT_LISTS: ClassVar[tuple] = ("reference_modules",)
+
     name: str
     title: str
     checks: list = field(default_factory=list)
@@ -74,13 +140,16 @@ class ExerciseResult:
     def to_dict(self):
         return {"name": self.name, "title": self.title, "score": self.score,
                 "max_score": self.max_score, "status": self.status, "error": self.error,
-                "reference_modules": self.reference_modules, "output": self.output,
+                "reference_modules": list(self.reference_modules), "output": self.output,
                 "seconds": round(self.seconds, 3), "caused_by": self.caused_by,
                 "checks": [c.to_dict() for c in self.checks]}
 
 
 @dataclass
-class Report:
+class Report(CleanText):
+    TEXT: ClassVar[tuple] = ("submission",)
+    TEXT_LISTS: ClassVar[tuple] = ("notices",)
+
     submission: str
     exercises: list
     seed: object = 0  # the seed, or "env:NAME" when it is a secret read from that variable
@@ -107,5 +176,5 @@ class Report:
                 "percent": round(self.percent, 2), "seed": self.seed,
                 "seed_fingerprint": self.seed_fingerprint,
                 "hidden_checks_ran": self.hidden_checks_ran, "sandboxed": self.sandboxed,
-                "notices": self.notices,
+                "notices": list(self.notices),
                 "exercises": [e.to_dict() for e in self.exercises]}
