@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .checks import EXERCISES
 from .checks.core import CheckFailed, NotJudged
-from .engine import sandbox as sandbox_module
-from .engine.process import ByteBudget, ChildGone, ChildProcess, ChildTimeout
+from .engine import runtime, sandbox as sandbox_module
+from .engine.process import ByteBudget, ChildGone, ChildProcess, ChildTimeout, child_identity
 from .engine.sandbox import AUTO
 from .engine.student import StudentCode, StudentError
 from .engine.workspace import Workspace
@@ -46,6 +46,8 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     exercises = [e for e in EXERCISES if e.module in names]
     hidden = [submission.path] + ([reference.path] if reference else [])
     box, sandbox_notice = sandbox_module.choose(sandbox, hidden)
+    if box is None and runtime.refusal():
+        raise runtime.RootRefused(runtime.refusal())
     options = dict(reference=reference, seed=seed, timeout=timeout, memory_mb=memory_mb,
                    sandbox=box)
 
@@ -61,12 +63,31 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
         results = list(pool.map(one, exercises))
     report = Report(str(submission), results, seed=seed, hidden_checks_ran=reference is not None,
                     sandboxed=box is not None)
-    if sandbox_notice:
-        report.notices.append(sandbox_notice)
+    for notice in [sandbox_notice] + child_notices(results, submission, reference):
+        if notice:
+            report.notices.append(notice)
+            report.machine_notices.append(notice)
     if reference is None and any(c.hidden for e in exercises for c in e.checks):
         report.notices.append("Hidden checks were not run: your instructor runs them with the "
                               "reference solutions. The score above counts the visible checks only.")
     return report
+
+
+def child_notices(results, submission, reference):
+    """What the report says about how student code ran: as root, or as a user who could
+    read the grader or the reference solutions (without the sandbox, file modes are the
+    only wall)."""
+    notices = []
+    ran = {(r.child.get("sandbox"), r.child.get("uid")) for r in results if r.child}
+    if (False, 0) in ran:
+        notices.append("student code ran as root (--allow-root): it could read and change "
+                       "anything on this machine")
+    readable = sorted({str(path) for sandboxed, uid in ran if not sandboxed and uid
+                       for path in runtime.secrets(reference) if runtime.readable_by_others(path)})
+    if readable and runtime.is_root():
+        notices.append(f"student code ran as another user, who can read {', '.join(readable)}: "
+                       "close them (chmod 700 on a folder above) or grade with --sandbox on")
+    return notices
 
 
 def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, memory_mb=None,
@@ -75,7 +96,8 @@ def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, m
     deadline = started + (timeout or exercise.timeout)
     earlier = exercise_names()[: exercise_names().index(exercise.module)]
     workspace, from_reference = Workspace.create(exercise.module, earlier, submission, reference)
-    result = ExerciseResult(exercise.module, exercise.title, reference_modules=from_reference)
+    result = ExerciseResult(exercise.module, exercise.title, reference_modules=from_reference,
+                            child=child_identity(sandbox))
     child, budget = None, ByteBudget()
     try:
         if submission.module_file(exercise.module) is None:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
+from ..engine import runtime
+from ..engine.sandbox import OFF, ON, SandboxUnavailable, choose as choose_sandbox
 from ..instructor.batch import Batch, Options, discover, find_reference, select_shard
-from ..engine.sandbox import ON, SandboxUnavailable, choose as choose_sandbox
 from ..instructor.gradebook import ERROR, MergeConflict, merge as merge_outputs, write_gradebook
 from ..grading import exercise_names
 from ..report.markdown import append_to_step_summary
@@ -50,9 +51,13 @@ def parse_shard(context, parameter, value):
               help="Reference solutions for the hidden checks (default: solutions/ of the source tree).")
 @click.option("--sandbox", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
               help="Run student code under the Linux bubblewrap sandbox (see nnlab grade --help).")
+@click.option("--allow-root", is_flag=True,
+              help="As root without the sandbox, where no unprivileged user can run Python: "
+                   "run student code as root anyway (only for code you trust).")
 @click.option("--summary", is_flag=True,
               help="Also append the summary to $GITHUB_STEP_SUMMARY (the GitHub Actions job summary).")
-def batch(submissions, out, jobs, resume, names, shard, timeout, memory, seed, solutions, sandbox, summary):
+def batch(submissions, out, jobs, resume, names, shard, timeout, memory, seed, solutions, sandbox, allow_root,
+          summary):
     """Grade every submission in SUBMISSIONS, several at a time (instructors).
 
     Each subfolder, .zip or .ipynb in SUBMISSIONS is one student's submission, named
@@ -83,6 +88,11 @@ def batch(submissions, out, jobs, resume, names, shard, timeout, memory, seed, s
             choose_sandbox(ON)
         except SandboxUnavailable as error:
             raise click.UsageError(f"--sandbox on, but the sandbox cannot run here: {error}") from None
+    if allow_root:
+        runtime.allow_root()  # the workers inherit it
+    elif sandbox == OFF or (sandbox != ON and choose_sandbox(sandbox)[0] is None):
+        if runtime.refusal():
+            raise click.UsageError(runtime.refusal())
     entries, ignored = discover(submissions)
     if ignored:
         click.echo(f"ignored {len(ignored)} file(s) that are not submissions (a folder, .zip or .ipynb): "

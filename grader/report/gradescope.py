@@ -7,7 +7,8 @@
 One test per check that counts, numbered "exercise.check" in teaching order. Hidden
 checks are "after_published": students see them once the instructor publishes the
 grades. The top-level output is an overview without any check's message, since it is
-shown at once, hidden checks included.
+shown at once, hidden checks included, and without details of the grading machine
+(how student code was isolated there).
 """
 
 import json
@@ -53,4 +54,9 @@ def test_output(exercise, check):
 def overview(report):
     lines = [f"{e.name:<15} {e.score:g}/{e.max_score:g}  {e.status}" for e in report.exercises]
     lines.append(f"total: {report.score:g}/{report.max_score:g} ({report.percent:.0f}%)")
-    return "\n".join(lines + [f"note: {notice}" for notice in report.notices])
+    return "\n".join(lines + [f"note: {notice}" for notice in student_notices(report)])
+
+
+def student_notices(report):
+    """The notices students see: none about the grading machine (its sandbox, its users)."""
+    return [notice for notice in report.notices if notice not in report.machine_notices]

@@ -105,6 +105,7 @@ class ExerciseResult(CleanText):
     output: str = ""
     reference_modules: list = field(default_factory=list)
     seconds: float = 0.0
+    child: dict = field(default_factory=dict)  # how student code ran: {"sandbox": bool, "uid": int}
 
     @property
     def counted(self):
@@ -136,14 +137,14 @@ class ExerciseResult(CleanText):
         return {"name": self.name, "title": self.title, "score": self.score,
                 "max_score": self.max_score, "status": self.status, "error": self.error,
                 "reference_modules": list(self.reference_modules), "output": self.output,
-                "seconds": round(self.seconds, 3),
+                "seconds": round(self.seconds, 3), "child": dict(self.child),
                 "checks": [c.to_dict() for c in self.checks]}
 
 
 @dataclass
 class Report(CleanText):
     TEXT: ClassVar[tuple] = ("submission",)
-    TEXT_LISTS: ClassVar[tuple] = ("notices",)
+    TEXT_LISTS: ClassVar[tuple] = ("notices", "machine_notices")
 
     submission: str
     exercises: list
@@ -151,6 +152,7 @@ class Report(CleanText):
     hidden_checks_ran: bool = True
     sandboxed: bool = False
     notices: list = field(default_factory=list)
+    machine_notices: list = field(default_factory=list)  # those of notices about the machine
 
     @property
     def score(self):
