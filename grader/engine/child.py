@@ -48,10 +48,10 @@ def die_with_parent():
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
 
 
-die_with_parent()
+drop_privileges(os.environ.get("NNLAB_RUN_AS", ""))
+die_with_parent()  # after the drop: changing uid clears the parent-death signal
 if hasattr(signal, "SIGXFSZ"):  # a file over the size limit raises OSError instead of killing us
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-drop_privileges(os.environ.get("NNLAB_RUN_AS", ""))
 apply_limits(os.environ.get("NNLAB_LIMITS", ""))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
