@@ -272,7 +272,7 @@ def child_identity(sandbox):
     if not hasattr(os, "getuid"):
         return {"sandbox": sandbox is not None, "uid": None}
     if sandbox is not None:
-        return {"sandbox": True, "uid": limits.NOBODY if sandbox.drop_to_nobody else os.getuid()}
+        return {"sandbox": True, "uid": runtime.child_user()[0] if sandbox.drop_to_nobody else os.getuid()}
     if runtime.is_root() and runtime.unprivileged_python()[0] is not None:
         return {"sandbox": False, "uid": runtime.child_user()[0]}
     return {"sandbox": False, "uid": os.getuid()}

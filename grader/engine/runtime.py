@@ -46,10 +46,13 @@ def child_user():
     """``(uid, gid)`` of the user student code runs as without the sandbox when the grader
     is root: ``$NNLAB_CHILD_USER`` (a dedicated user, as on Gradescope), else nobody."""
     name = os.environ.get("NNLAB_CHILD_USER", "")
-    if name:
+    if not name:
+        return NOBODY, NOBODY
+    try:
         entry = pwd.getpwnam(name)
-        return entry.pw_uid, entry.pw_gid
-    return NOBODY, NOBODY
+    except KeyError:
+        raise RuntimeError(f"there is no user {name!r} (NNLAB_CHILD_USER)") from None
+    return entry.pw_uid, entry.pw_gid
 
 
 def is_root():
@@ -71,10 +74,10 @@ def unprivileged_python():
     """``(python, "")`` where the child user can run the prepared Python and import NumPy,
     else ``(None, why)``."""
     try:
+        uid, gid = child_user()
         python = prepared_python()
     except (OSError, RuntimeError) as error:
         return None, f"no Python an unprivileged user can run could be prepared ({error})"
-    uid, gid = child_user()
     try:
         run = subprocess.run([str(python), "-I", "-S", "-c", "import numpy"], user=uid, group=gid,
                              extra_groups=[], capture_output=True, timeout=60, cwd="/",

@@ -10,7 +10,7 @@ write: both are size-capped tmpfs, so a submission cannot fill the grader's disk
 everything it started dies with it.
 
 When the grader runs as root (a container, a CI runner), the child also drops to the
-unprivileged user ``nobody`` before it imports any student code, so that the process
+unprivileged user ``nobody`` (or ``$NNLAB_CHILD_USER``) before it imports any student code, so that the process
 limit applies (root is exempt from RLIMIT_NPROC) and root-only files stay closed.
 """
 
@@ -22,7 +22,6 @@ import threading
 from pathlib import Path
 
 from . import runtime
-from .limits import NOBODY
 
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 TMP_BYTES = 64 * 2**20   # /tmp, and the home again: the child's disk quota
@@ -56,8 +55,9 @@ class Sandbox:
     def wrap(self, argv, workspace, env):
         """The command that runs ``argv`` in the sandbox with exactly ``env``."""
         if self.drop_to_nobody:
-            env = {**env, "NNLAB_RUN_AS": f"{NOBODY}:{NOBODY}"}
-            workspace.open_to(NOBODY)
+            uid, gid = runtime.child_user()
+            env = {**env, "NNLAB_RUN_AS": f"{uid}:{gid}"}
+            workspace.open_to(uid, gid)
         command = self.command(workspace) + ["--clearenv"]
         for key, value in env.items():
             command += ["--setenv", key, value]
@@ -120,9 +120,10 @@ def probe(bwrap):
 def _try(bwrap):
     try:
         sandbox = Sandbox(bwrap)
+        uid, gid = runtime.child_user()
     except (OSError, RuntimeError) as error:
-        return f"no Python for the sandbox could be prepared ({error})"
-    become_nobody = f"import os; os.setgroups([]); os.setgid({NOBODY}); os.setuid({NOBODY}); "
+        return f"the sandbox cannot start here ({error})"
+    become_nobody = f"import os; os.setgroups([]); os.setgid({gid}); os.setuid({uid}); "
     code = (become_nobody if sandbox.drop_to_nobody else "") + "import numpy; print('ok')"
     library = runtime.runtime_environment(sandbox.python)["LD_LIBRARY_PATH"]
     command = sandbox.command() + ["--setenv", "LD_LIBRARY_PATH", library,
