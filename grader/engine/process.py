@@ -67,7 +67,8 @@ class ChildProcess:
         self.output = CappedOutput(MAX_OUTPUT_BYTES)
         env = limits.child_environment(workspace.home, memory_mb, deadline - time.monotonic())
         python, self.ran_as = choose_python_and_user(sandbox, env, workspace)
-        argv = [str(python), "-I", "-S", str(workspace.child_script), str(workspace.root),
+        isolation = ["-I"] if python == sys.executable else ["-I", "-S"]  # the prepared one: no site
+        argv = [str(python), *isolation, str(workspace.child_script), str(workspace.root),
                 workspace.package, module]
         self.token = env["NNLAB_CHILD"] = uuid.uuid4().hex
         self.arena = Arena.create()
