@@ -262,3 +262,35 @@ def test_the_gradescope_layout_hides_everything_and_cannot_be_forged(secrets, sa
     assert all(test["score"] == 0 for test in activations)
     assert [path.read_bytes() for path in scripts] == before
     assert not re.search(r"uid|sandbox|nobody|65534|root", results["output"]), results["output"]
+
+
+def test_the_gradescope_output_leaves_machine_details_out():
+    from grader.report.gradescope import gradescope_results
+    from grader.report.model import ExerciseResult, Report
+
+    exercise = ExerciseResult("softmax", "Softmax", child={"sandbox": False, "uid": 65534})
+    report = Report("sub", [exercise], notices=["machine detail", "for students"], machine_notices=["machine detail"])
+    assert "for students" in gradescope_results(report)["output"]
+    assert "machine detail" not in gradescope_results(report)["output"]
+    assert report.to_dict()["exercises"][0]["child"] == {"sandbox": False, "uid": 65534}
+
+
+@needs_root
+def test_the_batch_refuses_to_run_student_code_as_root_and_says_why(tmp_path):
+    from conftest import write_submission
+
+    write_submission(tmp_path / "submissions" / "alice")
+    run = subprocess.run([sys.executable, "-m", "grader", "batch", str(tmp_path / "submissions"), "--out",
+                          str(tmp_path / "grades"), "-e", "activations", "--sandbox", "off"], cwd=ROOT,
+                         env={**os.environ, "NNLAB_CHILD_USER": "nnlab-no-such-user"},
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and "refusing to run student code as root" in run.stderr
+    assert not (tmp_path / "grades" / "gradebook.csv").exists()
+    run = subprocess.run([sys.executable, "-m", "grader", "batch", str(tmp_path / "submissions"), "--out",
+                          str(tmp_path / "grades"), "-e", "activations", "--sandbox", "off", "--allow-root"],
+                         cwd=ROOT, env={**os.environ, "NNLAB_CHILD_USER": "nnlab-no-such-user"},
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    report = json.loads((tmp_path / "grades" / "reports" / "alice.json").read_text())
+    assert report["exercises"][0]["child"] == {"sandbox": False, "uid": 0}
+    assert report["score"] == report["max_score"] > 0

@@ -1,6 +1,6 @@
 """The student's side of the engine: a small server that runs in its own process.
 
-Started by the parent as ``python -I child.py ROOT PACKAGE MODULE``. It imports
+Started by the parent as ``python -I [-S] child.py ROOT PACKAGE MODULE``. It imports
 ``PACKAGE.MODULE`` from the folder ROOT, then answers requests ("call F with these
 arguments") until its input closes. It holds no expected values and decides nothing:
 it only hands back what the student's code returned, as plain data.

@@ -23,7 +23,6 @@ import functools
 import hashlib
 import importlib.util
 import os
-import pwd
 import shutil
 import stat
 import subprocess
@@ -48,6 +47,8 @@ def child_user():
     name = os.environ.get("NNLAB_CHILD_USER", "")
     if not name:
         return NOBODY, NOBODY
+    import pwd  # Unix only, as are other users
+
     try:
         entry = pwd.getpwnam(name)
     except KeyError:
