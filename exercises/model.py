@@ -164,6 +164,29 @@ class Sequential:
             "TODO (Sequential.build): build the layers in order, each with the number of units of "
             "the layer before it as its input size (the first with `n_in`)")
 
+    def get_weights(self):
+        """Copies of the weights, [W1, b1, ..., WL, bL], as Keras's get_weights.
+
+        Returns: a list of float64 arrays, W of shape (n_in, units), b of shape (units,)
+        (an empty list while the model is not built).
+        """
+        raise NotImplementedError(
+            "TODO (Sequential.get_weights): copies of every layer's weights and biases, in layer "
+            "order; an empty list before the model is built")
+
+    def set_weights(self, weights):
+        """Use copies of ``weights`` (a list like get_weights') as the model's weights.
+
+        On a model that is not built yet the layers take their sizes from the shapes.
+        A wrong number of arrays, or a wrong shape, raises ValueError.
+
+        Pitfalls:
+        - Keep copies: the caller may change its arrays afterwards.
+        """
+        raise NotImplementedError(
+            "TODO (Sequential.set_weights): check the number of arrays and every shape, raising a "
+            "ValueError if one is wrong, then keep copies in the layers")
+
     def predict(self, X):
         """The last layer's activations for every row of X, shape (m, units).
 

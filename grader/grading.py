@@ -59,21 +59,26 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
             progress.finished(result)
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        results = list(pool.map(one, exercises))
+    if jobs > 1:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(one, exercises))
+    else:  # in this thread, so that Ctrl-C stops grading at once (check() in Jupyter)
+        results = [one(exercise) for exercise in exercises]
     report = Report(str(submission), results, seed=seed, hidden_checks_ran=reference is not None,
                     sandboxed=box is not None)
-    for notice in [sandbox_notice] + child_notices(results, submission, reference):
+    for notice in [sandbox_notice] + child_notices(results, reference):
         if notice:
             report.notices.append(notice)
-            report.machine_notices.append(notice)
     if reference is None and any(c.hidden for e in exercises for c in e.checks):
         report.notices.append("Hidden checks were not run: your instructor runs them with the "
                               "reference solutions. The score above counts the visible checks only.")
+    if submission.from_notebooks:  # "losses.py, line 65" is "03-losses.ipynb, cell `one_hot`, line 3"
+        from .notebooks.terms import in_notebook_terms
+        in_notebook_terms(report, submission.path)
     return report
 
 
-def child_notices(results, submission, reference):
+def child_notices(results, reference):
     """What the report says about how student code ran: as root, or as a user who could
     read the grader or the reference solutions (without the sandbox, file modes are the
     only wall)."""
@@ -171,6 +176,7 @@ def unmet_requirements(check, result):
 
 def run_check(check, child, seed, ref, outcome):
     """Run one check, filling ``outcome``; return False when the child is gone."""
+    started = time.monotonic()
     try:
         check.run(StudentCode(child), seed, ref, outcome.figures)
         outcome.passed = True
@@ -193,6 +199,8 @@ def run_check(check, child, seed, ref, outcome):
         return False
     except Exception as error:  # noqa: BLE001 -- data the check could not make sense of
         outcome.message = f"the grader could not make sense of the result: {type(error).__name__}: {error}"
+    finally:
+        outcome.seconds = time.monotonic() - started
     return True
 
 

@@ -183,6 +183,41 @@ class Sequential:
             n_in = layer.units
         # END SOLUTION
 
+    def get_weights(self):
+        """Copies of the weights, [W1, b1, ..., WL, bL], as Keras's get_weights.
+
+        Returns: a list of float64 arrays, W of shape (n_in, units), b of shape (units,)
+        (an empty list while the model is not built).
+        """
+        # BEGIN SOLUTION: copies of every layer's weights and biases, in layer order; an empty list before the model is built
+        if not self.built:
+            return []
+        return [array.copy() for layer in self.layers for array in (layer.W, layer.b)]
+        # END SOLUTION
+
+    def set_weights(self, weights):
+        """Use copies of ``weights`` (a list like get_weights') as the model's weights.
+
+        On a model that is not built yet the layers take their sizes from the shapes.
+        A wrong number of arrays, or a wrong shape, raises ValueError.
+
+        Pitfalls:
+        - Keep copies: the caller may change its arrays afterwards.
+        """
+        # BEGIN SOLUTION: check the number of arrays and every shape, raising a ValueError if one is wrong, then keep copies in the layers
+        weights = [np.array(w, dtype=np.float64) for w in weights]
+        if len(weights) != 2 * len(self.layers):
+            raise ValueError(f"expected {2 * len(self.layers)} arrays (W and b of every layer), got {len(weights)}")
+        n_in = self.layers[0].W.shape[0] if self.built else weights[0].shape[0] if weights[0].ndim == 2 else 0
+        for layer, W, b in zip(self.layers, weights[::2], weights[1::2]):
+            if W.shape != (n_in, layer.units) or b.shape != (layer.units,):
+                raise ValueError(f"a layer of {layer.units} units needs W of shape ({n_in}, {layer.units}) "
+                                 f"and b of shape ({layer.units},); got {W.shape} and {b.shape}")
+            n_in = layer.units
+        for layer, W, b in zip(self.layers, weights[::2], weights[1::2]):
+            layer.W, layer.b = W, b
+        # END SOLUTION
+
     def predict(self, X):
         """The last layer's activations for every row of X, shape (m, units).
 

@@ -1,6 +1,7 @@
 """`nnlab batch`: a class of submissions graded in worker processes, interrupted and resumed."""
 
 import csv
+import glob
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ import pytest
 from conftest import ROOT, SOLUTIONS, write_submission
 from grader.instructor import batch
 from grader.instructor.batch import Batch, Options, discover, find_reference
+from grader.report import plots
 
 NAMES = ["activations", "softmax", "losses"]
 MAX_POINTS = {"activations": 15, "softmax": 12, "losses": 16}
@@ -88,7 +90,7 @@ def build_class(root):
 
 def batch_command(submissions, out, names=NAMES):
     return [sys.executable, "-m", "grader", "batch", str(submissions), "--out", str(out), "--jobs", "2",
-            "--timeout", "1", *[a for n in names for a in ("-e", n)]]
+            "--timeout", "2", *[a for n in names for a in ("-e", n)]]  # 2 s: a loaded machine is slow
 
 
 def run_batch(submissions, out, *options, names=NAMES):
@@ -249,3 +251,277 @@ def test_out_inside_submissions_is_refused(tmp_path):
     run = run_batch(tmp_path, tmp_path / "grades")
     assert run.returncode == 2 and "--out must not be inside SUBMISSIONS" in run.stderr
     assert not os.path.exists(tmp_path / "grades")
+
+
+# -- regrading and consistency ------------------------------------------------------------
+
+def small_class(submissions):
+    """Two reference submissions and a stub."""
+    write_submission(submissions / "ann")
+    write_submission(submissions / "ben")
+    shutil.copytree(ROOT / "exercises", submissions / "cat")
+
+
+def test_only_regrades_the_named_students_and_keeps_the_rest(tmp_path):
+    submissions, out = tmp_path / "submissions", tmp_path / "grades"
+    small_class(submissions)
+    assert run_batch(submissions, out, names=["softmax"]).returncode == 0
+    before = report_files(out)
+    shutil.copyfile(SOLUTIONS / "softmax.py", submissions / "cat" / "softmax.py")
+    again = run_batch(submissions, out, "--only", "cat", names=["softmax"])
+    assert again.returncode == 0, again.stderr
+    assert graded_in(again.stderr) == {"cat"} and "grading 1 of 3 submission(s)" in again.stderr
+    after = report_files(out)
+    assert after["ann"] == before["ann"] and after["ben"] == before["ben"]
+    assert {s: row["total"] for s, row in read_gradebook(out)[1].items()} == {"ann": "12", "ben": "12", "cat": "12"}
+    unknown = run_batch(submissions, out, "--only", "dan", names=["softmax"])
+    assert unknown.returncode == 2 and "--only: no submission named dan" in unknown.stderr
+
+
+def test_resume_with_other_options_refuses_and_names_the_difference(tmp_path):
+    submissions, out = tmp_path / "submissions", tmp_path / "grades"
+    small_class(submissions)
+    assert run_batch(submissions, out, names=["softmax"]).returncode == 0
+    record = json.loads((out / "run.json").read_text())
+    assert record["exercises"] == ["softmax"] and record["seed"] == 0 and record["nnlab"] == "0.1.0"
+    assert len(record["checks"]) == len(record["reference"]) == 64
+    before = report_files(out), (out / "gradebook.csv").read_text()
+
+    wider = run_batch(submissions, out, "--resume", names=["activations", "softmax"])
+    assert wider.returncode == 2
+    assert f"the exercises: activations, softmax now, softmax in {out / 'run.json'}" in wider.stderr
+    reseeded = run_batch(submissions, out, "--only", "cat", "--seed", "7", names=["softmax"])
+    assert reseeded.returncode == 2 and "the seed: 7 now, 0 in" in reseeded.stderr
+    assert "--force" in reseeded.stderr
+    assert (report_files(out), (out / "gradebook.csv").read_text()) == before  # nothing written
+
+    forced = run_batch(submissions, out, "--resume", "--force", "--seed", "7", names=["softmax"])
+    assert forced.returncode == 0, forced.stderr
+    assert graded_in(forced.stderr) == {"ann", "ben", "cat"}
+    assert json.loads((out / "run.json").read_text())["seed"] == 7
+
+
+def test_merging_shards_graded_differently_is_refused(tmp_path):
+    submissions = tmp_path / "submissions"
+    small_class(submissions)
+    for shard, seed in ((1, "0"), (2, "1")):
+        run = run_batch(submissions, tmp_path / f"shard-{shard}", "--shard", f"{shard}/2", "--seed", seed,
+                        names=["softmax"])
+        assert run.returncode == 0, run.stderr
+    merged = subprocess.run([sys.executable, "-m", "grader", "gradebook", "merge", str(tmp_path / "shard-1"),
+                             str(tmp_path / "shard-2"), "--out", str(tmp_path / "merged")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert merged.returncode == 2
+    assert f"the seed: 1 in {tmp_path / 'shard-2'}, 0 in {tmp_path / 'shard-1'}" in merged.stderr
+    assert not (tmp_path / "merged").exists()
+
+
+def test_the_reports_of_students_who_left_are_moved_aside(tmp_path):
+    submissions, out = tmp_path / "submissions", tmp_path / "grades"
+    small_class(submissions)
+    assert run_batch(submissions, out, names=["softmax"]).returncode == 0
+    shutil.rmtree(submissions / "ben")
+    again = run_batch(submissions, out, "--resume", names=["softmax"])
+    assert again.returncode == 0, again.stderr
+    assert f"moved the files of 1 student(s) no longer in {submissions} to {out / 'moved-aside'}: ben" in again.stderr
+    assert graded_in(again.stderr) == set()
+    assert set(report_files(out)) == {"ann", "cat"}
+    assert json.loads((out / "moved-aside" / "reports" / "ben.json").read_text())["batch"]["student"] == "ben"
+    assert set(read_gradebook(out)[1]) == {"ann", "cat"}
+    merged = subprocess.run([sys.executable, "-m", "grader", "gradebook", "merge", str(out), "--out",
+                             str(tmp_path / "merged")], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert merged.returncode == 0 and set(read_gradebook(tmp_path / "merged")[1]) == {"ann", "cat"}
+
+
+def test_hidden_folders_are_listed_not_graded(tmp_path):
+    write_submission(tmp_path / ".alice")
+    write_submission(tmp_path / "bob")
+    entries, ignored = discover(tmp_path)
+    assert [e.student for e in entries] == ["bob"] and [p.name for p in ignored] == [".alice"]
+
+
+def test_a_folder_holding_only_a_zip_is_taken_in_like_the_zip(tmp_path):
+    """A Moodle download: each student's folder holds what they uploaded, a zip."""
+    from grader.instructor.intake import MODULE_FILES, IntakeError, fingerprint, take_in
+
+    zip_folder(write_submission(tmp_path / "alice"), tmp_path / "upload.zip", "hw1/")
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "upload.zip").rename(tmp_path / "alice" / "upload.zip")
+    folder, origin, _ = take_in(tmp_path / "alice", tmp_path / "staging")
+    assert {p.name for p in folder.iterdir()} == MODULE_FILES
+    assert origin == f"{tmp_path / 'alice' / 'upload.zip'}:hw1"
+    before = fingerprint(tmp_path / "alice")
+    shutil.copyfile(tmp_path / "alice" / "upload.zip", tmp_path / "alice" / "again.zip")
+    assert fingerprint(tmp_path / "alice") != before  # the zips are what gets graded
+    with pytest.raises(IntakeError, match="several zip files .again.zip, upload.zip.: submit one"):
+        take_in(tmp_path / "alice", tmp_path / "staging-2")
+
+
+# -- feedback ---------------------------------------------------------------------------
+
+IGNORES_AXIS = {"softmax.softmax": "def softmax(z, axis=-1):\n"
+                "    e = np.exp(z - z.max(axis=-1, keepdims=True))\n    return e / e.sum(axis=-1, keepdims=True)"}
+
+
+def test_each_student_gets_feedback_with_hidden_checks_by_name_and_points(tmp_path):
+    submissions, out = tmp_path / "submissions", tmp_path / "grades"
+    write_submission(submissions / "ann")
+    write_submission(submissions / "ben", replacements=IGNORES_AXIS)
+    (submissions / "cat").mkdir()
+    run = run_batch(submissions, out, "--timeout", "10", names=["softmax", "initialization"])
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in (out / "feedback").iterdir()) == [
+        "ann.html", "ann.md", "ben.html", "ben.md", "cat.html", "cat.md"]
+    page, markdown = (out / "feedback" / "ben.html").read_text(), (out / "feedback" / "ben.md").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<title>nnlab feedback: ben</title>" in page
+    assert "softmax_matches_reference" in page  # by name (the page is grader/report/html.py's)
+    assert "**softmax_matches_reference (2 pt, hidden check)**: failed" in markdown
+    hidden = next(c for e in json.loads((out / "reports" / "ben.json").read_text())["exercises"]
+                  for c in e["checks"] if c["name"] == "softmax_matches_reference")
+    assert not hidden["passed"] and hidden["message"] and hidden["description"]
+    for text in (page, markdown):  # what the hidden check tests stays with the instructor
+        assert hidden["message"].splitlines()[0] not in text and hidden["description"] not in text
+    assert markdown.startswith("## nnlab: ") and "graded without the Linux sandbox" not in page + markdown
+    assert page.count("<img") == (2 if plots.available() else 0)  # initialization's two histograms
+    assert "data:image/png;base64," in page or not plots.available()
+    assert not (out / "reports" / "ann.json").read_text().count('"figures"')  # drawn, not stored
+    empty = (out / "feedback" / "cat.md").read_text()
+    assert "cat holds none of the exercise modules" in empty and "| `softmax` " in empty
+    assert str(submissions) not in empty  # the instructor's folders are not the student's business
+
+
+# -- deadlines ----------------------------------------------------------------------------
+
+DEADLINE = "2026-12-01T23:59:00+00:00"
+
+
+def commit(repository, when, message):
+    """Commit everything in ``repository`` at the time ``when`` (committer and author date)."""
+    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    git = ["git", "-c", "user.name=Student", "-c", "user.email=s@example.org", "-C", str(repository)]
+    subprocess.run(git + ["add", "-A"], check=True, env=env)
+    subprocess.run(git + ["commit", "-qm", message], check=True, env=env)
+
+
+def repository(folder, *history):
+    """A git repository in ``folder`` whose softmax.py goes through ``history``: (time, source)."""
+    folder.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    for when, source in history:
+        shutil.copyfile(source, folder / "softmax.py")
+        commit(folder, when, f"softmax at {when}")
+    return folder
+
+
+def test_before_grades_the_last_commit_in_time_and_says_who_is_late(tmp_path):
+    submissions, stub, reference = tmp_path / "submissions", ROOT / "exercises" / "softmax.py", SOLUTIONS / "softmax.py"
+    write_submission(tmp_path / "buggy", replacements=IGNORES_AXIS)
+    buggy = tmp_path / "buggy" / "softmax.py"
+    alice = repository(submissions / "alice", ("2026-11-29T10:00:00Z", stub), ("2026-11-30T10:00:00Z", reference))
+    shutil.copyfile(stub, alice / "softmax.py")  # not committed: not graded
+    bob = repository(submissions / "bob", ("2026-11-30T10:00:00Z", reference), ("2026-12-02T00:30:00Z", buggy))
+    (bob / ".gitattributes").write_text("*.py filter=evil\n")  # the repository's config is the student's
+    subprocess.run(["git", "-C", str(bob), "add", ".gitattributes"], check=True)
+    subprocess.run(["git", "-c", "user.name=S", "-c", "user.email=s@example.org", "-C", str(bob), "commit", "-qm",
+                    "attributes", "--amend", "--no-edit"], check=True,
+                   env={**os.environ, "GIT_COMMITTER_DATE": "2026-12-02T00:30:00Z"})
+    subprocess.run(["git", "-C", str(bob), "config", "filter.evil.smudge", f"touch {tmp_path / 'pwned'}; cat"],
+                   check=True)
+    repository(submissions / "carol", ("2026-12-03T09:00:00Z", reference))
+    write_submission(submissions / "dave")  # not a repository: graded as it is
+    run = run_batch(submissions, tmp_path / "grades", "--before", DEADLINE, names=["softmax"])
+    assert run.returncode == 0, run.stderr
+    maximum, rows = read_gradebook(tmp_path / "grades")
+    assert list(maximum)[-4:] == ["late", "commit", "committed", "penalty %"]
+    assert [rows["alice"][k] for k in ("softmax", "late", "committed")] == ["12", "no", "2026-11-30T10:00:00+00:00"]
+    assert [rows["bob"][k] for k in ("softmax", "late", "penalty %")] == ["12", "yes", "0"]  # the on-time commit
+    assert rows["carol"]["status"] == "error"
+    assert "carol has no commit before 2026-12-01T23:59:00+00:00" in rows["carol"]["reason"]
+    assert rows["dave"]["softmax"] == "12" and rows["dave"]["late"] == ""
+    report = json.loads((tmp_path / "grades" / "reports" / "bob.json").read_text())
+    assert len(report["batch"]["deadline"]["commit"]) == 40 and report["batch"]["deadline"]["later_commits"] == 1
+
+    late = run_batch(submissions, tmp_path / "late", "--before", DEADLINE, "--late-penalty", "10", names=["softmax"])
+    assert late.returncode == 0, late.stderr
+    _, rows = read_gradebook(tmp_path / "late")
+    bob = rows["bob"]  # the last commit, buggy and 31 minutes late: one started day, 10 %
+    assert float(bob["softmax"]) < 12 and float(bob["total"]) == round(0.9 * float(bob["softmax"]), 2)
+    assert bob["penalty %"] == "10" and rows["carol"]["penalty %"] == "20"  # 33 hours: two days
+    assert rows["carol"]["total"] == "9.6" and rows["alice"]["penalty %"] == "0"
+    assert not (tmp_path / "pwned").exists()  # bob's last commit names a filter: git ran none
+
+
+# -- scaling out -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("environ, count, expected", [
+    ({"JOB_COMPLETION_INDEX": "0"}, 3, (1, 3, "Kubernetes Indexed Job")),
+    ({"JOB_COMPLETION_INDEX": "2"}, 3, (3, 3, "Kubernetes Indexed Job")),
+    ({"SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "8",
+      "SLURM_ARRAY_TASK_COUNT": "8"}, None, (5, 8, "Slurm array job")),
+    ({"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "3",
+      "SLURM_ARRAY_TASK_COUNT": "4"}, None, (1, 4, "Slurm array job")),
+    ({"NNLAB_JOB_INDEX": "1", "NNLAB_JOB_TOTAL": "4"}, None, (2, 4, "GitHub Actions matrix")),
+])
+def test_shard_auto_reads_the_scheduler(environ, count, expected):
+    from grader.instructor.shards import auto_shard
+
+    assert auto_shard(environ, count) == expected
+
+
+@pytest.mark.parametrize("environ, count, message", [
+    ({}, None, "found no Kubernetes Indexed Job"),
+    ({"JOB_COMPLETION_INDEX": "1"}, None, "add --shard-count N"),
+    ({"JOB_COMPLETION_INDEX": "3"}, 3, "shard 4 of 3 from the Kubernetes Indexed Job is out of range"),
+    ({"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "7",
+      "SLURM_ARRAY_TASK_COUNT": "4"}, None, "has gaps or a step"),
+    ({"NNLAB_JOB_INDEX": "x", "NNLAB_JOB_TOTAL": "4"}, None, "NNLAB_JOB_INDEX='x' is not a whole number"),
+])
+def test_shard_auto_says_what_is_missing(environ, count, message):
+    from grader.instructor.shards import ShardError, auto_shard
+
+    with pytest.raises(ShardError, match=message):
+        auto_shard(environ, count)
+
+
+def test_shard_auto_in_a_slurm_array_grades_its_share(tmp_path):
+    submissions = tmp_path / "submissions"
+    small_class(submissions)  # ann, ben, cat: task 2 of 2 grades ben
+    env = {**os.environ, "SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "2",
+           "SLURM_ARRAY_TASK_COUNT": "2"}
+    run = subprocess.run(batch_command(submissions, tmp_path / "shard-2", ["softmax"]) + ["--shard", "auto"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert run.returncode == 0, run.stderr
+    assert "shard 2/2, from the Slurm array job" in run.stderr and graded_in(run.stderr) == {"ben"}
+    assert json.loads((tmp_path / "shard-2" / "run.json").read_text())["shard"] == "2/2"
+
+
+def worker_pids(marker):
+    """The worker processes grading a submission whose path holds ``marker``."""
+    pids = []
+    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            words = open(cmdline, "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if b"grader.instructor.worker" in words and any(marker.encode() in w for w in words):
+            pids.append(int(cmdline.split("/")[2]))
+    return pids
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_stop_when_the_batch_is_killed(tmp_path):
+    submissions = tmp_path / "submissions"
+    write_submission(submissions / "slow", replacements=HANG)
+    batch_run = subprocess.Popen([sys.executable, "-m", "grader", "batch", str(submissions), "--out",
+                                  str(tmp_path / "out"), "-e", "activations", "--timeout", "30"],
+                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not worker_pids(str(submissions)):
+        assert time.monotonic() < deadline and batch_run.poll() is None, "no worker started"
+        time.sleep(0.05)
+    batch_run.kill()
+    batch_run.wait()
+    deadline = time.monotonic() + 5  # the hang would keep an orphan busy for 30 s
+    while worker_pids(str(submissions)):
+        assert time.monotonic() < deadline, "the worker outlived its batch"
+        time.sleep(0.05)

@@ -269,9 +269,10 @@ def test_the_gradescope_output_leaves_machine_details_out():
     from grader.report.model import ExerciseResult, Report
 
     exercise = ExerciseResult("softmax", "Softmax", child={"sandbox": False, "uid": 65534})
-    report = Report("sub", [exercise], notices=["machine detail", "for students"], machine_notices=["machine detail"])
+    machine = "student code ran as another user, who can read /srv/solutions: close them"
+    report = Report("sub", [exercise], notices=[machine, "for students"])
     assert "for students" in gradescope_results(report)["output"]
-    assert "machine detail" not in gradescope_results(report)["output"]
+    assert "/srv/solutions" not in gradescope_results(report)["output"]
     assert report.to_dict()["exercises"][0]["child"] == {"sandbox": False, "uid": 65534}
 
 

@@ -15,9 +15,6 @@ STILL_FREE = {
     "activations": {"zeros"},
     "softmax": {"zeros", "ones", "constant"},
     "forward": {"zeros", "ones", "constant", "invented"},
-    "backprop": {"zeros", "ones", "constant", "invented"},
-    "initialization": set(KINDS),
-    "model": set(KINDS),
 }
 
 

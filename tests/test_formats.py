@@ -7,10 +7,16 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+import xmlschema
+from click.testing import CliRunner
 
-from conftest import ROOT, write_submission
+from conftest import ROOT, grade_folder, write_submission
+from grader.engine import sandbox
+from grader.instructor import worker
+from grader.report.audience import machine_notices, student_notices
 
 NAMES = ["activations", "softmax", "losses"]
+XUNIT_SCHEMA = ROOT / "tests" / "data" / "jenkins-xunit-junit-10.xsd"  # its source is noted inside
 # Student code controls exception messages: control characters, markup and backticks.
 NASTY = "bad \\x01 value <b>&</b> ]]> ``` | end"
 
@@ -61,6 +67,30 @@ def test_junit_is_valid_xml_with_one_case_per_check(mixed, json_report):
     assert "<b>&</b> ]]>" in relu.text and "\x01" not in relu.text
 
 
+def test_junit_validates_against_the_jenkins_xunit_schema_with_real_durations(mixed):
+    text = grade(mixed, "junit")
+    xmlschema.XMLSchema(str(XUNIT_SCHEMA)).validate(text)
+    root = ET.fromstring(text.encode())
+    for suite in root.findall("testsuite"):
+        times = [float(case.get("time")) for case in suite.findall("testcase")]
+        assert sum(times) <= float(suite.get("time"))
+        assert (sum(times) > 0) == (suite.get("name") != "losses")  # losses: a syntax error, nothing ran
+    report = grade_folder(mixed, names=["softmax"])
+    assert all(check.seconds > 0 for check in report.exercises[0].checks)  # measured, before rounding
+
+
+def test_gradescope_output_keeps_the_grading_machine_to_the_instructor(mixed, monkeypatch):
+    monkeypatch.setattr(sandbox, "find_bwrap", lambda: None)
+    _, notice = sandbox.choose("auto")
+    assert machine_notices([notice]) == [notice] and student_notices([notice]) == []
+    run = CliRunner().invoke(worker.main, [str(mixed), "--format", "gradescope", "-e", "softmax"])
+    assert run.exit_code == 0, run.output
+    results = json.loads(run.stdout)
+    assert "sandbox" not in run.stdout and "bwrap" not in run.stdout
+    assert f"note: {notice}" in run.stderr
+    assert results["tests"] and all(t["status"] == "passed" for t in results["tests"])
+
+
 def test_gradescope_results_have_exactly_the_documented_fields(mixed, json_report):
     results = json.loads(grade(mixed, "gradescope"))
     assert set(results) == {"score", "execution_time", "output", "tests"}
@@ -94,3 +124,33 @@ def test_markdown_report_and_the_job_summary(mixed, tmp_path):
     fence = re.search(r"^(`{4,})text$", text, re.M).group(1)
     assert "``` | end" in text.split(fence + "text")[1].split(fence)[0]
     assert summary.read_text() == "earlier step output\n" + text + "\n"
+
+
+def test_markdown_escapes_notices_and_shows_hidden_checks_by_name_and_points():
+    from grader.report.markdown import to_markdown
+    from grader.report.model import HIDDEN, CheckResult, ExerciseResult, Report
+
+    secret = CheckResult("softmax_matches_reference", "agrees with the reference", 2, HIDDEN,
+                         message="softmax(z, axis=0) for z of shape (10, 6) returned ...")
+    shown = CheckResult("rows_sum_to_one", "rows sum to one", 1, message="bell\x07 and nul\x00 here")
+    report = Report("s", [ExerciseResult("softmax", "Softmax", [secret, shown])],
+                    notices=["<script>x</script>.py is a symbolic link and was not graded"])
+    text = to_markdown(report)
+    assert "**softmax_matches_reference (2 pt, hidden check)**: failed" in text
+    assert "for z of shape" not in text and "agrees with the reference" not in text
+    assert "bell and nul here" in text and "\x07" not in text and "\x00" not in text
+    assert "> &lt;script&gt;x&lt;/script&gt;\\.py is a symbolic link" in text
+
+
+def test_classroom_result_gives_the_reporter_each_exercise_and_the_total(mixed, json_report):
+    results = json.loads(grade(mixed, "classroom"))
+    assert set(results) == {"version", "status", "max_score", "tests"} and results["version"] == 1
+    assert results["status"] == "pass"  # the threshold is --fail-under's call, not the reporter's
+    assert [t["name"].split(":")[0] for t in results["tests"]] == NAMES
+    fields = {"name", "status", "score", "message", "test_code", "filename", "line_no", "execution_time"}
+    assert all(set(t) == fields for t in results["tests"])
+    assert [t["status"] for t in results["tests"]] == ["fail", "pass", "error"]
+    # what the reporter hands Classroom (its notify-classroom.js): the tests' scores against max_score
+    total_points = sum(t["score"] for t in results["tests"])
+    assert (total_points, results["max_score"]) == (json_report["score"], json_report["max_score"])
+    assert "relu_known_values" in results["tests"][0]["message"]

@@ -2,8 +2,10 @@
 
 import base64
 import json
+import re
 import subprocess
 import sys
+from html import escape
 from html.parser import HTMLParser
 
 import numpy as np
@@ -20,7 +22,7 @@ class Page(HTMLParser):
 
     def __init__(self, text):
         super().__init__()
-        self.tags, self.text, self.images, self.sections = [], [], [], []
+        self.tags, self.text, self.images, self.sections, self.articles = [], [], [], [], []
         self.feed(text)
         self.close()
 
@@ -31,6 +33,8 @@ class Page(HTMLParser):
             self.images.append(attrs["src"])
         if tag == "section":
             self.sections.append(attrs["id"])
+        if tag == "article":
+            self.articles.append(attrs)
 
     def handle_data(self, data):
         self.text.append(data)
@@ -129,13 +133,6 @@ def test_grade_report_option_writes_the_page(tmp_path, submission):
     assert "report.html" in run.stderr
 
 
-def test_notebook_fragment_is_a_table_per_exercise():
-    page = Page(html.fragment(hand_made_report()))
-    assert page.tags.count("table") == 2 and page.sections == ["exercise-softmax", "exercise-losses",
-                                                               "exercise-model"]
-    assert "html" not in page.tags and "style" in page.tags
-
-
 def test_the_curriculum_checks_attach_their_figures():
     from conftest import SOLUTIONS, grade_folder
 
@@ -143,3 +140,119 @@ def test_the_curriculum_checks_attach_their_figures():
     kinds = {e.name: {f["kind"] for c in e.checks for f in c.figures} for e in report.exercises}
     assert kinds == {"logistic": {"decision_regions"}, "initialization": {"histogram"},
                      "minibatch": {"loss_curve", "decision_regions"}}
+
+
+def test_the_top_says_when_and_with_what_it_ran_and_counts_the_checks():
+    from datetime import datetime, timezone
+    import platform
+
+    page = Page(html.to_html(hand_made_report(), when=datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc)))
+    words = page.words
+    assert "graded 2026-12-01 09:30 UTC" in words
+    assert f"Python {platform.python_version()}" in words and f"NumPy {np.__version__}" in words
+    assert "nnlab " in words and "s in all" in words
+    assert "✔ 1 passed" in words and "✘ 2 failed" in words
+
+
+def test_failing_checks_come_first_with_a_hint_and_their_figures_beside_them():
+    page = Page(html.to_html(hand_made_report()))
+    classes = [a["class"] for a in page.articles]
+    assert classes == ["check passed", "check failed", "check failed"]  # softmax's, then model's
+    text = html.to_html(hand_made_report())
+    model = text[text.index('id="exercise-model"'):]
+    failing = model[model.index('<article class="check failed"'):model.index("</article>")]
+    assert "model_learns_blobs" in failing and "Hint: " not in failing  # the hint's label is CSS
+    assert 'class="hint"' in failing and escape(html.Hints("model").for_check("model_learns_blobs")) in failing
+    if plots.available():
+        assert failing.count("<img") == 3  # drawn beside their check, inside its article
+
+
+def test_passed_checks_are_folded_and_a_switch_shows_failures_only():
+    text = html.to_html(hand_made_report())
+    softmax = text[text.index('id="exercise-softmax"'):text.index('id="exercise-losses"')]
+    assert '<details class="passed-checks">' in softmax and "softmax_known_values" in softmax
+    assert '<input type="checkbox" id="failures-only">' in text
+    assert "#failures-only:checked ~ main .passed-checks" in text  # CSS only: no script at all
+    assert "<script" not in text
+
+
+def test_not_started_exercises_are_shown_as_not_started(submission):
+    from conftest import grade_folder, ROOT
+
+    report = grade_folder(ROOT / "exercises", names=["activations"])
+    text = html.to_html(report)
+    assert report.exercises[0].status == "not_started"
+    assert "○ not started" in text and '<article class="check failed"' not in text
+    assert html.first_hint("activations") in text
+
+
+def test_printed_output_is_shown_escaped():
+    page = Page(html.to_html(hand_made_report()))
+    assert "what your code printed (1 line)" in page.words and "printed <b>by the student</b>" in page.words
+
+
+def test_long_titles_wrap_inside_the_picture_and_axes_are_labelled():
+    if not plots.available():
+        pytest.skip("matplotlib is not installed (pip install -e '.[plots]')")
+    from matplotlib.figure import Figure
+
+    drawn = []
+    original = Figure.savefig
+
+    def keep(self, *args, **kwargs):
+        drawn.append(self)
+        return original(self, *args, **kwargs)
+
+    title = "a two-layer network trained with Adam on the course's four blobs, held-out points only"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Figure, "savefig", keep)
+        for figure in figures()[:3]:
+            assert plots.render_png(dict(figure, title=title)) is not None
+    for picture in drawn:
+        axes = picture.axes[0]
+        renderer = picture.canvas.get_renderer()
+        box = axes.title.get_window_extent(renderer)
+        assert 0 <= box.x0 and box.x1 <= picture.bbox.width and box.y1 <= picture.bbox.height
+        assert axes.title.get_text().replace("\n", " ") == title  # whole, on two lines
+        assert axes.get_xlabel() and axes.get_ylabel()
+
+
+def test_a_diverging_loss_is_still_drawn():
+    if not plots.available():
+        pytest.skip("matplotlib is not installed (pip install -e '.[plots]')")
+    exploding = [0.7, 3.0, 40.0, 2e4, float("inf"), float("nan")]
+    assert plots.render_png({"kind": "loss_curve", "title": "diverged", "values": exploding}).startswith(PNG_SIGNATURE)
+    assert plots.render_png({"kind": "loss_curve", "title": "all nan", "values": [float("nan")] * 3}) is not None
+
+
+def test_the_page_is_one_file_that_fetches_nothing():
+    text = html.to_html(hand_made_report())
+    sources = re.findall(r'(?:src|href)="([^"]*)"', text)
+    assert sources and all(s.startswith(("data:", "#")) for s in sources)
+    assert "<script" not in text and "@import" not in text and "url(" not in text
+
+
+def test_a_failing_check_shows_the_hint_that_names_it_else_the_first_hint_once():
+    from grader.checks import EXERCISES
+
+    named = [(e, c.name) for e in EXERCISES for c in e.checks if e.hint_for(c.name)]
+    assert named
+    for exercise, check in named:
+        level, text = exercise.hint_for(check)
+        assert html.Hints(exercise.module).for_check(check) == text
+    hints = html.Hints("softmax")
+    assert hints.for_check("no_hint_names_this_check") == html.first_hint("softmax")
+    assert hints.for_check("nor_this_one") is None  # the first hint once per exercise
+
+
+def test_a_diverging_logistic_training_still_draws_its_decision_regions(submission):
+    from conftest import grade_folder
+
+    folder = submission()
+    logistic = folder / "logistic.py"
+    logistic.write_text(logistic.read_text().replace("w = w - lr * dw", "w = w + lr * dw")
+                        .replace("b = b - lr * db", "b = b + lr * db"))  # up the gradient: the loss grows
+    report = grade_folder(folder, names=["logistic"])
+    blobs = next(c for c in report.exercises[0].checks if c.name == "train_logistic_separates_blobs")
+    assert not blobs.passed and "should go down" in blobs.message
+    assert [f["kind"] for f in blobs.figures] == ["decision_regions"]

@@ -5,6 +5,7 @@ grading goes through the real Submission and grader, with student code in child 
 """
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -220,6 +221,43 @@ def test_in_a_folder_a_broken_notebook_costs_only_its_exercise(built, tmp_path):
     assert by_name["logistic"].status == "error" and "has no notebook for logistic" in by_name["logistic"].error
 
 
+def test_grading_a_saved_notebook_speaks_of_cells_and_of_helpers_to_move(built, tmp_path):
+    folder = copy_of(built["solutions"], tmp_path, ["activations", "softmax", "losses"])
+    path = folder / "03-losses.ipynb"
+    notebook_cells = cells(path)
+    for cell in notebook_cells:
+        if tagged(cell).get("function") == "one_hot":
+            cell["source"] = "def one_hot(y, num_classes):\n    y = np.asarray(y)\n    return 1 / 0\n"
+        if tagged(cell).get("function") == "mean_squared_error":
+            cell["source"] = "def mean_squared_error(y_pred, y_true):\n    return squared(y_pred - y_true).mean()\n"
+    notebook_cells.append(nbformat.v4.new_code_cell("def squared(x):\n    return x * x\n"))
+    save(path, notebook_cells)
+    report = grade_folder(folder, names=["losses"])
+    messages = "\n".join(c.message for c in report.exercises[0].checks)
+    assert "03-losses.ipynb, cell `one_hot`, line 3, in one_hot" in messages
+    assert "losses.py" not in messages
+    [note] = [n for n in report.notices if "squared" in n]
+    assert note.startswith("03-losses.ipynb: `squared`, used in the cell `mean_squared_error`, is defined in a "
+                           "cell that is not graded: move it into the cell `mean_squared_error`")
+
+
+def test_messages_about_a_notebook_module_name_its_cells_and_give_notebook_advice():
+    from grader.notebooks.extract import Place
+    from grader.notebooks.terms import translate
+
+    places = {"losses": [Place(2, "setup", 4), Place(9, "one_hot", 5)]}
+    notebooks = {"losses": "03-losses.ipynb"}
+    assert translate("at losses.py, line 11, in one_hot: 1 / 0", notebooks, places) == \
+        "at 03-losses.ipynb, cell `one_hot`, line 3, in one_hot: 1 / 0"
+    assert translate("losses.py has a syntax error (losses.py, line 3)", notebooks, places) == \
+        "03-losses.ipynb has a syntax error (03-losses.ipynb, the setup cell, line 2)"
+    advice = translate("losses.py could not import what it needs: No module named 'softmax'. Import earlier "
+                       "exercises relatively, e.g. `from .softmax import softmax`.", notebooks, places)
+    assert "`from earlier.softmax import softmax`" in advice and "from ." not in advice
+    assert translate("at ../_engine/child.py, line 199, in handle\nat mylosses.py, line 3", notebooks, places) == \
+        "at mylosses.py, line 3"  # the grader's own frames go; another file is left alone
+
+
 def test_magics_are_left_out_as_typed_and_as_ipython_runs_them():
     typed = "%time _ = 1\n!ls\ndef f():\n    return a != b\n"
     assert without_magics(typed) == "def f():\n    return a != b\n"
@@ -248,30 +286,81 @@ def kernel_for(notebook, monkeypatch):
 
 
 def test_check_grades_the_cells_as_run_not_the_live_objects(built, tmp_path, monkeypatch):
+    """Without cell ids (a bare namespace with ``In``), cells are matched by what they define."""
     folder = copy_of(built["solutions"], tmp_path, ["activations", "softmax"])
     namespace = kernel_for(folder / "02-softmax.ipynb", monkeypatch)
     result = check("softmax", namespace=namespace)
     assert isinstance(result, NotebookCheck) and result.passed
-    assert "passed" in repr(result) and "<table>" in result._repr_html_()
+    assert "softmax: 12/12 points, passed" in repr(result) and "12/12" in result._repr_html_()
 
     run_like_ipython(namespace, "def softmax(z, axis=-1):\n    return np.exp(z) / np.exp(z).sum()\n")
     namespace["softmax"] = lambda z, axis=-1: z  # a live object no cell defines: never graded
     result = check("softmax", namespace=namespace)
     assert not result.passed
-    assert "whole batch" in repr(result)
+    assert "whole batch" in repr(result) and "⚠ as run, not saved: softmax." in repr(result)
     assert (folder / ".nnlab" / "state.json").is_file()  # check records progress too
 
 
-def test_check_says_which_cells_were_not_run(built, tmp_path, monkeypatch):
-    folder = copy_of(built["solutions"], tmp_path, ["activations", "softmax"])
+def test_check_grades_cells_never_run_as_saved_and_says_so(built, tmp_path, monkeypatch):
+    folder = copy_of(built["exercises"], tmp_path, ["activations", "softmax"])
     monkeypatch.chdir(folder)
     namespace = {"__name__": "__main__"}
     setup = next(c for c in cells(folder / "02-softmax.ipynb") if tagged(c).get("role") == "setup")
     run_like_ipython(namespace, "".join(setup["source"]))
     result = check("softmax", namespace=namespace)
-    assert not result.passed
-    assert "softmax: its cell has not been run" in repr(result)
-    assert "defines no `softmax`" in repr(result)
+    assert not result.passed and result.report.exercises[0].status == "not_started"
+    assert "⚠ as saved, never run: softmax, log_softmax." in repr(result)
+    assert "Not run in this kernel, so graded as saved." in repr(result)
+
+
+def test_two_notebooks_of_one_exercise_the_newer_is_graded_and_both_are_named(built, tmp_path, monkeypatch):
+    folder = copy_of(built["solutions"], tmp_path, ["activations"])
+    copy = folder / "01-activations-Copy1.ipynb"
+    notebook_cells = cells(folder / "01-activations.ipynb")
+    for cell in notebook_cells:
+        if tagged(cell).get("function") == "relu":
+            cell["source"] = "def relu(x):\n    return x\n"
+    shutil.copyfile(folder / "01-activations.ipynb", copy)
+    save(copy, notebook_cells)
+    os.utime(folder / "01-activations.ipynb", (1_000_000_000, 1_000_000_000))  # the copy is newer
+    report = grade_folder(folder, names=["activations"])
+    assert report.score < report.max_score  # the copy, with its bug, is graded
+    [notice] = [n for n in report.notices if "several notebooks" in n]
+    assert "graded 01-activations-Copy1.ipynb, saved last; not 01-activations.ipynb" in notice
+
+    monkeypatch.chdir(folder)
+    result = check("activations", namespace={"__name__": "__main__"})
+    assert "graded 01-activations-Copy1.ipynb, saved last" in repr(result)
+
+
+def test_check_reports_locations_as_notebook_cells(built, tmp_path, monkeypatch):
+    folder = copy_of(built["solutions"], tmp_path, ["activations", "softmax", "losses"])
+    namespace = kernel_for(folder / "03-losses.ipynb", monkeypatch)
+    run_like_ipython(namespace, "def one_hot(y, num_classes):\n    y = np.asarray(y)\n    return 1 / 0\n")
+    text = repr(check("losses", namespace=namespace))
+    assert "03-losses.ipynb, cell `one_hot`, line 3" in text
+    assert "losses.py" not in text and "--format json" not in text
+
+
+def test_cells_with_ids_of_the_front_ends_own_are_told_apart_by_what_they_ran(built):
+    """VS Code sends ids of its own: an id that ran a tagged cell's saved source is that cell."""
+    from grader.notebooks.extract import parse_notebook
+    from grader.notebooks.runs import CellHistory, cells_to_grade
+
+    notebook = parse_notebook(built["solutions"] / "01-activations.ipynb")
+    saved = {name: source for _, name, source in notebook.functions}
+    history = CellHistory()
+    history.add("vscode-setup", notebook.setup)
+    for name, source in saved.items():
+        history.add(f"vscode-{name}", source)
+    history.add("vscode-relu", "def relu(x):\n    return np.abs(x)\n")  # the tagged cell, changed
+    history.add("vscode-scratch", "def relu(x):\n    return np.maximum(x, 0)\n")  # a scratch cell
+    setup, functions, notes = cells_to_grade(notebook, history)
+    relu = next(c for c in functions if c.label == "relu")
+    assert relu.source == "def relu(x):\n    return np.abs(x)\n" and relu.how == "as run, not saved"
+    assert setup.how == "as run" and {c.how for c in functions if c.label != "relu"} == {"as run"}
+    assert notes == ["`relu` was defined again by another cell (run 11 of this kernel) after its tagged cell: "
+                     "check() grades only the tagged cell `relu`. Copy your change into it and run it."]
 
 
 def test_use_earlier_exercises_imports_the_saved_notebooks(built, tmp_path):
@@ -330,5 +419,5 @@ def test_solution_notebooks_run_from_top_to_bottom(built, tmp_path):
     outputs = run.stdout.split("=====")[1:]
     assert len(outputs) == len(EXERCISES)
     for output in outputs:
-        assert "100%" in output, output  # each notebook's check()
+        assert "points, passed" in output, output  # each notebook's check()
     assert "class: 3" in run.stdout  # the blobs example of the notes predicts class 3

@@ -2,6 +2,8 @@
 
 import ast
 import glob
+import io
+import itertools
 import json
 import os
 import shlex
@@ -173,8 +175,8 @@ def run_autograder(root, submission_files, python=sys.executable):
     submission = root / "submission"
     subprocess.run(["rm", "-rf", submission, root / "results"], check=True)
     submission.mkdir()
-    for name, text in submission_files.items():
-        (submission / name).write_text(text)
+    for name, content in submission_files.items():
+        (submission / name).write_bytes(content if isinstance(content, bytes) else content.encode())
     env = {**os.environ, "NNLAB_AUTOGRADER_ROOT": str(root), "NNLAB_PYTHON": str(python)}
     run = subprocess.run([root / "source" / "run_autograder"], env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
@@ -200,7 +202,53 @@ def test_gradescope_autograder_always_writes_results(autograder):
     assert "did not finish" in results["output"]
 
 
+def test_gradescope_autograder_keeps_machine_details_from_the_student(autograder, tmp_path):
+    broken = tmp_path / "python"  # a grader that dies with a note about the machine, and no results
+    broken.write_text(f"""#!/bin/sh
+if [ "$1" = "-m" ]; then echo "bwrap failed: sudo sysctl -w kernel.x=0" >&2; exit 1; fi
+exec {sys.executable} "$@"
+""")
+    broken.chmod(0o755)
+    submission = autograder / "submission"
+    subprocess.run(["rm", "-rf", submission, autograder / "results"], check=True)
+    submission.mkdir()
+    env = {**os.environ, "NNLAB_AUTOGRADER_ROOT": str(autograder), "NNLAB_PYTHON": str(broken)}
+    run = subprocess.run([autograder / "source" / "run_autograder"], env=env, capture_output=True, text=True,
+                         timeout=120)
+    results = json.loads((autograder / "results" / "results.json").read_text())
+    assert "The autograder failed (exit status 1)" in results["output"]
+    assert "sysctl" not in results["output"] and "sysctl" in run.stderr  # the instructor's log
+
+
+def zipped(files):
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return data.getvalue()
+
+
+def test_gradescope_autograder_grades_a_zip_in_the_submission_folder(autograder):
+    reference = {f"hw/exercises/{name}.py": (SOLUTIONS / f"{name}.py").read_text()
+                 for name in ("activations", "softmax")}
+    results = run_autograder(autograder, {"hw1.zip": zipped(reference)})
+    assert results["tests"] and all(t["status"] == "passed" for t in results["tests"])
+    assert results["score"] == sum(t["max_score"] for t in results["tests"]) > 0
+
+
+def test_gradescope_autograder_lists_every_test_at_zero_for_an_empty_submission(autograder):
+    results = run_autograder(autograder, {})
+    checks = [check for exercise in EXERCISES if exercise.module in ("activations", "softmax")
+              for check in exercise.checks]
+    assert [t["name"].split(": ", 1)[1] for t in results["tests"]] == [c.name for c in checks]
+    assert {(t["score"], t["status"]) for t in results["tests"]} == {(0.0, "failed")}
+    assert all("holds none of the exercise modules" in t["output"] for t in results["tests"])
+    assert {t["visibility"] for t in results["tests"]} == {"visible", "after_published"}
+
+
 # -- GitHub Actions ---------------------------------------------------------------------
+
+SHELL_OPERATORS = {">", ">>", "|", "&&", "||", ";"}  # a command line ends at the first
 
 def nnlab_commands(workflow):
     """Every `nnlab ...` command line of the workflow's run steps, as argument lists
@@ -211,7 +259,8 @@ def nnlab_commands(workflow):
             for line in step.get("run", "").splitlines():
                 if line.strip().startswith("nnlab "):
                     line = line.replace("${{ matrix.shard }}", "1").replace('"$FAIL_UNDER"', "60")
-                    words = shlex.split(line.split("#")[0])[1:]
+                    words = list(itertools.takewhile(lambda w: w not in SHELL_OPERATORS,
+                                                     shlex.split(line.split("#")[0])))[1:]
                     commands.append([match for word in words for match in (sorted(glob.glob(word)) or [word])])
     return commands
 

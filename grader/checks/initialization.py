@@ -13,7 +13,7 @@ standard errors away for the 400 x 100 matrices used here.
 import numpy as np
 
 from . import expect
-from .core import Exercise, Hint, fail
+from .core import Exercise, Hint, fail, not_judged
 from .figures import histogram
 from ..engine.student import StudentError
 
@@ -96,6 +96,19 @@ def moments(W):
     return mean, square, kurtosis
 
 
+def shape_of(W, kurtosis):
+    """What the distribution of ``W`` looks like, when it is not normal."""
+    if kurtosis > 0:
+        return "heavy-tailed"
+    reach = float(np.max(np.abs(W)) / np.std(W))  # about 4 standard deviations for many normal draws
+    if reach < 1.9:
+        return "flat, like a uniform distribution (excess kurtosis -1.2)"
+    if reach < 3.2:
+        return (f"cut off at {reach:.2g} standard deviations, like a truncated normal (a truncated "
+                "normal, as Keras's he_normal draws, is another initializer, with a smaller variance)")
+    return "light-tailed"
+
+
 def expect_normal(W, variance, what, mistakes=()):
     """``W`` looks like draws from N(0, variance): mean, variance and kurtosis each within
     SIGMAS standard errors for its number of entries."""
@@ -109,6 +122,11 @@ def expect_normal(W, variance, what, mistakes=()):
         fail(f"{what}: the mean of the {n} weights is {mean:.4g}; weights are centred on 0 "
              f"(allowed +-{SIGMAS * np.sqrt(square / n):.2g} for this many draws).{advice}")
     tolerance = SIGMAS * np.sqrt(2.0 / n)
+    normal_shape = abs(kurtosis) <= SIGMAS * np.sqrt(24.0 / n)
+    if not normal_shape and abs(square / variance - 1.0) > tolerance:
+        fail(f"{what}: the weights are {shape_of(W, kurtosis)}, not normal, and their variance is "
+             f"{square:.4g}, {square / variance:.3g} times the expected {variance:.4g}. Draw them with "
+             "rng.normal(0.0, std, size), std being the square root of the variance.")
     if abs(square / variance - 1.0) > tolerance:
         for wrong, explanation in mistakes:
             if abs(square / wrong - 1.0) <= tolerance:
@@ -116,11 +134,16 @@ def expect_normal(W, variance, what, mistakes=()):
                      f"Yours matches {explanation}")
         fail(f"{what}: the weights have variance {square:.4g}, {square / variance:.3g} times the "
              f"expected {variance:.4g} (allowed +-{100 * tolerance:.1f}% for {n} draws).")
-    if abs(kurtosis) > SIGMAS * np.sqrt(24.0 / n):
-        shape = "flat, like a uniform distribution (excess kurtosis -1.2)" if kurtosis < 0 else "heavy-tailed"
-        fail(f"{what}: the variance is right, but the weights are {shape}, not normal: excess "
-             f"kurtosis {kurtosis:.3f}, expected 0 +- {SIGMAS * np.sqrt(24.0 / n):.2f}. Draw them with "
+    if not normal_shape:
+        fail(f"{what}: the variance is right, but the weights are {shape_of(W, kurtosis)}, not normal: "
+             f"excess kurtosis {kurtosis:.3f}, expected 0 +- {SIGMAS * np.sqrt(24.0 / n):.2f}. Draw them with "
              "rng.normal (the uniform Glorot variant is a different initializer).")
+
+
+def drawn_shape(rng):
+    """(n_in, n_out) drawn from the seed, never square (so a transpose shows)."""
+    n_in = int(rng.integers(2, 40))
+    return n_in, n_in + int(rng.integers(1, 20))
 
 
 def seeds(rng, count):
@@ -183,6 +206,7 @@ def xavier_normal_has_glorot_variance(sub, rng, figures):
     expect_normal(W, xavier_variance(N_IN, N_OUT), "xavier_normal(400, 100, rng)",
                   xavier_mistakes(N_IN, N_OUT))
     weights(sub, "xavier_normal", 3, 7, seeds(rng, 1)[0])
+    weights(sub, "xavier_normal", *drawn_shape(rng), seeds(rng, 1)[0])
 
 
 @exercise.check(points=3)
@@ -193,6 +217,7 @@ def he_normal_has_he_variance(sub, rng, figures):
     figures.append(histogram("he_normal(400, 100, rng)", W, np.sqrt(he_variance(N_IN, N_OUT))))
     expect_normal(W, he_variance(N_IN, N_OUT), "he_normal(400, 100, rng)", he_mistakes(N_IN, N_OUT))
     weights(sub, "he_normal", 3, 7, seeds(rng, 1)[0])
+    weights(sub, "he_normal", *drawn_shape(rng), seeds(rng, 1)[0])
 
 
 def draw_all(sub, seed):
@@ -218,6 +243,9 @@ def same(a, b):
     return type(a) is type(b) and a == b
 
 
+VARIANCE_CHECKS = ("xavier_normal_has_glorot_variance", "he_normal_has_he_variance", "init_params_honours_method")
+
+
 def looks_random(value):
     """Float arrays with more than one distinct value (for a dict: every W entry)."""
     if isinstance(value, dict):
@@ -234,9 +262,10 @@ def draws_are_reproducible_from_rng(sub, rng):
     init_params)."""
     one, two = seeds(rng, 2)
     first, again, other = draw_all(sub, one), draw_all(sub, one), draw_all(sub, two)
-    for (what, a), (_, b), (_, c) in zip(first, again, other):
+    for (what, a), name in zip(first, VARIANCE_CHECKS):
         if not looks_random(a):
-            continue  # not random weights at all: the other checks say what is wrong with it
+            not_judged(f"{what.split('(')[0]} does not return random weights yet; see {name}")
+    for (what, a), (_, b), (_, c) in zip(first, again, other):
         if not same(a, b):
             fail(f"{what} gave different weights for two Generators made with the same seed: draw "
                  "every number from the rng argument (rng.normal), not from np.random.* or a "
@@ -246,7 +275,7 @@ def draws_are_reproducible_from_rng(sub, rng):
                  "draw from a Generator with a fixed seed of your own; use the rng argument.")
 
 
-@exercise.check(points=2)
+@exercise.check(points=2, requires=("draws_are_reproducible_from_rng",))
 def global_random_state_untouched(sub, rng):
     """No use of NumPy's global random state: np.random's state is the same after the calls,
     and the results do not depend on np.random.seed."""
@@ -270,10 +299,14 @@ def global_random_state_untouched(sub, rng):
 @exercise.check(points=2)
 def init_params_keys_and_shapes(sub, rng):
     """init_params(layer_sizes, rng) returns W1..WL of shape (n_(l-1), n_l) and zero biases
-    b1..bL of shape (n_l,), for networks of one, two and four layers."""
-    for layer_sizes in ([5, 3], [2, 25, 15, 10], [4, 8, 8, 8, 2]):
+    b1..bL of shape (n_l,), for networks of one, two and four layers and for layer sizes drawn
+    from the seed."""
+    drawn = [int(n) for n in rng.integers(2, 30, size=rng.integers(3, 6))]
+    for layer_sizes in ([5, 3], [2, 25, 15, 10], [4, 8, 8, 8, 2], drawn):
         what = f"init_params({layer_sizes}, rng)"
-        params_of(sub.init_params(layer_sizes, generator(sub, seeds(rng, 1)[0])), layer_sizes, what)
+        params = params_of(sub.init_params(layer_sizes, generator(sub, seeds(rng, 1)[0])), layer_sizes, what)
+        if not looks_random(params):
+            not_judged(f"{what} returns no random weights yet; see init_params_honours_method")
 
 
 @exercise.check(points=2)
@@ -296,7 +329,7 @@ def init_params_honours_method(sub, rng):
             expect_normal(W, right(n_in, n_out), f"{call}['W{l}']", wrong)
 
 
-@exercise.check(points=1)
+@exercise.check(points=1, requires=("init_params_keys_and_shapes",))
 def init_params_rejects_unknown_method(sub, rng):
     """An unknown method (say "lecun", or a typo) raises ValueError instead of silently using
     another initializer."""
@@ -314,7 +347,7 @@ def init_params_rejects_unknown_method(sub, rng):
          "goes unnoticed.")
 
 
-@exercise.check(points=2, hidden=True)
+@exercise.check(points=2, hidden=True, requires=("init_params_keys_and_shapes",))
 def init_params_matches_reference_structure(sub, ref, rng):
     """init_params gives the reference's keys, shapes and zero biases for random layer sizes,
     and both initializers work down to a single weight."""

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from . import expect
-from .core import Exercise, Hint, fail
+from .core import Exercise, Hint, fail, not_judged
 from .figures import decision_regions, loss_curve
 from .optimizers import Adam
 from ..datasets import make_blobs
@@ -185,14 +185,30 @@ def expect_every_sample_once(found, m, batch_size, what):
              "Slice ONE permutation of the indices, do not draw each batch at random.")
 
 
+def real_batches(found, m, batch_size, what):
+    """``found`` holds at least one real mini-batch (its first batch has batch_size rows): the
+    minimum that makes order, pairing and side effects worth judging."""
+    sizes = [len(rows) for rows, _ in found]
+    if not sizes or sizes[0] != min(batch_size, m):
+        not_judged(f"{what} with m = {m} yields no mini-batch of {batch_size} rows yet (batch sizes "
+                   f"{sizes[:8]}); see every_sample_once_last_batch_kept")
+    return found
+
+
 CASES = [(10, 4), (12, 4), (7, 10), (5, 1), (33, 8)]
+
+
+def drawn_case(rng):
+    """(m, batch_size) drawn from the seed, with a last, smaller batch."""
+    batch_size = int(rng.integers(2, 9))
+    return batch_size * int(rng.integers(2, 6)) + int(rng.integers(1, batch_size)), batch_size
 
 
 @exercise.check(points=2)
 def every_sample_once_last_batch_kept(sub, rng):
     """Every sample comes out exactly once per call, in batches of batch_size rows, and the last,
     smaller batch is kept (m = 10, batch_size = 4 gives 4, 4, 2), with and without an rng."""
-    for m, batch_size in CASES:
+    for m, batch_size in CASES + [drawn_case(rng)]:
         X, y = indexed_data(m)
         for rng_seed in (None, seeds(rng, 1)[0]):
             found = batches(sub, X, y, batch_size, rng_seed)
@@ -200,12 +216,12 @@ def every_sample_once_last_batch_kept(sub, rng):
 
 
 @exercise.check(points=1)
-def order_kept_without_rng(sub):
+def order_kept_without_rng(sub, rng):
     """With rng=None the batches follow the rows of X in order: rows 0..3, 4..7, 8..9."""
-    for m, batch_size in CASES:
+    for m, batch_size in CASES + [drawn_case(rng)]:
         X, y = indexed_data(m)
-        found = batches(sub, X, y, batch_size)
-        rows = np.concatenate([r for r, _ in found]) if found else np.zeros(0, dtype=np.int64)
+        found = real_batches(batches(sub, X, y, batch_size), m, batch_size, describe(batch_size, None))
+        rows = np.concatenate([r for r, _ in found])
         if not np.array_equal(rows, np.arange(len(rows))):
             fail(f"iterate_minibatches(X, y, batch_size={batch_size}, rng=None) served the rows in the "
                  f"order {expect.show(rows, 12)}; without an rng the order of X is kept (no shuffling).")
@@ -218,7 +234,9 @@ def x_and_y_stay_paired(sub, rng):
     for m, batch_size in [(40, 8), (33, 5)]:
         X, y = indexed_data(m)
         for rng_seed in (None, *seeds(rng, 2)):
-            for number, (rows, labels) in enumerate(batches(sub, X, y, batch_size, rng_seed), start=1):
+            found = real_batches(batches(sub, X, y, batch_size, rng_seed), m, batch_size,
+                                 describe(batch_size, rng_seed))
+            for number, (rows, labels) in enumerate(found, start=1):
                 if not np.array_equal(labels, y[rows]):
                     fail(f"batch {number} of {describe(batch_size, rng_seed)}: X_batch holds rows "
                          f"{expect.show(rows)} but y_batch holds the labels of rows {expect.show(labels)}. "
@@ -226,7 +244,9 @@ def x_and_y_stay_paired(sub, rng):
 
 
 def order_of(sub, X, y, batch_size, rng_seed):
-    return np.concatenate([rows for rows, _ in batches(sub, X, y, batch_size, rng_seed)])
+    found = batches(sub, X, y, batch_size, rng_seed)
+    real_batches(found, len(y), batch_size, describe(batch_size, rng_seed))
+    return np.concatenate([rows for rows, _ in found])
 
 
 @exercise.check(points=2)
@@ -262,6 +282,7 @@ def inputs_unmodified(sub, rng):
     """Shuffling leaves the caller's X and y as they were (shuffle indices, not the data)."""
     X, y = indexed_data(20)
     found, outcome = batches(sub, X, y, 6, seeds(rng, 1)[0], outcome=True)
+    real_batches(found, 20, 6, describe(6, "rng"))
     for index, (name, original) in enumerate([("X", X), ("y", y)]):
         after = (outcome.args_after or [None, None])[index]
         if not (isinstance(after, np.ndarray) and after.shape == original.shape

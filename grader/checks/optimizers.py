@@ -39,12 +39,19 @@ exercise = Exercise(
 
 
 class Adam:
-    """The grader's Adam: Kingma and Ba's update, in place, with deliberate variants that
-    reproduce the usual mistakes so a failure can name the one it matches."""
+    """The grader's Adam: Kingma and Ba's update, in place, in either correct form, with
+    deliberate variants that reproduce the usual mistakes so a failure can name the one it
+    matches.
 
-    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, mistake=None):
+    ``form="paper"`` is Algorithm 1, lr * m_hat / (sqrt(v_hat) + eps). ``form="hat"`` is the
+    paper's Section 2 (as Keras writes it): lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t) and
+    lr_t * m / (sqrt(v) + eps), which is Algorithm 1 with eps / sqrt(1 - beta2^t) in place of
+    eps. The two differ only where sqrt(v_hat) is not much larger than eps.
+    """
+
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, mistake=None, form="paper"):
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
-        self.mistake = mistake
+        self.mistake, self.form = mistake, form
         self.t, self.m, self.v = 0, {}, {}
 
     def step(self, params, grads):
@@ -57,44 +64,112 @@ class Adam:
             v = self.v.get(key, np.zeros_like(g))
             self.m[key] = m = self.beta1 * m + (1 - self.beta1) * g
             self.v[key] = v = self.beta2 * v + (1 - self.beta2) * g * g
-            t = 1 if self.mistake == "t stays 1" else self.t
-            m_hat, v_hat = m / (1 - self.beta1 ** t), v / (1 - self.beta2 ** t)
-            if self.mistake == "no bias correction":
-                m_hat, v_hat = m, v
-            elif self.mistake == "only v corrected":
-                m_hat = m
-            elif self.mistake == "only m corrected":
-                v_hat = v
-            if self.mistake == "eps inside the sqrt":
-                update = self.lr * m_hat / np.sqrt(v_hat + self.eps)
+            t = {"t stays 1": 1, "t starts at 2": self.t + 1}.get(self.mistake, self.t)
+            c1 = 1.0 if self.mistake in ("no bias correction", "only v corrected") else 1 / (1 - self.beta1 ** t)
+            c2 = 1.0 if self.mistake in ("no bias correction", "only m corrected") else 1 / (1 - self.beta2 ** t)
+            m_hat, v_hat = c1 * m, c2 * v
+            eps = self.eps if self.form == "paper" else self.eps * np.sqrt(c2)
+            if self.mistake == "eps inside the sqrt":  # the hat form's sqrt(v + eps), scaled like v_hat
+                update = self.lr * m_hat / np.sqrt(v_hat + (self.eps if self.form == "paper" else self.eps * c2))
             elif self.mistake == "no sqrt":
-                update = self.lr * m_hat / (v_hat + self.eps)
+                update = self.lr * m_hat / (v_hat + eps)
             else:
-                update = self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+                update = self.lr * m_hat / (np.sqrt(v_hat) + eps)
             params[key] -= update
 
 
+FORMS = ("paper", "hat")
 ADAM_MISTAKES = {
     "no bias correction": "m and v are used without the bias correction m / (1 - beta1**t), "
                           "v / (1 - beta2**t); they start at zero and are far off in the first steps.",
     "only v corrected": "m is used without its bias correction m_hat = m / (1 - beta1**t).",
     "only m corrected": "v is used without its bias correction v_hat = v / (1 - beta2**t).",
     "t stays 1": "t is 1 at every step: it must count the calls to step (keep it in self, add 1 per call).",
+    "t starts at 2": "t is 2 on the first step: it counts the calls to step from 1 (start it at 0 and add "
+                     "1 once, at the start of step, before it is used), so the first step uses 1 - beta1**1.",
     "t per key": "t is incremented once per key; one call to step is one time step, however many "
                  "arrays it updates (t += 1 before the loop over keys).",
-    "eps inside the sqrt": "eps is inside the square root; the update is m_hat / (sqrt(v_hat) + eps).",
+    "eps inside the sqrt": "eps is in the wrong place, inside the square root: the update is "
+                           "lr * m_hat / (sqrt(v_hat) + eps) (in the epsilon-hat form lr_t * m / (sqrt(v) + eps)).",
     "no sqrt": "v_hat is not square-rooted; the update is m_hat / (sqrt(v_hat) + eps).",
 }
 
 
-def adam_updates(grads_seq, mistake=None, **hyper):
+def adam_updates(grads_seq, mistake=None, form="paper", **hyper):
     """The update (old - new) of every step, for a sequence of gradient dicts."""
-    adam, updates = Adam(mistake=mistake, **hyper), []
+    adam, updates = Adam(mistake=mistake, form=form, **hyper), []
     for grads in grads_seq:
         params = {k: np.zeros_like(g, dtype=np.float64) for k, g in grads.items()}
         adam.step(params, grads)
         updates.append({k: -p for k, p in params.items()})
     return updates
+
+
+def matches_adam(got, grads_seq, step, **hyper):
+    """``got`` (step ``step``'s update) is that of Adam in either correct form."""
+    return any(updates_close(got, adam_updates(grads_seq, None, form, **hyper)[step - 1]) for form in FORMS)
+
+
+def reproduces(got, grads_seq, step, hyper, mistake=None, overrides=None):
+    """``mistake`` with ``overrides`` of ``hyper`` (in either form) explains ``got``: it lies a
+    thousand times closer to ``got`` than the right update does, so that a tiny difference is
+    never blamed on a big mistake."""
+    right = adam_updates(grads_seq, **hyper)[step - 1]
+    off = max(float(np.max(np.abs(got[k] - right[k]))) for k in got)
+    for form in FORMS:
+        variant = adam_updates(grads_seq, mistake, form, **{**hyper, **(overrides or {})})[step - 1]
+        if max(float(np.max(np.abs(got[k] - variant[k]))) for k in got) <= 1e-3 * off:
+            return True
+    return False
+
+
+def corrected_moments(grads_seq, beta1, beta2):
+    """(m_hat, v_hat) per key for every step t = 1, 2, ... of a sequence of gradient dicts."""
+    m, v, steps = {}, {}, []
+    for t, grads in enumerate(grads_seq, start=1):
+        for key, g in grads.items():
+            m[key] = beta1 * m.get(key, 0.0) + (1 - beta1) * g
+            v[key] = beta2 * v.get(key, 0.0) + (1 - beta2) * g * g
+        steps.append({key: (m[key] / (1 - beta1 ** t), v[key] / (1 - beta2 ** t)) for key in grads})
+    return steps
+
+
+def implied_eps(got, grads_seq, hyper):
+    """(eps, form) when one constant eps explains every update of ``got`` in that form, else None;
+    when both forms do (a single step cannot tell them apart), the one with the rounder eps.
+
+    In Algorithm 1, update = lr * m_hat / (sqrt(v_hat) + eps), so eps = lr * m_hat / update -
+    sqrt(v_hat); in the epsilon-hat form that eps is eps_hat / sqrt(1 - beta2^t)."""
+    found = [(eps, form) for form in FORMS for eps in [constant_eps(got, grads_seq, hyper, form)] if eps]
+    return min(found, key=lambda pair: abs(float(f"{pair[0]:.1g}") / pair[0] - 1), default=None)
+
+
+def constant_eps(got, grads_seq, hyper, form):
+    """The eps of ``form`` that explains every update of ``got``, when it is one constant, else None."""
+    lr, b1, b2 = hyper.get("lr", 1e-3), hyper.get("beta1", 0.9), hyper.get("beta2", 0.999)
+    values, sizes = [], []
+    for t, (update, moments) in enumerate(zip(got, corrected_moments(grads_seq, b1, b2)), start=1):
+        for key, (m_hat, v_hat) in moments.items():
+            u = update[key]
+            if np.any(u == 0) or np.any(np.sign(u) != np.sign(m_hat)):
+                return None
+            eps = lr * m_hat / u - np.sqrt(v_hat)
+            values.append((eps * np.sqrt(1 - b2 ** t) if form == "hat" else eps).ravel())
+            sizes.append(np.sqrt(v_hat).ravel())
+    values, sizes = np.concatenate(values), np.concatenate(sizes)
+    c = float(np.median(values))
+    return c if c > 0 and np.all(np.abs(values - c) <= 1e-3 * c + 1e-9 * sizes) else None
+
+
+def eps_mistake(got, grads_seq, hyper):
+    """The message for updates that are Adam's with another, fixed eps; "" when they are not."""
+    found = implied_eps(got, grads_seq, hyper)
+    if found is None:
+        return ""
+    eps, form = found
+    where = "sqrt(v_hat) + eps" if form == "paper" else "sqrt(v) + eps, in the epsilon-hat form"
+    return (f"Your updates are exactly Adam's ({where}) with eps = {eps:.3g}, not the eps = "
+            f"{hyper.get('eps', 1e-8):g} given to the constructor: eps is fixed in your code; use self.eps.")
 
 
 def params_after(outcome, params, what):
@@ -167,35 +242,46 @@ def sgd_step_updates_in_place(sub, rng):
              "returns None.")
 
 
+FIRST_STEP_MISTAKES = ("no bias correction", "only v corrected", "only m corrected", "eps inside the sqrt",
+                       "no sqrt", "t starts at 2")
+
+
+def first_step_mistake(got, g, lr, kwargs):
+    """What a wrong first step of Adam(lr) on gradients ``g`` shows, or ""."""
+    want = adam_updates([{"W": g}], lr=lr)[0]["W"]
+    named = [ADAM_MISTAKES[m] for m in FIRST_STEP_MISTAKES if reproduces(got, [{"W": g}], 1, {"lr": lr}, m)]
+    if named:
+        return named[0]
+    if np.allclose(got["W"], -want):
+        return "The step goes uphill: subtract the update, params[k] -= lr * m_hat / (sqrt(v_hat) + eps)."
+    if np.allclose(got["W"], lr * g):
+        return "That is a plain gradient step lr * g; Adam divides by sqrt(v_hat)."
+    if kwargs and matches_adam(got, [{"W": g}], 1, lr=1e-3):
+        return "The lr argument is ignored: store it in __init__ and use self.lr."
+    return eps_mistake([got], [{"W": g}], {"lr": lr}) or "On the first step m_hat = g and v_hat = g**2."
+
+
 @exercise.check(points=2)
 def adam_first_step_moves_by_lr(sub, rng):
     """On its first step Adam moves every weight by about lr against its gradient, whether the
     gradient is 1e-4 or 1e3: the bias-corrected m_hat / sqrt(v_hat) is g / |g|. Adam() uses
-    lr=1e-3 by default."""
-    g = np.array([[1e-4, -1e-3, 1e-2], [-1.0, 10.0, -1e3]])
+    lr=1e-3 by default. (Both of Kingma and Ba's forms are right: eps added to sqrt(v_hat), or
+    in the epsilon-hat form to sqrt(v).)"""
+    fixed = np.array([1e-4, -1e-3, 1e-2, -1.0, 10.0, -1e3])
+    drawn = rng.normal(0.0, 1.0, size=6) * 10.0 ** rng.uniform(-4, 3, size=6)
+    g = np.stack([fixed, drawn])
     for lr, kwargs in ((1e-3, {}), (0.05, {"lr": 0.05})):
         call = f"Adam({'lr=0.05' if kwargs else ''}).step"
         adam = sub.call("Adam", **kwargs)
         params = {"W": rng.normal(0, 1, size=g.shape)}
         outcome = sub.run(adam, (params, {"W": g}), method="step", return_args=True)
         got = {"W": params["W"] - params_after(outcome, params, f"{call}(params, grads)")["W"]}
-        want = adam_updates([{"W": g}], lr=lr)[0]
-        if updates_close(got, want):
+        if matches_adam(got, [{"W": g}], 1, lr=lr):
             continue
+        want = adam_updates([{"W": g}], lr=lr)[0]
         ratio = np.median(got["W"] / want["W"])
-        named = ""
-        for mistake in ("no bias correction", "only v corrected", "only m corrected", "eps inside the sqrt",
-                        "no sqrt"):
-            if updates_close(got, adam_updates([{"W": g}], mistake, lr=lr)[0]):
-                named = ADAM_MISTAKES[mistake]
-        if not named and np.allclose(got["W"], -want["W"]):
-            named = "The step goes uphill: subtract the update, params[k] -= lr * m_hat / (sqrt(v_hat) + eps)."
-        elif not named and np.allclose(got["W"], lr * g):
-            named = "That is a plain gradient step lr * g; Adam divides by sqrt(v_hat)."
-        elif not named and kwargs and updates_close(got, adam_updates([{"W": g}], lr=1e-3)[0]):
-            named = "The lr argument is ignored: store it in __init__ and use self.lr."
         fail(f"the first {call} with gradients {expect.show(g)}: {show_update(got, want, 'W')}; that is "
-             f"{ratio:.3g} times lr*sign(g). {named or 'On the first step m_hat = g and v_hat = g**2.'}")
+             f"{ratio:.3g} times lr*sign(g). {first_step_mistake(got, g, lr, kwargs)}")
 
 
 @exercise.check(points=1)
@@ -225,18 +311,22 @@ def run_trajectory(sub, adam, grads_seq, params, what):
     return updates
 
 
-def compare_trajectory(got, grads_seq, what, hyper, variants):
-    """Fail at the first step whose update differs from the formulas, naming the first of
-    ``variants`` (explanation, mistake, hyperparameter overrides) that reproduces it."""
+def compare_trajectory(got, grads_seq, what, hyper, variants=()):
+    """Fail at the first step whose update differs from both forms of the formulas, naming the
+    first of the usual mistakes, then of ``variants`` (explanation, mistake, hyperparameter
+    overrides), that reproduces it, or a fixed eps."""
+    variants = [(text, name, {}) for name, text in ADAM_MISTAKES.items()] + list(variants)
     want = adam_updates(grads_seq, **hyper)
     for step, (g, w) in enumerate(zip(got, want), start=1):
-        if updates_close(g, w):
+        if matches_adam(g, grads_seq, step, **hyper):
             continue
         key = next(k for k in w if not np.allclose(g[k], w[k], rtol=1e-6, atol=1e-12))
         named = [text for text, mistake, overrides in variants
-                 if updates_close(g, adam_updates(grads_seq, mistake, **{**hyper, **overrides})[step - 1])]
+                 if reproduces(g, grads_seq, step, hyper, mistake, overrides)]
         fail(f"step {step} of {what}: {show_update(g, w, key)}. "
-             + (named[0] if named else "Compare your m, v, bias correction and t with the formulas."))
+             + (named[0] if named else eps_mistake(got, grads_seq, hyper)
+                or "It is none of the usual mistakes (t, the bias corrections, eps): compare your m, v, "
+                   "m_hat, v_hat and the update with the formulas, one at a time."))
 
 
 def grads_untouched(outcome, grads, what):
@@ -255,8 +345,7 @@ def adam_one_time_step_per_call(sub, rng):
     adam = sub.call("Adam", lr=0.01)
     what = "Adam(lr=0.01) with the four keys W1, b1, W2, b2"
     got = run_trajectory(sub, adam, grads_seq, random_params(rng, SHAPES), what)
-    variants = [(ADAM_MISTAKES[name], name, {}) for name in ("t per key", "t stays 1", "no bias correction")]
-    compare_trajectory(got, grads_seq, what, {"lr": 0.01}, variants)
+    compare_trajectory(got, grads_seq, what, {"lr": 0.01})
 
 
 @exercise.check(points=3)
@@ -269,10 +358,8 @@ def adam_trajectory_matches_formulas(sub, rng):
     adam = sub.call("Adam", **hyper)
     what = "Adam(lr=0.02, beta1=0.7, beta2=0.9, eps=1e-3)"
     got = run_trajectory(sub, adam, grads_seq, {"W": rng.normal(0, 1, size=(3, 4))}, what)
-    variants = [(text, name, {}) for name, text in ADAM_MISTAKES.items()]
-    variants += [("beta1 is ignored: use self.beta1, not 0.9.", None, {"beta1": 0.9}),
+    variants = [("beta1 is ignored: use self.beta1, not 0.9.", None, {"beta1": 0.9}),
                  ("beta2 is ignored: use self.beta2, not 0.999.", None, {"beta2": 0.999}),
-                 ("eps is ignored: use self.eps, not 1e-8.", None, {"eps": 1e-8}),
                  ("beta1 and beta2 are swapped: m uses beta1, v uses beta2.", None, {"beta1": 0.9, "beta2": 0.7})]
     compare_trajectory(got, grads_seq, what, hyper, variants)
 
@@ -330,13 +417,18 @@ def optimizers_match_reference(sub, ref, rng):
         expect.close(got[key], want[key], f"params[{key!r}] after sgd_step with lr={lr:.3g}")
     hyper = {"lr": float(rng.uniform(1e-3, 0.1)), "beta1": float(rng.uniform(0.5, 0.95)),
              "beta2": float(rng.uniform(0.9, 0.9999)), "eps": float(10 ** rng.uniform(-8, -3))}
-    adam, theirs = sub.call("Adam", **hyper), ref.Adam(**hyper)
+    adam, theirs, hat = sub.call("Adam", **hyper), ref.Adam(**hyper), Adam(form="hat", **hyper)
     params = random_params(rng, SHAPES)
     for step in range(1, 5):
         grads = {k: v * 10 ** rng.uniform(-3, 1) for k, v in random_params(rng, SHAPES).items()}
         outcome = sub.run(adam, (params, grads), method="step", return_args=True)
         got = params_after(outcome, params, f"Adam step {step}")
+        in_hat_form = {k: v.copy() for k, v in params.items()}
         theirs.step(params, grads)
+        hat.step(in_hat_form, grads)
+        if all(np.allclose(got[k], in_hat_form[k], rtol=1e-7, atol=1e-10) for k in params):
+            params = in_hat_form  # the epsilon-hat form is right too
+            continue
         for key in params:
             expect.close(got[key], params[key], f"params[{key!r}] after Adam step {step} with {hyper}",
                          rtol=1e-7, atol=1e-10)

@@ -7,7 +7,7 @@ and decides every verdict here, from the plain data the child sends back.
 import click
 
 from .authoring import make_stubs
-from .batch import batch, gradebook
+from .batch import batch, gradebook, similarity
 from .release import export, init_ci, release
 from .notebook import notebook
 from .student import grade, hint, list_exercises
@@ -30,6 +30,6 @@ def main():
     """
 
 
-for command in (list_exercises, grade, hint, make_stubs, batch, gradebook, release, export, init_ci,
-                notebook, watch):
+for command in (list_exercises, grade, hint, make_stubs, batch, gradebook, similarity, release, export,
+                init_ci, notebook, watch):
     main.add_command(command)

@@ -106,6 +106,19 @@ class RecordingOptimizer(NullOptimizer):
         self.grads.append({k: np.array(v, dtype=float) for k, v in grads.items()})
 
 
+class PlainSGD(RecordingOptimizer):
+    """Plain gradient descent, params[k] -= lr * grads[k] in place; records the gradients too."""
+
+    def __init__(self, lr):
+        super().__init__()
+        self.lr = lr
+
+    def step(self, params, grads):
+        super().step(params, grads)
+        for key, grad in grads.items():
+            params[key] -= self.lr * grad
+
+
 def global_random_state():
     """A fingerprint of NumPy's global random state, to see whether code drew from it."""
     return hashlib.sha256(np.random.get_state()[1].tobytes()).hexdigest()
@@ -115,7 +128,7 @@ def seed_global_random_state(seed):
     np.random.seed(seed)
 
 
-HELPERS = {"NullOptimizer": NullOptimizer, "RecordingOptimizer": RecordingOptimizer,
+HELPERS = {"NullOptimizer": NullOptimizer, "RecordingOptimizer": RecordingOptimizer, "PlainSGD": PlainSGD,
            "global_random_state": global_random_state, "seed_global_random_state": seed_global_random_state,
            "default_rng": lambda seed: np.random.default_rng(seed)}
 

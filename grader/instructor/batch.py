@@ -4,6 +4,8 @@
     SUBMISSIONS/bob.zip         a .zip of either
     SUBMISSIONS/carol.ipynb     a notebook
     OUT/reports/alice.json      alice's report, written whole or not at all
+    OUT/feedback/alice.html     what to hand back to alice: the page of nnlab grade --report
+    OUT/feedback/alice.md       the same as Markdown
 
 Each submission is graded by ``python -m grader.instructor.worker`` in a process of its own, which
 this module kills when it outlives a wall-clock backstop: a submission that hangs,
@@ -20,22 +22,28 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from . import intake, signing
+from . import deadline, intake, signing
 from ..checks import EXERCISES
 from ..engine import reaper
-from .gradebook import ERROR, GRADED
+from .reports import ERROR, GRADED, replace_text
+from .runs import nnlab_version
 from ..report.files import write_atomic
 from ..report.model import Report, clean_text
 from ..submission import Reference
-from .worker import NOT_TAKEN_IN
+from .feedback import FEEDBACK, write_feedback
+from .worker import FIGURES, NOT_TAKEN_IN
 
 GRADER_PACKAGE = Path(__file__).resolve().parents[1]
+MOVED_ASIDE = "moved-aside"
+STUDENT_FILES = [("reports", ".json"), (FEEDBACK, ".html"), (FEEDBACK, ".md")]
 STARTUP_SECONDS = 60  # the worker's own start, the intake of a large zip, the reference's import
 
 
@@ -48,12 +56,11 @@ class Entry:
 
 
 def discover(folder):
-    """``(entries, ignored)``: the submissions in ``folder`` by student id, and the other files."""
+    """``(entries, ignored)``: the submissions in ``folder`` by student id, and the other
+    files (hidden ones too: a ``.alice/`` is listed, not graded)."""
     by_student, ignored = {}, []
     for path in sorted(Path(folder).iterdir()):
-        if path.name.startswith("."):
-            continue
-        if path.is_dir() or path.suffix in (".zip", ".ipynb"):
+        if not path.name.startswith(".") and (path.is_dir() or path.suffix in (".zip", ".ipynb")):
             student = path.name if path.is_dir() else path.stem
             by_student.setdefault(student, []).append(path)
         else:
@@ -76,6 +83,8 @@ class Options:
     memory_mb: int = None
     solutions: Path = None
     sandbox: str = "auto"
+    before: datetime = None  # grade each git repository at its last commit before this
+    late_penalty: float = None  # percent per started day; grades the last commit instead
 
     def worker_arguments(self):
         arguments = ["--seed", str(self.seed), "--sandbox", self.sandbox]
@@ -101,6 +110,7 @@ class Outcome:
     status: str
     reason: str
     report: dict
+    figures: dict = field(default_factory=dict)  # the checks' figures, for the feedback page only
 
 
 class Stopped(Exception):
@@ -117,20 +127,50 @@ class Batch:
     def __init__(self, out, options):
         self.reports = Path(out) / "reports"
         self.options = options
-        self.grader_digest = grader_digest(options.names, options.solutions)
+        self.record = run_record(options)
         self.key = signing.load_key(out)
         self.untrusted = set()  # students whose report on disk did not verify
         self._running = set()
+        # Each worker watches the read end: when this process dies (even by kill -9),
+        # the kernel closes the write end and the workers stop instead of grading on.
+        self._alive, self._alive_write = os.pipe()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
 
     def report_path(self, entry):
         return self.reports / f"{entry.student}.json"
 
+    def move_aside(self, students):
+        """Move the files of every graded student not among ``students`` (no longer in
+        SUBMISSIONS) to OUT/moved-aside/; return those students, sorted."""
+        out = self.reports.parent
+        gone = sorted({path.stem for path in self.reports.glob("*.json")} - set(students))
+        for student in gone:
+            for folder, suffix in STUDENT_FILES:
+                path = out / folder / f"{student}{suffix}"
+                if path.exists():
+                    (out / MOVED_ASIDE / folder).mkdir(parents=True, exist_ok=True)
+                    os.replace(path, out / MOVED_ASIDE / folder / path.name)
+        return gone
+
     def fingerprint(self, entry):
-        parts = {"sources": [[p.name, intake.fingerprint(p)] for p in entry.sources],
-                 "grader": self.grader_digest, "options": self.options.worker_arguments()}
+        parts = {"sources": [[p.name, self.source_digest(p)] for p in entry.sources],
+                 "grader": [self.record["checks"], self.record["reference"]],
+                 "options": self.options.worker_arguments(),
+                 "deadline": [self.record["before"], self.record["late_penalty"]]}
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+    def source_digest(self, source):
+        """What grading ``source`` reads: its files, or with a deadline, the commit graded."""
+        if self.options.before and deadline.is_repository(source):
+            try:
+                return "commit:" + self.snapshot(source).commit
+            except deadline.DeadlineError as error:
+                return f"no commit: {error}"
+        return intake.fingerprint(source)
+
+    def snapshot(self, repository):
+        return deadline.snapshot(repository, self.options.before, last=self.options.late_penalty is not None)
 
     def current_report(self, entry, fingerprint=None):
         """The entry's report when it is up to date and its signature verifies, else None."""
@@ -167,6 +207,8 @@ class Batch:
                     outcome = future.result()
                     signing.sign(outcome.report, self.key)
                     write_atomic(self.report_path(outcome.entry), json.dumps(outcome.report, indent=2))
+                    write_feedback(self.reports.parent, outcome.entry.student, outcome.report, outcome.figures,
+                                   outcome.entry.sources[0].resolve().parent)
                     on_outcome(outcome)
             except BaseException:
                 self.stop(futures)
@@ -183,36 +225,58 @@ class Batch:
     def grade(self, entry):
         started = time.monotonic()
         fingerprint = self.fingerprint(entry)
+        due = None
         if len(entry.sources) > 1:
             status, reason, report = ERROR, (f"several submissions are named {entry.student} "
                                              f"({', '.join(p.name for p in entry.sources)}): keep one"), None
         else:
             try:
-                status, reason, report = self.run_worker(entry.sources[0])
+                status, reason, report, due = self.grade_source(entry.sources[0])
             except OSError as error:  # the worker could not even start
                 status, reason, report = ERROR, f"the grading process could not start: {error}", None
+        figures = report.pop(FIGURES, {}) if report else {}
         if report is None:
             report = Report(str(entry.sources[0]), [], seed=self.options.seed,
                             hidden_checks_ran=self.options.solutions is not None, notices=[reason]).to_dict()
         report["batch"] = {"student": entry.student, "sources": [p.name for p in entry.sources],
                            "status": status, "reason": reason, "fingerprint": fingerprint,
                            "seconds": round(time.monotonic() - started, 3)}
+        if due:
+            report["batch"]["deadline"] = due
         if entry.student in self.untrusted:
             report["notices"].append("graded again: the earlier report's signature did not verify "
                                      "(it was changed outside the batch)")
-        return Outcome(entry, status, reason, report)
+        return Outcome(entry, status, reason, report, figures)
+
+    def grade_source(self, source):
+        """``(status, reason, report or None, deadline record or None)`` for one source;
+        a git repository is graded at its commit for the deadline, if there is one."""
+        if not (self.options.before and deadline.is_repository(source)):
+            return (*self.run_worker(source), None)
+        try:
+            snapshot = self.snapshot(source)
+            with tempfile.TemporaryDirectory(prefix="nnlab-commit-") as folder:
+                archive = deadline.archive(source, snapshot.commit, Path(folder) / f"{source.name}.zip")
+                status, reason, report = self.run_worker(archive)
+        except deadline.DeadlineError as error:
+            return ERROR, str(error), None, None
+        named = f"{source.resolve()}@{snapshot.commit[:12]}"  # the commit, not the temporary zip
+        reason = reason.replace(str(archive.resolve()), named)
+        if report is not None:
+            report = replace_text(report, str(archive.resolve()), named)
+        return status, reason, report, deadline.record(snapshot, self.options.before, self.options.late_penalty)
 
     def run_worker(self, source):
         """``(status, reason, report or None)`` from one worker process grading ``source``."""
         command = [sys.executable, "-m", "grader.instructor.worker", str(source.resolve()), "--format", "json",
-                   *self.options.worker_arguments()]
+                   "--figures", "--batch-fd", str(self._alive), *self.options.worker_arguments()]
         with self._lock:
             if self._stopping.is_set():
                 raise Stopped
             # cwd: the folder above this grader package, so that the worker imports this very grader
             reaper.adopt_orphans()  # what a killed worker leaves behind comes to us, and dies
             process = reaper.popen(command, cwd=GRADER_PACKAGE.parent, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, start_new_session=True)
+                                   stderr=subprocess.PIPE, start_new_session=True, pass_fds=(self._alive,))
             self._running.add(process)
         backstop = self.options.backstop_seconds()
         try:
@@ -268,16 +332,27 @@ def find_reference(solutions=None):
     return reference.path if reference else None
 
 
-def grader_digest(names, solutions):
+def run_record(options):
+    """What the batch's reports are graded with, for ``OUT/run.json`` (see :mod:`runs`)."""
+    return {"exercises": options.names or [exercise.module for exercise in EXERCISES],
+            "seed": options.seed, "timeout": options.timeout, "memory_mb": options.memory_mb,
+            "sandbox": options.sandbox, "checks": checks_digest(options.names),
+            "before": options.before.isoformat() if options.before else None, "late_penalty": options.late_penalty,
+            "reference": files_digest(sorted(Path(options.solutions).glob("*.py"))) if options.solutions else None,
+            "nnlab": nnlab_version()}
+
+
+def checks_digest(names):
     """A digest of the checks of the exercises ``names`` (all when empty), of the modules
-    every check uses, of the engine that runs them, and of the reference solutions: a
-    change to any of them regrades."""
+    every check uses and of the engine that runs them: a change to any of them regrades."""
     exercise_modules = {exercise.module for exercise in EXERCISES}
     files = [path for path in sorted((GRADER_PACKAGE / "checks").glob("*.py"))
              if path.stem not in exercise_modules or not names or path.stem in names]
     files += sorted((GRADER_PACKAGE / "engine").glob("*.py"))
-    files += [GRADER_PACKAGE / "grading.py", GRADER_PACKAGE / "datasets.py"]
-    files += sorted(Path(solutions).glob("*.py")) if solutions else []
+    return files_digest(files + [GRADER_PACKAGE / "grading.py", GRADER_PACKAGE / "datasets.py"])
+
+
+def files_digest(files):
     digest = hashlib.sha256()
     for path in files:
         digest.update(f"{path.parent.name}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")

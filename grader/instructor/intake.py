@@ -1,8 +1,9 @@
 """Take in one student's submission, whatever its layout, as a clean folder to grade.
 
 A submission is a folder (the exercise modules themselves, or a repository holding them
-in ``exercises/``), a ``.zip`` of either, or notebooks (one ``.ipynb``, or a folder or a
-zip of them; :class:`~grader.submission.Submission` turns them into modules). Only the
+in ``exercises/``), a ``.zip`` of either (or a folder holding just that zip), or
+notebooks (one ``.ipynb``, or a folder or a zip of them;
+:class:`~grader.submission.Submission` turns them into modules). Only the
 exercise modules, or else the notebooks, are taken, copied into a fresh folder: nothing
 else of the submission is read. Symbolic links are not followed (a link to the
 instructor's ``solutions/`` would otherwise be graded), and a ``.zip`` is read within
@@ -40,7 +41,10 @@ def take_in(source, staging):
     """
     source, folder = Path(source), Path(staging) / "submission"
     folder.mkdir(parents=True)
-    if source.is_dir():
+    archive = lone_archive(source) if source.is_dir() else None
+    if archive:
+        origin, notices = take_in_zip(archive, folder)
+    elif source.is_dir():
         origin, notices = take_in_folder(source, folder)
     elif source.suffix == ".zip":
         origin, notices = take_in_zip(source, folder)
@@ -72,6 +76,28 @@ def graded_files(paths, source):
 
 
 # -- folders -------------------------------------------------------------------------
+
+def lone_archive(source):
+    """The one ``.zip`` of a folder that holds no exercise module nor notebook, or None.
+
+    A Moodle download gives each student a folder holding what they uploaded, often a
+    zip; Gradescope's submission folder may hold one too. Either is taken in like a
+    zip of the batch. Several zips are refused: which one to grade is the student's call.
+    """
+    if candidate_files(source):
+        return None
+    archives = top_level_archives(source)
+    if len(archives) > 1:
+        raise IntakeError(f"{source} holds no exercise module but several zip files "
+                          f"({', '.join(p.name for p in archives)}): submit one")
+    return archives[0] if archives else None
+
+
+def top_level_archives(source):
+    """The regular ``.zip`` files directly in ``source`` (a symbolic link is not followed)."""
+    return [path for path in sorted(Path(source).glob("*.zip"))
+            if not path.name.startswith(".") and stat.S_ISREG(os.lstat(path).st_mode)]
+
 
 def take_in_folder(source, folder):
     chosen, paths = graded_files(candidate_files(source), source)
@@ -155,7 +181,7 @@ def fingerprint(source):
     source = Path(source)
     if not source.is_dir():
         return digest_file(digest, source).hexdigest()
-    for path in candidate_files(source):
+    for path in candidate_files(source) + [p.relative_to(source) for p in top_level_archives(source)]:
         full = source / path
         digest.update(f"{path}\0".encode())
         if full.is_symlink():

@@ -12,21 +12,29 @@ anyway says why, so that a Gradescope student reads the reason); 2 a usage error
 ``--sandbox on`` where the sandbox cannot run.
 """
 
+import json
+import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import click
+import numpy as np
 
 from .. import grading
+from ..checks import EXERCISES
 from ..engine.sandbox import SandboxUnavailable
 from .intake import IntakeError, take_in
 from ..report.files import write_atomic
 from ..report.formats import FORMATS, render
-from ..report.model import Report
+from ..report.audience import machine_notices
+from ..report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
 from ..submission import NotASubmission, Reference, Submission
 
 NOT_TAKEN_IN = 3
+ORPHANED = 4
+FIGURES = "figures"  # the key of --figures in the JSON report
 
 
 @click.command()
@@ -41,8 +49,13 @@ NOT_TAKEN_IN = 3
 @click.option("--solutions", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--sandbox", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True)
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True)
-def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, jobs):
+@click.option("--figures", is_flag=True,
+              help="With --format json: add the checks' figures, as plain data (for the batch's feedback).")
+@click.option("--batch-fd", type=int, hidden=True, help="Exit when this pipe closes: the batch is gone.")
+def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, jobs, figures, batch_fd):
     """Grade the submission SOURCE (a folder, a .zip or a notebook) and print the report."""
+    if batch_fd is not None:
+        threading.Thread(target=exit_when_closed, args=(batch_fd,), daemon=True).start()
     reference = Reference.find(solutions)
     with tempfile.TemporaryDirectory(prefix="nnlab-intake-") as staging:
         try:
@@ -55,18 +68,62 @@ def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, 
             report.notices[:0] = notices
             status = 0
         except (IntakeError, NotASubmission) as error:
-            report = Report(str(source), [], seed=seed, hidden_checks_ran=reference is not None,
-                            notices=[f"not graded: {error}"])
+            report = not_taken_in_report(source, list(names), reference, seed, str(error))
             click.echo(f"not graded: {error}", err=True)
             status = NOT_TAKEN_IN
         except SandboxUnavailable as error:
             raise click.UsageError(f"--sandbox on, but the sandbox cannot run here: {error}") from None
     report.submission = str(source)
-    if output:
-        write_atomic(output, render(report, fmt))
+    for notice in machine_notices(report.notices):  # the instructor's, in the log
+        click.echo(f"note: {notice}", err=True)
+    if figures and fmt == "json":
+        text = json.dumps({**report.to_dict(), FIGURES: figures_by_check(report)}, default=as_list) + "\n"
     else:
-        click.echo(render(report, fmt), nl=False)
+        text = render(report, fmt)
+    if output:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
     sys.exit(status)
+
+
+def exit_when_closed(fd):
+    """Exit when the batch that started this worker is gone (its end of the pipe closed):
+    without it, nobody reads the report. The children running student code die with
+    this process (PR_SET_PDEATHSIG, bwrap --die-with-parent)."""
+    while os.read(fd, 1):
+        pass
+    os._exit(ORPHANED)
+
+
+def figures_by_check(report):
+    """``{"exercise/check": [figure, ...]}``: what the checks drew, for the feedback page."""
+    return {f"{exercise.name}/{check.name}": check.figures
+            for exercise in report.exercises for check in exercise.checks if check.figures}
+
+
+def as_list(value):
+    """Arrays and NumPy numbers of a figure, as JSON can hold them."""
+    return np.asarray(value).tolist()
+
+
+def not_taken_in_report(source, names, reference, seed, reason):
+    """A report for a submission that could not be taken in: every check of the exercises
+    ``names`` (all when empty) at 0, not run, with the reason, so that a student reads
+    what there was to earn and why nothing was."""
+    exercises = []
+    for exercise in EXERCISES:
+        if names and exercise.module not in names:
+            continue
+        result = ExerciseResult(exercise.module, exercise.title, error=f"not graded: {reason}")
+        for check in exercise.checks:
+            counted = reference is not None or not check.hidden
+            result.checks.append(CheckResult(check.name, check.description, check.points,
+                                             HIDDEN if check.hidden else VISIBLE, ran=False, counted=counted,
+                                             message=f"not run: {reason}"))
+        exercises.append(result)
+    return Report(str(source), exercises, seed=seed, hidden_checks_ran=reference is not None,
+                  notices=[f"not graded: {reason}"])
 
 
 if __name__ == "__main__":

@@ -35,18 +35,20 @@ MARKDOWN_SPECIAL = re.compile(r"([\\*_<>\[\]#|$~])")
 HOW_IT_WORKS = """\
 **How this notebook works**
 
-- Run the setup cell first: it imports what `{module}.py` imports.
+- Run the setup cell first: it imports what `{module}.py` imports. Imports you add there \
+count too.
 - Write each function in the code cell under its description. Those cells carry the \
-tag `{key}:{module}.<function>`: they are what gets graded, exactly as written, so keep \
-your experiments in new cells.
-- Run the check at the end as often as you like; `nnlab grade` and `nnlab watch` grade \
-the saved notebook from a terminal."""
+tag `{key}:{module}.<function>`: they are what gets graded, as you last ran them, so keep \
+your experiments in new cells, and put helpers in the tagged cell that uses them.
+- Run the check at the end as often as you like; save the notebook too: `nnlab grade` and \
+`nnlab watch` grade the saved notebook from a terminal."""
 
 CHECK_TEXT = """\
 ## Check your work
 
-Run your function cells, then this one. `check` grades the functions as they are in this \
-running notebook, in a separate process, with the same checks as `nnlab grade`."""
+Run your function cells, then this one. `check` grades each tagged cell as you last ran it \
+(one never run, as saved), in a separate process, with the same checks as `nnlab grade`, and \
+says which cells were not saved or not run. Interrupt the kernel to stop it."""
 
 
 @dataclass
@@ -157,13 +159,14 @@ def setup_code(module, header):
     notebook_header = re.sub(r"^from \.", f"from {EARLIER}.", header, flags=re.MULTILINE)
     notebook_header = re.sub(rf"^from {EARLIER}\. import", f"from {EARLIER} import", notebook_header,
                              flags=re.MULTILINE)
-    intro = f"# Setup: what {module}.py imports. Run this cell first.\n"
+    intro = (f"# Setup: what {module}.py imports. Run this cell first.\n"
+             "# follow_cells() lets check() grade each tagged cell as you last ran it.\n")
     if notebook_header == header:
-        return intro + header
+        return intro + "from grader.notebooks.support import follow_cells\n\nfollow_cells()\n\n" + header
     return (intro + "# use_earlier_exercises() makes the notebooks of the earlier exercises in this folder\n"
             f"# importable as the package `{EARLIER}`; run this cell again after changing one of them.\n"
-            "from grader.notebooks.support import use_earlier_exercises\n\n"
-            "use_earlier_exercises()\n\n" + notebook_header)
+            "from grader.notebooks.support import follow_cells, use_earlier_exercises\n\n"
+            "follow_cells()\nuse_earlier_exercises()\n\n" + notebook_header)
 
 
 def formula_table(module):

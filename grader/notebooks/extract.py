@@ -9,8 +9,11 @@ metadata::
 (plus a tag such as ``nnlab:losses.one_hot``, which is enough on its own). The module
 ``losses.py`` is the setup cell's imports, with ``from earlier.softmax import ...`` made
 relative again, followed by the tagged cells in order. Untagged cells, IPython magics
-(``%time``) and shell escapes (``!pip``) are left out. Notebooks are read as plain JSON:
-nothing in them runs here.
+(``%time``) and shell escapes (``!pip``) are left out, each line keeping its number, so
+that a place in the module is a place in a cell (the manifest beside the modules records
+where each cell is; ``terms.py`` tells messages that way). Of several notebooks of one
+exercise in a folder, the one saved last is graded, with a note. Notebooks are read as
+plain JSON: nothing in them runs here.
 """
 
 import ast
@@ -27,11 +30,25 @@ EARLIER = "earlier"  # the package the notebooks import earlier exercises from
 SETUP = "setup"
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 MAGIC_LINE = re.compile(r"^\s*(%|!(?!=))")
+NOTEBOOK_ONLY_CALLS = ("use_earlier_exercises", "follow_cells")
 NUMBERED_NAME = re.compile(r"^(\d+[-_ ])?(?P<name>\w+?)$")
 
 
 class NotebookError(NotASubmission):
     """A notebook cannot be read, or is not an exercise notebook."""
+
+
+@dataclass
+class Place:
+    """Where a cell's lines are in the module made from the notebook."""
+
+    first_line: int
+    label: str  # the function's name, or "setup"
+    lines: int
+
+    def line_in_cell(self, line):
+        """The line of the cell that is ``line`` of the module, or None."""
+        return line - self.first_line + 1 if self.first_line <= line < self.first_line + self.lines else None
 
 
 @dataclass
@@ -42,26 +59,43 @@ class ExerciseNotebook:
     exercise: str
     setup: str | None
     functions: list = field(default_factory=list)  # (cell number, function name, source)
+    ids: dict = field(default_factory=dict)  # "setup" or function name -> the cell's id
+    others: list = field(default_factory=list)  # (cell number, cell id, source) of the untagged code cells
 
-    def graded_source(self):
-        """The module of the saved notebook, which must have tagged cells."""
+    def graded_functions(self):
+        """The tagged cells of the saved notebook, which must have some."""
         if not self.functions:
             raise NotebookError(f"{self.path} has no tagged cells for {self.exercise}: the code cells "
                                 f"to grade carry the tag {KEY}:{self.exercise}.<function>")
-        return self.module_source()
+        return self.functions
 
-    def module_source(self, functions=None):
+    def module_source(self, functions=None, setup=None):
         """The module: the setup cell's header, then ``functions`` (default: the tagged cells)."""
+        return self.module_and_places(functions, setup)[0]
+
+    def module_and_places(self, functions=None, setup=None):
+        """``(module source, [Place])``: the module, and where each cell's lines are in it.
+
+        ``setup`` and ``functions`` default to the saved cells. Each cell keeps its line
+        numbers (a left-out magic leaves a blank line), so that a line of the module can
+        be told as a line of a cell.
+        """
         functions = self.functions if functions is None else functions
-        if self.setup is None:
+        setup = self.setup if setup is None else setup
+        if setup is None:
             raise NotebookError(f"{self.path} has no setup cell (the cell tagged "
                                 f"{KEY}:{self.exercise}.{SETUP} that holds the imports); copy it back "
                                 "from a fresh `nnlab notebook`")
-        parts = [f"# Built by nnlab from {self.path.name}: the setup cell, then the tagged cells.\n",
-                 module_header(self.setup)]
-        for number, name, source in functions:
-            parts.append(f"\n\n# cell {number}: {name}\n{without_magics(source).strip()}\n")
-        return "".join(parts)
+        lines = [f"# Built by nnlab from {self.path.name}: the setup cell, then the tagged cells."]
+        places = []
+        for label, source in [(SETUP, module_header(setup))] + [(name, without_magics(source, keep_lines=True))
+                                                                for _, name, source in functions]:
+            if label != SETUP:
+                lines += ["", "", f"# cell: {label}"]
+            body = source.rstrip().splitlines()
+            places.append(Place(len(lines) + 1, label, len(body)))
+            lines += body
+        return "\n".join(lines) + "\n", places
 
 
 # ---------------------------------------------------------------- reading
@@ -113,19 +147,22 @@ def parse_notebook(path):
     metadata = data.get("metadata")
     ours = metadata.get(KEY) if isinstance(metadata, dict) else None
     tags = [(number, cell, cell_tag(cell)) for number, cell in enumerate(data["cells"], start=1)]
-    tags = [(number, cell, tag) for number, cell, tag in tags if tag]
     exercise = ours.get("exercise") if isinstance(ours, dict) else None
-    exercise = exercise or next((tag[0] for _, _, tag in tags), None)
+    exercise = exercise or next((tag[0] for _, _, tag in tags if tag), None)
     if not isinstance(exercise, str):
         return None
     notebook = ExerciseNotebook(Path(path), exercise, setup=None)
-    for number, cell, (cell_exercise, function, role) in tags:
-        if cell_exercise != exercise:
-            continue
-        if role == SETUP:
+    for number, cell, tag in tags:
+        cell_id = cell.get("id") if isinstance(cell, dict) and isinstance(cell.get("id"), str) else None
+        cell_exercise, function, role = tag or (None, None, None)
+        if cell_exercise == exercise and role == SETUP:
             notebook.setup = cell_text(cell)
-        elif function:
+            notebook.ids[SETUP] = cell_id
+        elif cell_exercise == exercise and function:
             notebook.functions.append((number, function, cell_text(cell)))
+            notebook.ids[function] = cell_id
+        elif isinstance(cell, dict) and cell.get("cell_type") == "code":
+            notebook.others.append((number, cell_id, cell_text(cell)))
     return notebook
 
 
@@ -139,21 +176,25 @@ def parse(source):
         return None
 
 
-def without_magics(source):
+def without_magics(source, keep_lines=False):
     """``source`` without IPython magics and shell escapes, as typed or as IPython runs them.
 
     Typed (``%time f(x)``, ``!ls``), they do not parse: their lines go. In the kernel's
     history they are calls (``get_ipython().run_line_magic("time", "f(x)")``): the
     statements that call ``get_ipython()`` go. Anything else stays as it is, even a
-    docstring line that starts with "%".
+    docstring line that starts with "%". With ``keep_lines``, each line that goes
+    leaves an empty line, so the others keep their numbers.
     """
+    def gone(lines):
+        return ["\n"] * len(lines) if keep_lines else []
+
+    lines = source.splitlines(keepends=True)
     tree = parse(source)
     if tree is None:
-        return "".join(line for line in source.splitlines(keepends=True) if not MAGIC_LINE.match(line))
-    lines = source.splitlines(keepends=True)
+        return "".join("".join(gone([line])) if MAGIC_LINE.match(line) else line for line in lines)
     for node in reversed(tree.body):
         if not isinstance(node, DEFINITIONS) and calls_ipython(node):
-            del lines[node.lineno - 1:node.end_lineno]
+            lines[node.lineno - 1:node.end_lineno] = gone(lines[node.lineno - 1:node.end_lineno])
     return "".join(lines)
 
 
@@ -163,13 +204,13 @@ def calls_ipython(node):
 
 
 def module_header(setup):
-    """The module's header from a notebook's setup cell.
+    """The module's header from a notebook's setup cell, line for line.
 
     Imports and constants stay; ``from earlier.X import`` becomes ``from .X import``;
     the lines that only make sense in a notebook (importing ``grader``, calling
-    ``use_earlier_exercises()``) are left out.
+    ``use_earlier_exercises()`` or ``follow_cells()``) are left empty.
     """
-    code = without_magics(setup)
+    code = without_magics(setup, keep_lines=True)
     tree = parse(code)
     if tree is None:
         return code  # the grader reports the syntax error like any other
@@ -177,10 +218,10 @@ def module_header(setup):
     for node in reversed(tree.body):
         span = slice(node.lineno - 1, node.end_lineno)
         if notebook_only(node):
-            lines[span] = []
+            lines[span] = ["\n"] * len(lines[span])
         elif imports_earlier(node):
             lines[span] = [re.sub(rf"\bfrom\s+{EARLIER}\b\.?", "from .", "".join(lines[span]), count=1)]
-    return re.sub(r"\n{3,}", "\n\n", "".join(lines)).strip() + "\n"
+    return "".join(lines).rstrip() + "\n"
 
 
 def notebook_only(node):
@@ -191,7 +232,7 @@ def notebook_only(node):
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
         function = node.value.func
         name = function.id if isinstance(function, ast.Name) else getattr(function, "attr", "")
-        return name == "use_earlier_exercises"
+        return name in NOTEBOOK_ONLY_CALLS
     return False
 
 
@@ -227,12 +268,13 @@ def submission_from_notebook(path_or_folder, out_dir, module_names=None, with_ne
         if notebook is None or notebook.exercise not in module_names:
             raise NotebookError(f"{path} is not an exercise notebook: none of its cells is tagged "
                                 f"for an exercise ({', '.join(module_names)}); make one with `nnlab notebook`")
-        modules, problems = collect(path.parent, module_names) if with_neighbours else ({}, {})
-        modules[notebook.exercise] = (path, notebook.graded_source())
+        modules, problems, notes = collect(path.parent, module_names) if with_neighbours else ({}, {}, {})
+        modules[notebook.exercise] = (notebook, *notebook.module_and_places(notebook.graded_functions()))
         problems.pop(notebook.exercise, None)
+        notes[notebook.exercise] = helper_notes(notebook, modules[notebook.exercise][1])
         result = out_dir / f"{notebook.exercise}.py"
     elif path.is_dir():
-        modules, problems = collect(path, module_names)
+        modules, problems, notes = collect(path, module_names)
         if not modules:
             found = "; ".join(problems.values()) or "it holds no exercise notebook (.ipynb)"
             raise NotebookError(f"{path} holds no exercise notebook that can be graded: {found}")
@@ -240,18 +282,42 @@ def submission_from_notebook(path_or_folder, out_dir, module_names=None, with_ne
     else:
         raise NotebookError(f"{path} is neither a notebook nor a folder of notebooks")
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name, (_, source) in modules.items():
+    for name, (_, source, _) in modules.items():
         write_atomic(out_dir / f"{name}.py", source)
-    write_atomic(out_dir / MANIFEST, json.dumps({
-        "source": str(path_or_folder),
-        "notebooks": {name: str(notebook) for name, (notebook, _) in modules.items()},
-        "problems": problems}, indent=2))
+    write_manifest(out_dir, path_or_folder, modules, problems, notes)
     return result
 
 
+def write_manifest(out_dir, source, modules, problems, notes):
+    """``out_dir/.nnlab-notebooks.json``: where each module came from, and where each cell is in it.
+
+    ``modules`` maps exercise -> ``(ExerciseNotebook, module source, [Place])``, ``problems``
+    exercise -> why it has no module, ``notes`` exercise -> what the report should say ([str]).
+    """
+    write_atomic(Path(out_dir) / MANIFEST, json.dumps({
+        "source": str(source),
+        "notebooks": {name: str(notebook.path) for name, (notebook, _, _) in modules.items()},
+        "places": {name: [[p.first_line, p.label, p.lines] for p in places]
+                   for name, (_, _, places) in modules.items()},
+        "problems": problems, "notes": notes}, indent=2))
+
+
+def add_to_manifest(out_dir, notebook, places):
+    """Record one more module in ``out_dir``'s manifest (for check(): the exercise as run)."""
+    try:
+        data = json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {"source": str(notebook.path), "notebooks": {}, "places": {}, "problems": {}, "notes": {}}
+    data["notebooks"][notebook.exercise] = str(notebook.path)
+    data["places"][notebook.exercise] = [[p.first_line, p.label, p.lines] for p in places]
+    data["problems"].pop(notebook.exercise, None)
+    data["notes"].pop(notebook.exercise, None)
+    write_atomic(Path(out_dir) / MANIFEST, json.dumps(data, indent=2))
+
+
 def collect(folder, module_names):
-    """``({name: (notebook, module source)}, {name: problem})`` for the notebooks in ``folder``."""
-    found, problems = {}, {}
+    """``({name: (notebook, source, places)}, {name: problem}, {name: [note]})`` for ``folder``."""
+    found, problems, notes = {}, {}, {}
     for path in sorted(Path(folder).glob("*.ipynb")):
         guess = exercise_from_file_name(path, module_names)
         try:
@@ -268,25 +334,40 @@ def collect(folder, module_names):
                 problems.setdefault(guess, str(error))
     modules = {}
     for name, notebooks in found.items():
-        chosen = choose(notebooks, name, module_names)
-        if isinstance(chosen, str):
-            problems[name] = chosen
-            continue
+        chosen, note = choose(notebooks, name)
         try:
-            modules[name] = (chosen.path, chosen.graded_source())
+            modules[name] = (chosen, *chosen.module_and_places(chosen.graded_functions()))
             problems.pop(name, None)
         except NotebookError as error:
             problems[name] = str(error)
-    return modules, problems
+            continue
+        notes[name] = ([note] if note else []) + helper_notes(chosen, modules[name][1])
+    return modules, problems, {name: found for name, found in notes.items() if found}
 
 
-def choose(notebooks, name, module_names):
-    """The notebook of exercise ``name``, or a problem when several claim it."""
+def helper_notes(notebook, source):
+    """Notes for the functions the tagged cells use that only an untagged cell defines."""
+    from .runs import missing_helpers
+
+    return [f"{notebook.path.name}: {note}" for note in
+            missing_helpers(source, [(name, cell) for _, name, cell in notebook.functions],
+                            [cell for _, _, cell in notebook.others])]
+
+
+def choose(notebooks, name):
+    """``(notebook, note)``: of several notebooks of exercise ``name``, the one saved last, and a
+    note naming them all (None when there is only one)."""
     if len(notebooks) == 1:
-        return notebooks[0]
-    named = [n for n in notebooks if exercise_from_file_name(n.path, module_names) == name]
-    if len(named) == 1:
-        return named[0]
-    files = ", ".join(n.path.name for n in notebooks)
-    return f"several notebooks in {notebooks[0].path.parent} are exercise {name} ({files}): keep one"
+        return notebooks[0], None
+    newest = max(notebooks, key=lambda n: (saved_at(n.path), n.path.name))
+    others = ", ".join(n.path.name for n in notebooks if n is not newest)
+    return newest, (f"{newest.path.parent} holds several notebooks of exercise {name}: graded "
+                    f"{newest.path.name}, saved last; not {others}. Delete or rename the ones you do not "
+                    "want graded.")
 
+
+def saved_at(path):
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

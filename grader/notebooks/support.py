@@ -1,16 +1,18 @@
 """Working in Jupyter: the earlier exercises as a package, and ``check()``.
 
-    from grader.notebooks.support import use_earlier_exercises
-    use_earlier_exercises()                 # every notebook's setup cell does this
+    from grader.notebooks.support import follow_cells, use_earlier_exercises
+    follow_cells()                          # every notebook's setup cell does this
+    use_earlier_exercises()
     from earlier.softmax import softmax     # your softmax, from 02-softmax.ipynb
 
     from grader import check
-    check("losses")                         # grade this notebook's functions, as run
+    check("losses")                         # grade this notebook's tagged cells, as run
 
-``check`` never grades the objects living in the kernel. It takes the source of the
-cells you ran (IPython's input history ``In``; ``inspect.getsource`` as a fallback),
-writes them after the notebook's setup cell as ``losses.py``, and grades that module
-exactly as ``nnlab grade`` does: in a separate process, with the same checks.
+``check`` never grades the objects living in the kernel. It takes the source each
+tagged cell, and the setup cell, last ran with (found by cell id, see ``runs.py``),
+writes them as ``losses.py`` and grades that module exactly as ``nnlab grade`` does:
+in a separate process, with the same checks. Ctrl-C (Jupyter's interrupt) stops it at
+once. The result says which cells were graded, and how (as run, not saved, never run).
 """
 
 import atexit
@@ -22,11 +24,12 @@ import tempfile
 from pathlib import Path
 
 from .. import grading
-from .extract import (DEFINITIONS, EARLIER, NotebookError, exercise_from_file_name, parse, parse_notebook,
-                        submission_from_notebook, without_magics)
+from .display import NotebookCheck
+from .extract import EARLIER, NotebookError, add_to_manifest, choose, parse_notebook, submission_from_notebook
+from .runs import cells_to_grade, current_shell, follow_cells, history_of, missing_helpers  # noqa: F401
+from .terms import in_notebook_terms
 from ..progress import record_grades
 from ..report.files import write_atomic
-from ..report.formats import to_table
 from ..submission import Reference, Submission, read_manifest
 
 _earlier_folder = None  # the temporary folder that holds the current `earlier` package
@@ -66,78 +69,83 @@ def use_earlier_exercises(folder="."):
 
 # ---------------------------------------------------------------- check
 
-class NotebookCheck:
-    """The result of :func:`check`: a table in Jupyter (HTML), plain text elsewhere."""
+class Interrupted(KeyboardInterrupt):
+    """check() was interrupted: grading stopped, its processes are gone. One line in Jupyter."""
 
-    def __init__(self, report, notes=()):
-        self.report = report
-        self.notes = list(notes)
+    def __init__(self, exercise):
+        super().__init__(f"check({exercise!r}) was interrupted: grading stopped and its processes were "
+                         "killed; nothing was recorded.")
 
-    @property
-    def passed(self):
-        return all(e.status == "passed" for e in self.report.exercises)
-
-    def _repr_html_(self):
-        from html import escape
-
-        from ..report.html import fragment
-
-        notes = "".join(f"<p>{escape(note)}</p>" for note in self.notes)
-        return notes + fragment(self.report)
-
-    def __repr__(self):
-        return "".join(f"note: {note}\n" for note in self.notes) + to_table(self.report)
+    def _render_traceback_(self):  # IPython shows these lines instead of a traceback
+        return [str(self)]
 
 
 def check(exercise, notebook=None, namespace=None):
-    """Grade the functions of ``exercise`` as they are in this running notebook.
+    """Grade the tagged cells of ``exercise``'s notebook as last run in this kernel.
 
-    ``notebook`` is the exercise's notebook (default: found in the current folder); its
-    setup cell gives the imports and its tagged cells the names to take from the kernel.
-    ``namespace`` is the kernel's (default: IPython's, else the caller's globals).
+    ``notebook`` is the exercise's notebook (default: the kernel's own, else the one in
+    the current folder). Each tagged cell, and the setup cell, is graded with the source
+    it last ran with (see ``runs.py``); one never run, as saved. ``namespace`` is the
+    kernel's (default: IPython's, else the caller's globals).
     """
     if exercise not in grading.exercise_names():
         raise ValueError(f"unknown exercise {exercise!r}; choose one of: {', '.join(grading.exercise_names())}")
     if namespace is None:
         namespace = kernel_namespace() or inspect.currentframe().f_back.f_globals
-    path = Path(notebook) if notebook else find_notebook(exercise, namespace)
+    path, notes = (Path(notebook), []) if notebook else find_notebook(exercise, namespace)
     saved = parse_notebook(path)
     if saved is None or saved.exercise != exercise:
         raise NotebookError(f"{path} is not the notebook of {exercise}")
-    names = [name for _, name, _ in saved.functions]
-    cells, notes = cells_as_run(names, namespace)
-    with tempfile.TemporaryDirectory(prefix="nnlab-check-") as temporary:
-        folder = Path(temporary) / "submission"
-        try:
-            submission_from_notebook(saved.path.parent, folder)  # the earlier exercises, as saved
-        except NotebookError:
-            folder.mkdir()
-        write_atomic(folder / f"{exercise}.py", saved.module_source(cells))
-        report = grading.grade(Submission(folder, grading.exercise_names()), names=[exercise],
-                               reference=Reference.find(), jobs=1)
+    history = history_of(namespace)
+    setup, functions, run_notes = cells_to_grade(saved, history)
+    notes += run_notes
+    try:
+        with tempfile.TemporaryDirectory(prefix="nnlab-check-") as temporary:
+            folder = Path(temporary) / "submission"
+            module = write_module_as_run(saved, setup, functions, folder)
+            elsewhere = [run.source for run in history.runs] + [source for _, _, source in saved.others]
+            notes += missing_helpers(module, [(c.label, c.source) for c in functions], elsewhere)
+            report = grading.grade(Submission(folder, grading.exercise_names()), names=[exercise],
+                                   reference=Reference.find(), jobs=1)  # jobs=1: in this thread, so Ctrl-C stops it
+            in_notebook_terms(report, folder)
+    except KeyboardInterrupt:
+        raise Interrupted(exercise) from None
     report.submission = f"{saved.path.name}, as run in this kernel"
     warning = record_grades(report)
-    return NotebookCheck(report, notes + ([warning] if warning else []))
+    return NotebookCheck(report, [setup] + functions, notes + ([warning] if warning else []))
+
+
+def write_module_as_run(saved, setup, functions, folder):
+    """Write the exercise's module from the cells as run, and the earlier ones as saved; return it."""
+    try:
+        submission_from_notebook(saved.path.parent, folder)  # the earlier exercises, as saved
+    except NotebookError:
+        folder.mkdir(parents=True)
+    source, places = saved.module_and_places([(c.number, c.label, c.source) for c in functions],
+                                             setup.source if saved.setup is not None else None)
+    write_atomic(folder / f"{saved.exercise}.py", source)
+    add_to_manifest(folder, saved, places)
+    return source
 
 
 def kernel_namespace():
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    shell = get_ipython()
+    shell = current_shell()
     return shell.user_ns if shell is not None else None
 
 
 def find_notebook(exercise, namespace):
-    """The notebook of ``exercise``: the kernel's own (``__session__``), else one in this folder."""
+    """``(path, notes)``: the kernel's own notebook (``__session__``), else the one in this folder.
+
+    Of several notebooks of ``exercise`` in the folder, the one saved last, with a note.
+    """
     session = namespace.get("__session__")
-    if isinstance(session, str) and session.endswith(".ipynb") and Path(session).is_file():
-        try:
-            if parse_notebook(session).exercise == exercise:
-                return Path(session)
-        except (NotebookError, AttributeError):
-            pass
+    if isinstance(session, str) and session.endswith(".ipynb"):
+        for path in (Path(session), Path.cwd() / Path(session).name):  # a server may give it relative to its root
+            try:
+                if path.is_file() and parse_notebook(path).exercise == exercise:
+                    return path, []
+            except (NotebookError, AttributeError):
+                pass
     candidates = []
     for path in sorted(Path.cwd().glob("*.ipynb")):
         try:
@@ -145,45 +153,9 @@ def find_notebook(exercise, namespace):
         except NotebookError:
             continue
         if found is not None and found.exercise == exercise:
-            candidates.append(path)
+            candidates.append(found)
     if not candidates:
         raise NotebookError(f"check() looks for the notebook of {exercise} in {Path.cwd()} and found none; "
                             f"give its path: check({exercise!r}, notebook='path/to/the.ipynb')")
-    named = [p for p in candidates if exercise_from_file_name(p, grading.exercise_names()) == exercise]
-    return (named or candidates)[0]
-
-
-def cells_as_run(names, namespace):
-    """``([(number, name, source)], notes)``: the last cell run that defines each of ``names``.
-
-    A cell that defines several of them is taken once. Sources come from the input
-    history ``In``; a name missing there comes from ``inspect.getsource`` when possible.
-    """
-    history = [cell for cell in namespace.get("In") or [] if isinstance(cell, str)]
-    cells, notes, taken = [], [], set()
-    for name in names:
-        number, source = last_definition(history, name)
-        if source is None and name in namespace:
-            source = source_of(namespace[name])
-        if source is None:
-            notes.append(f"{name}: its cell has not been run in this kernel, so it is missing; run it and check again")
-        elif source not in taken:
-            taken.add(source)
-            cells.append((number, name, source))
-    return cells, notes
-
-
-def last_definition(history, name):
-    """``(In number, source)`` of the last cell in ``history`` that defines ``name`` at top level."""
-    for number in range(len(history) - 1, -1, -1):
-        tree = parse(without_magics(history[number]))
-        if tree is not None and any(isinstance(node, DEFINITIONS) and node.name == name for node in tree.body):
-            return number, history[number]
-    return None, None
-
-
-def source_of(obj):
-    try:
-        return inspect.getsource(obj)
-    except (OSError, TypeError):
-        return None
+    chosen, note = choose(candidates, exercise)
+    return chosen.path, [note] if note else []

@@ -4,6 +4,7 @@ import json
 
 import click
 
+from .classroom import to_classroom
 from .gradescope import to_gradescope
 from .junit import to_junit
 from .markdown import to_markdown
@@ -64,7 +65,7 @@ def fmt(points):
 
 
 FORMATS = {"table": to_table, "json": lambda report, colour=False: to_json(report) + "\n",
-           "junit": to_junit, "gradescope": to_gradescope, "markdown": to_markdown}
+           "junit": to_junit, "gradescope": to_gradescope, "markdown": to_markdown, "classroom": to_classroom}
 
 
 def render(report, name, colour=False):

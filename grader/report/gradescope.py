@@ -7,13 +7,15 @@
 One test per check that counts, numbered "exercise.check" in teaching order. Hidden
 checks are "after_published": students see them once the instructor publishes the
 grades. The top-level output is an overview without any check's message, since it is
-shown at once, hidden checks included, and without details of the grading machine
-(how student code was isolated there).
+shown at once, hidden checks included, and without notices about the grading machine
+(the worker logs those for the instructor). A submission that could not be taken in
+lists every test at 0, with the reason.
 """
 
 import json
 
 from ..checks import EXERCISES
+from .audience import student_notices
 from .model import HIDDEN
 
 TEACHING_ORDER = [exercise.module for exercise in EXERCISES]
@@ -54,9 +56,4 @@ def test_output(exercise, check):
 def overview(report):
     lines = [f"{e.name:<15} {e.score:g}/{e.max_score:g}  {e.status}" for e in report.exercises]
     lines.append(f"total: {report.score:g}/{report.max_score:g} ({report.percent:.0f}%)")
-    return "\n".join(lines + [f"note: {notice}" for notice in student_notices(report)])
-
-
-def student_notices(report):
-    """The notices students see: none about the grading machine (its sandbox, its users)."""
-    return [notice for notice in report.notices if notice not in report.machine_notices]
+    return "\n".join(lines + [f"note: {notice}" for notice in student_notices(report.notices)])

@@ -1,27 +1,28 @@
 """What grading produces: plain results that every output format is made from.
 
 Text enters here from student code (messages, printed output, the names of files) and
-is made safe once, as it is set: valid Unicode without lone surrogates or control
-characters (newline and tab kept, a carriage return becomes a newline). Every format
-and every file can then write whatever a report holds.
+is made safe once, as it is set: valid Unicode without lone surrogates (each becomes
+U+FFFD) or control characters (dropped; newline and tab kept, a carriage return becomes
+a newline). Every format and every file can then write whatever a report holds.
 """
 
 import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-REPLACEMENT = "\ufffd"
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+NOT_TEXT = re.compile("[\ud800-\udfff\ufffe\uffff]")  # lone surrogates (bytes that were not UTF-8)
 
 
 def clean_text(text):
-    """``text`` as valid Unicode: no lone surrogates, no control characters but newline
-    and tab (each other one becomes U+FFFD, so that nothing is hidden)."""
+    """``text`` as valid Unicode: lone surrogates become U+FFFD, control characters but
+    newline and tab are dropped (a carriage return becomes a newline)."""
     if type(text) is not str:
         text = str(text)
-    if UNSAFE.search(text) is None:
+    if CONTROL.search(text) is None and NOT_TEXT.search(text) is None:
         return text
-    return UNSAFE.sub(REPLACEMENT, text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return NOT_TEXT.sub("\ufffd", CONTROL.sub("", text))
 
 
 class TextList(list):
@@ -81,6 +82,7 @@ class CheckResult(CleanText):
     not_implemented: bool = False
     judged: bool = True  # False: the property was not judged (see its message), 0 points
     figures: list = field(default_factory=list)
+    seconds: float = 0.0
 
     @property
     def score(self):
@@ -128,7 +130,7 @@ class ExerciseResult(CleanText):
             return PASSED
         if self.score > 0:
             return PARTIAL
-        failing = [c for c in self.counted if not c.passed]
+        failing = [c for c in self.counted if not c.passed and c.judged]  # not judged: a consequence
         if failing and all(c.not_implemented for c in failing):
             return NOT_STARTED
         return FAILED
@@ -144,7 +146,7 @@ class ExerciseResult(CleanText):
 @dataclass
 class Report(CleanText):
     TEXT: ClassVar[tuple] = ("submission",)
-    TEXT_LISTS: ClassVar[tuple] = ("notices", "machine_notices")
+    TEXT_LISTS: ClassVar[tuple] = ("notices",)
 
     submission: str
     exercises: list
@@ -152,7 +154,6 @@ class Report(CleanText):
     hidden_checks_ran: bool = True
     sandboxed: bool = False
     notices: list = field(default_factory=list)
-    machine_notices: list = field(default_factory=list)  # those of notices about the machine
 
     @property
     def score(self):

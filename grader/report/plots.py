@@ -7,6 +7,7 @@ and no window opens.
 """
 
 import io
+import textwrap
 
 import numpy as np
 
@@ -16,8 +17,10 @@ try:
 except ImportError:  # the report then says how to get the pictures
     Figure = None
 
-SIZE = (4.8, 3.2)  # inches
+SIZE = (4.8, 3.4)  # inches
 DPI = 80
+PIXELS = (round(SIZE[0] * DPI), round(SIZE[1] * DPI))
+TITLE_WIDTH = 52  # characters per line of a title: a long one wraps, never runs off the picture
 
 
 def available():
@@ -32,12 +35,12 @@ def render_png(figure):
     draw = DRAWERS.get(figure.get("kind")) if isinstance(figure, dict) else None
     if not available() or draw is None:
         return None
-    canvas_figure = Figure(figsize=SIZE, dpi=DPI, layout="tight")
+    canvas_figure = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
     FigureCanvasAgg(canvas_figure)
     axes = canvas_figure.add_subplot()
     try:
         draw(axes, figure)
-        axes.set_title(str(figure.get("title", "")), fontsize=10)
+        axes.set_title(textwrap.fill(str(figure.get("title", "")), TITLE_WIDTH), fontsize=10)
         out = io.BytesIO()
         canvas_figure.savefig(out, format="png", metadata={"Software": None})
     except (ValueError, TypeError, KeyError, IndexError):
@@ -46,11 +49,21 @@ def render_png(figure):
 
 
 def draw_loss_curve(axes, figure):
+    """The loss per epoch; where it stops being finite (training diverged) a red line says so."""
     values = np.asarray(figure["values"], dtype=float)
-    axes.plot(np.arange(1, len(values) + 1), values, color="tab:blue")
-    finite = values[np.isfinite(values)]
-    if finite.size and finite.min() > 0 and finite.max() / finite.min() > 100:
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError("a loss curve needs values")
+    epochs = np.arange(1, len(values) + 1)
+    finite = np.isfinite(values)
+    axes.plot(epochs, np.where(finite, values, np.nan), color="tab:blue", marker="." if len(values) < 30 else None)
+    if finite.any() and values[finite].min() > 0 and values[finite].max() / values[finite].min() > 100:
         axes.set_yscale("log")
+    if not finite.all():
+        first = int(epochs[~finite][0])
+        axes.axvline(first, color="tab:red", linestyle="--")
+        axes.text(first, 0.5, f" not finite from epoch {first}", color="tab:red", transform=axes.get_xaxis_transform(),
+                  fontsize=8, ha="left" if first < len(values) / 2 else "right")
+    axes.set_xlim(0.5, len(values) + 0.5)
     axes.set_xlabel("epoch")
     axes.set_ylabel("loss")
 
@@ -65,6 +78,8 @@ def draw_decision_regions(axes, figure):
                   alpha=0.3)
     axes.scatter(X[:, 0], X[:, 1], c=y, cmap="tab10", vmin=0, vmax=9, s=12, edgecolors="black",
                  linewidths=0.3)
+    axes.set_xlabel("feature 1 (x₁)")
+    axes.set_ylabel("feature 2 (x₂)")
 
 
 def draw_histogram(axes, figure):
@@ -76,6 +91,8 @@ def draw_histogram(axes, figure):
     axes.plot(x, np.exp(-0.5 * (x / std) ** 2) / (std * np.sqrt(2 * np.pi)), color="tab:orange",
               label=f"normal, std {std:.3g}")
     axes.legend(fontsize=8)
+    axes.set_xlabel("weight value")
+    axes.set_ylabel("density")
 
 
 DRAWERS = {"loss_curve": draw_loss_curve, "decision_regions": draw_decision_regions,
