@@ -2,24 +2,32 @@
 
 For each exercise: lay out a fresh workspace, start a child that imports the module, run
 the checks in order against it, and turn whatever happens (a wrong answer, an exception,
-a crash, a hang) into results. A dead child is restarted for the next check; a child
-that used up the exercise's time takes the remaining checks with it.
+a crash, a hang) into results. Each check has its own time budget; a child that died or
+ran out of it is restarted for the next check (see :class:`~grader.timing.Clock`).
 """
 
+import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from . import import_policy
+from .causes import link_root_causes
 from .checks import EXERCISES
 from .checks.core import CheckFailed, NotJudged
 from .engine import runtime, sandbox as sandbox_module
 from .engine.process import ByteBudget, ChildGone, ChildProcess, ChildTimeout, child_identity
 from .engine.sandbox import AUTO
-from .engine.student import StudentCode, StudentError
+from .engine.student import OwnFrames, StudentCode, StudentError
 from .engine.workspace import Workspace
 from .report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
+from .seeds import as_seed
+from .timing import CHECK_SHARE, TIMEOUT_ALLOWANCE, Clock
 
-MAX_RESTARTS = 3
 QUOTED_LINES = 3
+TODO_NAME = re.compile(r"TODO \(([\w.]+)\)")  # the function a stub's NotImplementedError names
+CHILD_CONFIG = "config.json"  # beside the child's script: see child.read_config
+ALIVE, GONE, TIMED_OUT = "alive", "gone", "timed out"
 
 
 def exercise_names():
@@ -34,12 +42,17 @@ def find_exercise(name):
 
 
 def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_mb=None,
-          sandbox=AUTO, jobs=2, progress=None):
+          sandbox=AUTO, jobs=2, progress=None, allowed_imports=()):
     """Grade ``submission`` (a :class:`~grader.submission.Submission`); return a Report.
 
     ``sandbox`` is "auto", "on" or "off" (see :mod:`grader.engine.sandbox`); "on" raises
     SandboxUnavailable where bubblewrap cannot run. ``progress``, if given, is told when
     each exercise starts and ends: ``progress.started(name)``, ``progress.finished(result)``.
+    ``seed`` is an int or a :class:`~grader.seeds.Seed` (a secret one is never written
+    into the report, only its fingerprint). ``allowed_imports`` are the top-level modules
+    an exercise may import besides numpy, the standard library and the earlier exercises
+    (see :mod:`grader.import_policy`). Without the reference, a failure caused by an
+    earlier exercise of the student's says so (see :mod:`grader.causes`).
     """
     if names is None:
         names = [submission.only] if submission.only else exercise_names()
@@ -48,8 +61,9 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     box, sandbox_notice = sandbox_module.choose(sandbox, hidden)
     if box is None and runtime.refusal():
         raise runtime.RootRefused(runtime.refusal())
-    options = dict(reference=reference, seed=seed, timeout=timeout, memory_mb=memory_mb,
-                   sandbox=box)
+    seed = as_seed(seed)
+    options = dict(reference=reference, seed=seed.value, timeout=timeout, memory_mb=memory_mb,
+                   sandbox=box, allowed_imports=tuple(allowed_imports))
 
     def one(exercise):
         if progress:
@@ -59,16 +73,20 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
             progress.finished(result)
         return result
 
-    if jobs > 1:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(one, exercises))
-    else:  # in this thread, so that Ctrl-C stops grading at once (check() in Jupyter)
-        results = [one(exercise) for exercise in exercises]
-    report = Report(str(submission), results, seed=seed, hidden_checks_ran=reference is not None,
-                    sandboxed=box is not None)
+    def quietly(name):  # an earlier exercise not asked for: graded to judge it, not reported
+        return grade_exercise(find_exercise(name), submission, **options)
+
+    results = map_jobs(one, exercises, jobs)
+    if reference is None:  # the student's earlier modules are used as they are: name the root causes
+        link_root_causes(results, submission, exercise_names(), lambda more: map_jobs(quietly, more, jobs))
+    report = Report(str(submission), results, seed=seed.shown, seed_fingerprint=seed.fingerprint,
+                    hidden_checks_ran=reference is not None, sandboxed=box is not None,
+                    student_work=not submission.is_reference(reference))
     for notice in [sandbox_notice] + child_notices(results, reference):
         if notice:
             report.notices.append(notice)
+    if any(c.timed_out for e in results for c in e.checks):
+        report.notices.append(time_budget_notice())
     if reference is None and any(c.hidden for e in exercises for c in e.checks):
         report.notices.append("Hidden checks were not run: your instructor runs them with the "
                               "reference solutions. The score above counts the visible checks only.")
@@ -95,73 +113,152 @@ def child_notices(results, reference):
     return notices
 
 
+def map_jobs(function, items, jobs):
+    """``function`` over ``items``, ``jobs`` at a time; with one job in this thread, so that
+    Ctrl-C stops grading at once (check() in Jupyter)."""
+    if jobs > 1 and len(items) > 1:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(function, items))
+    return [function(item) for item in items]
+
+
 def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, memory_mb=None,
-                   sandbox=None):
-    started = time.monotonic()
-    deadline = started + (timeout or exercise.timeout)
-    earlier = exercise_names()[: exercise_names().index(exercise.module)]
-    workspace, from_reference = Workspace.create(exercise.module, earlier, submission, reference)
-    result = ExerciseResult(exercise.module, exercise.title, reference_modules=from_reference,
-                            child=child_identity(sandbox))
-    child, budget = None, ByteBudget()
-    try:
-        if submission.module_file(exercise.module) is None:
-            result.error = submission.missing(exercise.module)
+                   sandbox=None, allowed_imports=()):
+    """Grade one exercise of ``submission`` in a workspace of its own; return its ExerciseResult."""
+    return ExerciseRun(exercise, submission, reference, seed, Clock(timeout or exercise.timeout), memory_mb,
+                       sandbox, allowed_imports).grade()
+
+
+class ExerciseRun:
+    """One exercise graded: its workspace, the child running the student's code, its clock."""
+
+    def __init__(self, exercise, submission, reference, seed, clock, memory_mb, sandbox, allowed_imports):
+        self.exercise, self.submission, self.reference, self.seed = exercise, submission, reference, seed
+        self.clock, self.memory_mb, self.sandbox = clock, memory_mb, sandbox
+        self.module = exercise.module
+        self.earlier = exercise_names()[: exercise_names().index(self.module)]
+        self.allowed_imports = allowed_imports
+        self.own_files = student_files(self.module, self.earlier, submission, reference)
+        self.frames = OwnFrames(self.own_files)
+        self.workspace = None
+        self.child = None
+        self.budget = ByteBudget()  # the bytes of answers of the exercise, its restarts included
+        self.restart_error = ""  # a restarted child could not import the module: no more restarts
+
+    def grade(self):
+        workspace, from_reference = Workspace.create(self.module, self.earlier, self.submission, self.reference)
+        self.workspace = workspace
+        result = ExerciseResult(self.module, self.exercise.title, reference_modules=from_reference,
+                                child=child_identity(self.sandbox))
+        write_child_config(workspace, self.allowed_imports, self.own_files)
+        try:
+            result.error = self.load()
+            ref = self.reference.module(self.module) if self.reference else None
+            for check in self.exercise.checks:
+                outcome = CheckResult(check.name, check.description, check.points,
+                                      HIDDEN if check.hidden else VISIBLE)
+                result.checks.append(outcome)
+                self.run(check, outcome, ref, result)
+        finally:
+            self.stop_child(result)
+            workspace.remove()
+        refuse_if_an_import_was_refused(result)
+        result.output = result.output[-4000:]
+        if self.reference is not None:
+            withhold_quoted_reference(result, self.reference, self.earlier)
+        result.seconds = self.clock.elapsed()
+        return result
+
+    def load(self):
+        """Start the first child; return why the module cannot be graded, or ""."""
+        if self.submission.module_file(self.module) is None:
+            return self.submission.missing(self.module)
+        refused = refused_imports(self.submission, self.module, self.earlier, self.allowed_imports)
+        if refused:
+            return refused
+        self.child, error = self.start_child()
+        return error
+
+    def run(self, check, outcome, ref, result):
+        """Run ``check`` unless it cannot run (hidden, module not loaded, out of time)."""
+        if check.hidden and self.reference is None:
+            outcome.ran = outcome.counted = False
+            outcome.message = "hidden check: run by your instructor, with the reference solutions"
+        elif result.error:
+            outcome.ran, outcome.message = False, "not run: the module could not be loaded"
+        elif not self.clock.can_start():
+            outcome.ran, outcome.message = False, self.clock.out_of_time_message()
+        elif unmet_requirements(check, result):
+            outcome.ran = outcome.judged = False
+            outcome.message = unmet_requirements(check, result)
         else:
-            child, result.error = start_child(workspace, exercise.module, deadline, memory_mb, sandbox, budget)
-        ref = reference.module(exercise.module) if reference else None
-        restarts, stopped = 0, ""
-        for check in exercise.checks:
-            outcome = CheckResult(check.name, check.description, check.points,
-                                  HIDDEN if check.hidden else VISIBLE)
-            result.checks.append(outcome)
-            if check.hidden and reference is None:
-                outcome.ran = outcome.counted = False
-                outcome.message = "hidden check: run by your instructor, with the reference solutions"
-            elif result.error:
-                outcome.ran, outcome.message = False, "not run: the module could not be loaded"
-            elif stopped or time.monotonic() >= deadline:
-                outcome.ran = False
-                outcome.message = stopped or out_of_time_message(timeout or exercise.timeout)
-            elif unmet_requirements(check, result):
-                outcome.ran = outcome.judged = False
-                outcome.message = unmet_requirements(check, result)
-            elif not run_check(check, child, seed, ref if check.hidden else None, outcome):
-                result.output += child.output.text()
-                child.close()
-                child, restarts = None, restarts + 1
-                if time.monotonic() >= deadline:
-                    stopped = out_of_time_message(timeout or exercise.timeout)
-                elif restarts > MAX_RESTARTS:
-                    stopped = "not run: the process running your code died too many times"
-                else:
-                    child, error = start_child(workspace, exercise.module, deadline, memory_mb, sandbox, budget)
-                    stopped = f"not run: {error}" if error else ""
-    finally:
-        if child is not None:
-            result.output += child.output.text()
+            if self.child is None and not self.restart_error:  # the last check's child is gone
+                self.child, self.restart_error = self.start_child()
+            if self.child is None:
+                outcome.ran, outcome.message = False, f"not run: {self.restart_error}"
+                return
+            budget = self.clock.budget(check)
+            self.child.deadline = self.clock.check_deadline(budget)
+            began = time.monotonic()
+            ended = self.run_check(check, StudentCode(self.child, self.frames), ref if check.hidden else None,
+                                   outcome, budget)
+            if ended == TIMED_OUT:
+                self.clock.lose(time.monotonic() - began)
+            if ended != ALIVE:
+                self.stop_child(result)
+
+    def run_check(self, check, sub, ref, outcome, budget):
+        """Run one check, filling ``outcome``; return ALIVE, GONE or TIMED_OUT (the child's state)."""
+        started = time.monotonic()
+        try:
+            check.run(sub, self.seed, ref, outcome.figures)
+            outcome.passed = True
+        except NotJudged as failure:
+            outcome.judged, outcome.message = False, str(failure)
+        except CheckFailed as failure:
+            outcome.message = str(failure)
+        except StudentError as error:
+            outcome.not_implemented = error.not_implemented
+            outcome.message = error.describe()
+            if error.forbidden_import:
+                outcome.refused_import = forbidden_import_message(error)
+            if error.not_implemented:
+                outcome.message = not_started_message(error, self.module)
+        except ChildTimeout:
+            outcome.timed_out = True
+            outcome.message = (f"timed out: your code was still running after this check's {budget:.3g} s "
+                               "(an infinite loop, or a loop over every sample instead of array operations?)")
+            return TIMED_OUT
+        except ChildGone as gone:
+            outcome.message = f"the process running your code {gone}"
+            return GONE
+        except Exception as error:  # noqa: BLE001 -- data the check could not make sense of
+            outcome.message = f"the grader could not make sense of the result: {type(error).__name__}: {error}"
+        finally:
+            outcome.seconds = time.monotonic() - started
+        return ALIVE
+
+    def start_child(self):
+        """Start a child importing the module; return ``(child, "")`` or ``(None, error)``."""
+        module = self.module
+        try:
+            child = ChildProcess(self.workspace, module, self.clock.start_deadline(), self.memory_mb,
+                                 self.sandbox, self.budget)
+        except ChildTimeout:
+            return None, f"importing {module}.py took longer than the time limit (a loop at module level?)"
+        except ChildGone as gone:
+            return None, f"importing {module}.py: the process {gone}"
+        if not child.hello.get("ok"):
+            error = StudentError(f"importing {module}.py", child.hello.get("error", {}), self.frames)
             child.close()
-        workspace.remove()
-    result.output = result.output[-4000:]
-    if reference is not None:
-        withhold_quoted_reference(result, reference, earlier)
-    result.seconds = time.monotonic() - started
-    return result
+            return None, import_error_message(module, error)
+        return child, ""
 
-
-def start_child(workspace, module, deadline, memory_mb, sandbox, budget=None):
-    """Start a child importing ``module``; return ``(child, "")`` or ``(None, error)``."""
-    try:
-        child = ChildProcess(workspace, module, deadline, memory_mb, sandbox, budget)
-    except ChildTimeout:
-        return None, f"importing {module}.py took longer than the time limit (a loop at module level?)"
-    except ChildGone as gone:
-        return None, f"importing {module}.py: the process {gone}"
-    if not child.hello.get("ok"):
-        error = StudentError(f"importing {module}.py", child.hello.get("error", {}))
-        child.close()
-        return None, import_error_message(module, error)
-    return child, ""
+    def stop_child(self, result):
+        if self.child is not None:
+            result.output += self.child.output.text()
+            self.child.close()
+            self.child = None
 
 
 def unmet_requirements(check, result):
@@ -174,34 +271,38 @@ def unmet_requirements(check, result):
             f"{'passes' if len(unmet) == 1 else 'pass'}; fix that first")
 
 
-def run_check(check, child, seed, ref, outcome):
-    """Run one check, filling ``outcome``; return False when the child is gone."""
-    started = time.monotonic()
-    try:
-        check.run(StudentCode(child), seed, ref, outcome.figures)
-        outcome.passed = True
-    except NotJudged as failure:
-        outcome.judged, outcome.message = False, str(failure)
-    except CheckFailed as failure:
-        outcome.message = str(failure)
-    except StudentError as error:
-        outcome.not_implemented = error.not_implemented
-        outcome.message = error.describe()
-        if error.not_implemented:
-            place = error.where[-1].split(", in ")[0] + ": " if error.where else ""
-            outcome.message = f"not started: {place}{error.text}"
-    except ChildTimeout:
-        outcome.message = ("timed out: your code was still running when the exercise's time ran out "
-                           "(an infinite loop, or a loop over every sample instead of array operations?)")
-        return False
-    except ChildGone as gone:
-        outcome.message = f"the process running your code {gone}"
-        return False
-    except Exception as error:  # noqa: BLE001 -- data the check could not make sense of
-        outcome.message = f"the grader could not make sense of the result: {type(error).__name__}: {error}"
-    finally:
-        outcome.seconds = time.monotonic() - started
-    return True
+def write_child_config(workspace, allowed_imports, student_files):
+    """What the child lets through: imports (its import hook), and files (in tracebacks)."""
+    names = sorted(import_policy.allowed_names(allowed_imports) | {workspace.package})
+    config = {"allowed_imports": names, "student_files": sorted(student_files)}
+    workspace.child_script.with_name(CHILD_CONFIG).write_text(json.dumps(config), encoding="utf-8")
+
+
+def student_files(module, earlier, submission, reference):
+    """The files in the workspace that are the student's: the module, and the earlier ones
+    that did not come from the reference (see ``Workspace.create``)."""
+    theirs = [name for name in earlier if not (reference and reference.module_file(name))]
+    return {f"{name}.py" for name in [module, *theirs] if submission.module_file(name) is not None}
+
+
+def refused_imports(submission, module, earlier, allowed_imports):
+    """The message when the module's source imports what the policy forbids, else ""."""
+    source = submission.module_file(module).read_bytes()
+    found = import_policy.violations(source, module, earlier, exercise_names(), allowed_imports)
+    if not found:
+        return ""
+    lines = [v.message(f"{module}.py, line {v.line}") for v in found[:3]]
+    lines += [f"... and {len(found) - 3} more"] if len(found) > 3 else []
+    return "0 for this exercise: " + "\n".join(lines)
+
+
+def refuse_if_an_import_was_refused(result):
+    """An import the child's hook refused during a check costs the whole exercise too."""
+    refused = next((c.refused_import for c in result.checks if c.refused_import), "")
+    if refused and not result.error:
+        result.error = f"0 for this exercise: {refused}"
+        for check in result.checks:
+            check.passed = False
 
 
 def withhold_quoted_reference(result, reference, modules):
@@ -224,16 +325,45 @@ def withhold_quoted_reference(result, reference, modules):
             check.message = withheld
 
 
+def time_budget_notice():
+    return (f"A check that times out costs only itself: each check may run for {100 / CHECK_SHARE:.0f}% of its "
+            f"exercise's time limit (unless it sets its own), then the next one runs in a fresh process; "
+            f"an exercise ends within {TIMEOUT_ALLOWANCE + 1:g} times its limit, timed-out checks included.")
+
+
+def not_started_message(error, exercise):
+    """Where the function to write is, and the hint to ask for: never the stub's TODO text."""
+    frame = error.where[-1] if error.where else ""
+    place, _, function = frame.partition(", in ")
+    named = TODO_NAME.search(error.text)
+    function = named[1] if named else function.split(": ", 1)[0]
+    if not place:
+        return f"not started: a function still raises NotImplementedError; `nnlab hint {exercise}` when stuck"
+    file = place.split(", ")[0]
+    if file.endswith(".py") and file[:-3] in exercise_names():
+        exercise = file[:-3]
+    return (f"not started: write {function} ({place}), as its docstring describes; "
+            f"`nnlab hint {exercise}` when stuck")
+
+
+def forbidden_import_message(error):
+    """``losses.py, line 3, in <module>: imports torch, ...`` from the child's refusal."""
+    place = error.where[-1].split(": ", 1)[0] if error.where else "your code"
+    return (f"{place}: imports {error.text.split(' ')[0][:60]}, which an exercise may not use: only numpy, the "
+            "standard library and the earlier exercises; the point is to write this piece yourself")
+
+
 def import_error_message(module, error):
+    if error.forbidden_import:
+        return f"0 for this exercise: {forbidden_import_message(error)}"
     if error.type == "SyntaxError":
         return f"{module}.py has a syntax error: {error.text}\n" + "\n".join(f"  at {w}" for w in error.where[-1:])
     if error.type in ("ModuleNotFoundError", "ImportError"):
-        return (f"{module}.py could not import what it needs: {error.text}. "
-                "Import earlier exercises relatively, e.g. `from .softmax import softmax`.")
+        exercise = next((name for name in exercise_names() if f"'{name}'" in error.text), None)
+        advice = f" Import earlier exercises relatively: `from .{exercise} import ...`." if exercise else ""
+        return f"{module}.py could not import what it needs: {error.text}.{advice}"
     if error.type in ("SystemExit", "KeyboardInterrupt"):
         return f"{module}.py stops the program when it is imported ({error.type}); remove the exit at module level"
     return f"{module}.py raised an error when imported: " + error.describe().split(" raised ", 1)[-1]
 
 
-def out_of_time_message(seconds):
-    return f"not run: the exercise's time limit ({seconds:g} s) ran out before this check"

@@ -74,7 +74,13 @@ class Progress:
 
 
 def record_grades(report, folder="."):
-    """Record ``report`` in the state file of ``folder``; return a warning or ""."""
+    """Record ``report`` in the state file of ``folder``; return a warning or "".
+
+    Only the student's own work is their progress: a report of the reference solutions
+    (``nnlab grade solutions``) is not recorded. A batch or its worker never records.
+    """
+    if not report.student_work:
+        return ""
     progress = Progress(folder)
     progress.record(report)
     try:

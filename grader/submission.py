@@ -55,6 +55,14 @@ class Submission:
         path = self.path / f"{name}.py"
         return path if path.is_file() else None
 
+    def is_reference(self, reference=None):
+        """Whether this is the reference solutions: their folder (``reference``'s, or the
+        source tree's), or a copy of it (it still has their ``# BEGIN SOLUTION`` markers)."""
+        folders = {SOURCE_TREE_SOLUTIONS.resolve()} | ({reference.path} if reference else set())
+        if self.path.resolve() in folders:
+            return True
+        return any(has_solution_markers(path) for path in self.path.glob("*.py"))
+
     def missing(self, name):
         """Why the module ``name`` is not there, for the report."""
         if name in self.problems:
@@ -65,6 +73,13 @@ class Submission:
 
     def __str__(self):
         return self.label
+
+
+def has_solution_markers(path):
+    try:
+        return any(BEGIN.match(line) for line in path.read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def holds_notebooks(path, module_names):
@@ -114,6 +129,10 @@ class Reference:
     def module_file(self, name):
         path = self.path / f"{name}.py"
         return path if path.is_file() else None
+
+    def missing_modules(self, names):
+        """The modules of ``names`` this reference lacks (the hidden checks need each one)."""
+        return [name for name in names if self.module_file(name) is None]
 
     def solution_lines(self, names):
         """The non-trivial lines inside the solution blocks of modules ``names``."""

@@ -158,9 +158,8 @@ def test_planted_modules_are_never_imported(tmp_path, mode):
 def test_patching_the_child_server_fakes_nothing(submission, mode):
     code = """
     import numpy as np
-    import __main__
-    __main__.Server.call = lambda self, request, blobs: {"value": True}
     import sys
+    sys.modules["__main__"].Server.call = lambda self, request, blobs: {"value": True}
     sys.modules["numpy"].allclose = lambda *a, **k: True
     """
     exercise = grade_hostile(submission(modules={"activations": code}), mode)
@@ -325,7 +324,8 @@ def test_fork_bomb_is_contained(submission):
 @pytest.mark.parametrize("mode", MODES)
 def test_memory_exhaustion_fails_one_check(submission, mode):
     code = "def relu(z):\n    hog = [np.ones(10**8) for _ in range(100)]\n    return np.maximum(z, 0)"
-    exercise = grade_hostile(submission(replacements={"activations.relu": code}), mode)
+    # timeout: a check may use a third of it, and filling 2 GB takes seconds on a loaded machine
+    exercise = grade_hostile(submission(replacements={"activations.relu": code}), mode, timeout=30)
     message = next(c.message for c in exercise.checks if c.name == "relu_known_values")
     assert "MemoryError" in message or "killed" in message
     assert "sigmoid_known_values" in passed(exercise)

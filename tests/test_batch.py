@@ -227,7 +227,7 @@ def test_shards_merge_into_the_whole_gradebook(tmp_path):
 def test_a_worker_that_outlives_its_backstop_is_stopped(tmp_path, monkeypatch):
     submissions = tmp_path / "submissions"
     write_submission(submissions / "slow", replacements=HANG)
-    monkeypatch.setattr(batch, "STARTUP_SECONDS", -4)  # backstop: 5 s of timeout - 4 = 1 s
+    monkeypatch.setattr(batch, "STARTUP_SECONDS", -14)  # backstop: three times 5 s of timeout - 14 = 1 s
     grades = Batch(tmp_path / "out", Options(["activations"], timeout=5, solutions=find_reference()))
     outcomes = []
     grades.run(discover(submissions)[0], 1, outcomes.append)

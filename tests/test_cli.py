@@ -84,3 +84,33 @@ def test_stub_generator_keeps_signature_and_docstring():
     assert "TODO (A.step): move" in stub
     with pytest.raises(MarkerError):
         make_stub("def f():\n    # BEGIN SOLUTION\n    pass\n")
+
+
+def test_help_lists_student_and_instructor_commands_apart():
+    text = nnlab("--help").stdout
+    student, instructor = text.index("Student commands:"), text.index("Instructor commands:")
+    listed = lambda section: {line.split()[0] for line in section.splitlines()[1:] if line.startswith("  ")}  # noqa: E731
+    assert listed(text[student:instructor]) == {"list", "grade", "hint", "watch", "notebook"}
+    assert listed(text[instructor:]) == {"release", "export", "init-ci", "batch", "gradebook", "similarity", "make-stubs"}
+    alone = nnlab()  # nnlab without a command shows the whole help, not a one-line error
+    assert "Student commands:" in alone.stdout + alone.stderr
+
+
+@pytest.mark.parametrize("args, cwd, says", [
+    (("grade",), ROOT / "exercises", "you are inside exercises/: run nnlab from the folder above it (cd ..)"),
+    (("grade", "--solutions", "datasets", "-e", "softmax"), ROOT,
+     "lacks activations.py, softmax.py: give the folder of the complete reference solutions"),
+    (("grade", "no-such-folder"), ROOT, "no-such-folder does not exist"),
+    (("grade", "--seed", "soup"), ROOT, "a seed is a non-negative integer"),
+    (("grdae",), ROOT, "No such command 'grdae'"),
+    (("grade", "--fail-undr", "3"), ROOT, "No such option '--fail-undr'"),
+])
+def test_a_usage_error_is_one_line_that_says_what_to_do(args, cwd, says):
+    run = nnlab(*args, cwd=cwd)
+    assert run.returncode == 2
+    assert len(run.stderr.strip().splitlines()) == 1 and says in run.stderr, run.stderr
+
+
+def test_grade_outside_the_course_folder_says_where_to_run_it(tmp_path):
+    run = nnlab("grade", cwd=tmp_path)
+    assert run.returncode == 2 and "run nnlab in the course's folder" in run.stderr

@@ -103,7 +103,11 @@ def test_stub_is_not_started_with_a_pointer_to_the_function():
     assert report.score == 0
     assert {e.status for e in report.exercises} == {"not_started"}
     message = report.exercises[0].checks[0].message
-    assert "not started: activations.py, line" in message and "TODO (sigmoid)" in message
+    assert message.startswith("not started: write sigmoid (activations.py, line ")
+    assert "`nnlab hint activations`" in message and "TODO" not in message  # never the stub's TODO text
+    method = next(c.message for e in report.exercises if e.name == "optimizers" for c in e.checks
+                  if c.name == "adam_step_updates_in_place")
+    assert "write Adam." in method and "`nnlab hint optimizers`" in method
 
 
 def test_protocol_round_trip_keeps_types():

@@ -3,6 +3,7 @@ a state file that git ignores and that survives being damaged; the progress line
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 
@@ -11,6 +12,7 @@ from grader import grading
 from grader.cli.live import ProgressLine
 from grader.progress import Progress, record_grades
 from grader.report.model import CheckResult, ExerciseResult, Report
+from grader.stubs import BEGIN, END
 
 
 def nnlab(*args, cwd):
@@ -38,13 +40,41 @@ def test_each_hint_call_reveals_one_more_and_level_never_forgets(tmp_path):
     assert state["hints"] == {"softmax": total, "losses": 1}
 
 
+def students_copy_of_the_reference(folder, name):
+    """The reference module ``name`` as a student would write it: without its solution markers."""
+    folder.mkdir(exist_ok=True)
+    lines = (ROOT / "solutions" / f"{name}.py").read_text().splitlines(keepends=True)
+    (folder / f"{name}.py").write_text("".join(line for line in lines if not BEGIN.match(line) and not END.match(line)))
+    return folder / f"{name}.py"
+
+
 def test_grade_records_statuses_that_list_shows(tmp_path):
-    assert nnlab("grade", str(ROOT / "solutions" / "activations.py"), cwd=tmp_path).returncode == 0
+    mine = students_copy_of_the_reference(tmp_path / "mine", "activations")
+    assert nnlab("grade", str(mine), cwd=tmp_path).returncode == 0
     assert nnlab("grade", str(ROOT / "exercises" / "softmax.py"), cwd=tmp_path).returncode == 0
     listing = {line.split()[1]: line for line in nnlab("list", cwd=tmp_path).stdout.splitlines()}
     assert listing["activations"].split()[-2] == "passed"
     assert listing["softmax"].split()[-2] == "not_started"
     assert listing["losses"].endswith(("points", "hidden)"))  # never graded here: no status
+
+
+def test_grading_the_reference_leaves_no_grades(tmp_path):
+    """The quick start: `nnlab grade solutions` shows full marks, and `nnlab list` no grades."""
+    run = nnlab("grade", str(ROOT / "solutions"), "-e", "activations", "-e", "softmax", cwd=tmp_path)
+    assert run.returncode == 0 and "not recorded as your progress" in run.stderr
+    copy = tmp_path / "elsewhere"
+    shutil.copytree(ROOT / "solutions", copy)  # a copy elsewhere still has the solution markers
+    assert nnlab("grade", str(copy / "activations.py"), cwd=tmp_path).returncode == 0
+    assert not (tmp_path / ".nnlab" / "state.json").exists()
+    listing = nnlab("list", cwd=tmp_path).stdout.splitlines()
+    assert all(line.rstrip().endswith(("points", "hidden)")) for line in listing)
+
+
+def test_a_report_that_is_not_the_students_work_is_not_recorded(tmp_path):
+    report = Report("solutions", [ExerciseResult("softmax", "Softmax", checks=[CheckResult("c", "", 1, passed=True)])],
+                    student_work=False)
+    assert record_grades(report, tmp_path) == ""
+    assert not (tmp_path / ".nnlab").exists()
 
 
 def test_state_file_is_ignored_by_git_and_written_whole(tmp_path):

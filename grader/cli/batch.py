@@ -18,6 +18,7 @@ from ..engine.sandbox import OFF, ON, SandboxUnavailable, choose as choose_sandb
 from ..instructor.gradebook import ERROR, MergeConflict, merge as merge_outputs, write_gradebook
 from ..grading import exercise_names
 from ..report.markdown import append_to_step_summary
+from ..options import allow_import_option, seed_option
 
 STUBS = Path(__file__).resolve().parents[2] / "exercises"  # the stubs, in the source tree
 AUTO = "auto"
@@ -68,7 +69,7 @@ def parse_shard(context, parameter, value):
               help="Time limit per exercise (default: each exercise's own).")
 @click.option("--memory", type=click.IntRange(min=128), metavar="MB",
               help="Memory limit of the process running student code (default 2048).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random test inputs.")
+@seed_option
 @click.option("--solutions", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Reference solutions for the hidden checks (default: solutions/ of the source tree).")
 @click.option("--sandbox", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
@@ -82,8 +83,9 @@ def parse_shard(context, parameter, value):
               help="Grade each git repository at its last commit before TIME (ISO 8601; UTC unless it says).")
 @click.option("--late-penalty", type=click.FloatRange(min=0, max=100), metavar="PERCENT",
               help="With --before: grade the last commit, and take PERCENT off a late one per started day.")
+@allow_import_option
 def batch(submissions, out, jobs, resume, only, force, names, shard, timeout, memory, seed, solutions, sandbox,
-          allow_root, summary, before, late_penalty, shard_count):
+          allow_root, summary, before, late_penalty, shard_count, allowed_imports):
     """Grade every submission in SUBMISSIONS, several at a time (instructors).
 
     Each subfolder, .zip or .ipynb in SUBMISSIONS is one student's submission, named
@@ -144,7 +146,8 @@ def batch(submissions, out, jobs, resume, only, force, names, shard, timeout, me
                                + (" (in this shard)" if shard else ""))
     if late_penalty is not None and before is None:
         raise click.UsageError("--late-penalty needs --before (the deadline)")
-    options = Options(list(names), seed, timeout, memory, find_reference(solutions), sandbox, before, late_penalty)
+    options = Options(list(names), seed, timeout, memory, find_reference(solutions), sandbox, before, late_penalty,
+                      allowed_imports)
     if options.solutions is None:
         click.echo("no reference solutions found (--solutions): hidden checks will not run", err=True)
     grades = Batch(out, options)

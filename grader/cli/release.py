@@ -9,6 +9,7 @@ from ..instructor.release import (INSTRUCTOR_WORKFLOW, STUDENT_WORKFLOW, TEMPLAT
                        gradescope_files, release as write_release, write_zip)
 from ..report.files import write_atomic
 from ..submission import Reference
+from ..options import allow_import_option
 
 SOLUTIONS_HELP = "Reference solutions (default: solutions/ of the source tree)."
 
@@ -61,7 +62,8 @@ def export():
 @click.option("--timeout", type=click.FloatRange(min=0.5), metavar="SECONDS",
               help="Time limit per exercise (default: each exercise's own).")
 @click.option("--solutions", type=click.Path(exists=True, file_okay=False, path_type=Path), help=SOLUTIONS_HELP)
-def gradescope(target, names, timeout, solutions):
+@allow_import_option
+def gradescope(target, names, timeout, solutions, allowed_imports):
     """Write a Gradescope autograder: upload OUT.zip as the assignment's autograder.
 
     It holds setup.sh (installs nnlab, hidden checks included), run_autograder (grades
@@ -75,6 +77,7 @@ def gradescope(target, names, timeout, solutions):
     """
     options = [argument for name in names for argument in ("-e", name)]
     options += ["--timeout", f"{timeout:g}"] if timeout else []
+    options += [argument for name in allowed_imports for argument in ("--allow-import", name)]
     try:
         write_zip(gradescope_files(reference_folder(solutions), options), target)
     except ReleaseError as error:

@@ -13,6 +13,7 @@ student prints lands in the captured output and never in the protocol.
 import hashlib
 import importlib
 import itertools
+import json
 import os
 import signal
 import sys
@@ -59,6 +60,7 @@ import numpy as np  # noqa: E402
 from protocol import MAX_ITEMS, decode, encode, pack, unpack  # noqa: E402
 
 MAX_TEXT = 2000
+CONFIG_FILE = "config.json"  # written by the grader beside this file (see read_config)
 
 
 def take_over_stdio():
@@ -82,6 +84,55 @@ def open_arena(spec):
 
 class MissingName(LookupError):
     """The submission lacks a function or class the contract names."""
+
+
+class ForbiddenImport(ModuleNotFoundError):
+    """An import outside the exercise's import policy (see grader/import_policy.py)."""
+
+
+class ImportPolicy:
+    """A meta path finder that refuses every top-level module not in ``allowed``."""
+
+    def __init__(self, allowed):
+        self.allowed = frozenset(allowed)
+
+    def find_spec(self, name, path=None, target=None):
+        top = name.partition(".")[0]
+        if top not in self.allowed:
+            raise ForbiddenImport(f"{top} is not allowed in an exercise", name=top)
+        return None
+
+
+def read_config():
+    """What the grader wrote beside this file: ``allowed_imports``, ``student_files``."""
+    try:
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), CONFIG_FILE), encoding="utf-8") as file:
+            return json.load(file)
+    except FileNotFoundError:
+        return {}
+
+
+def install_import_policy(allowed):
+    """Refuse, from now on, every top-level module that is not in ``allowed`` (None: no policy)."""
+    if allowed is not None:
+        sys.meta_path.insert(0, ImportPolicy(allowed))
+
+
+def student_frames(frames, package_dir, student_files):
+    """``losses.py, line 3, in f: code`` for each frame in one of the student's own files.
+
+    The grader's own frames (``_engine/``) and the reference's modules in the workspace
+    are left out; ``student_files`` None keeps every file of the package.
+    """
+    kept = []
+    for frame in frames:
+        path = os.path.abspath(frame.filename)
+        if os.path.dirname(path) != package_dir:
+            continue
+        name = os.path.basename(path)
+        if student_files is None or name in student_files:
+            kept.append(f"{name}, line {frame.lineno}, in {frame.name}" + (f": {frame.line}" if frame.line else ""))
+    return kept
 
 
 class NullOptimizer:
@@ -133,6 +184,13 @@ HELPERS = {"NullOptimizer": NullOptimizer, "RecordingOptimizer": RecordingOptimi
            "default_rng": lambda seed: np.random.default_rng(seed)}
 
 
+class SyntaxFrame:
+    """Where a SyntaxError points, shaped like a traceback frame."""
+
+    def __init__(self, error):
+        self.filename, self.lineno, self.name, self.line = error.filename, error.lineno, "<module>", ""
+
+
 class Server:
     def __init__(self, root, package, module, arena=None):
         self.arena = arena
@@ -142,6 +200,8 @@ class Server:
         self.module_name = module
         self.module = None
         self.objects = {}
+        self.config = read_config()
+        self.student_files = self.config.get("student_files")
 
     # -- values ------------------------------------------------------------------
 
@@ -163,14 +223,10 @@ class Server:
 
     def describe(self, error):
         """Type, message and the student's own frames of an exception, abridged."""
-        frames = [
-            f"{os.path.relpath(f.filename, self.package_dir)}, line {f.lineno}, in {f.name}"
-            + (f": {f.line}" if f.line else "")
-            for f in traceback.extract_tb(error.__traceback__)
-            if os.path.abspath(f.filename).startswith(self.root + os.sep)
-        ]
+        frames = student_frames(traceback.extract_tb(error.__traceback__), self.package_dir,
+                                self.student_files)
         if isinstance(error, SyntaxError) and error.filename:
-            frames.append(f"{os.path.relpath(error.filename, self.package_dir)}, line {error.lineno}")
+            frames += student_frames([SyntaxFrame(error)], self.package_dir, self.student_files)
         try:
             text = str(error)
         except BaseException:
@@ -184,6 +240,7 @@ class Server:
     # -- requests ----------------------------------------------------------------
 
     def load(self):
+        install_import_policy(self.config.get("allowed_imports"))
         sys.path.insert(0, self.root)
         self.module = importlib.import_module(f"{self.package}.{self.module_name}")
 

@@ -9,27 +9,57 @@ Objects that are not plain data (a model, an optimizer) come back as a
 :class:`~grader.engine.protocol.Handle` that later calls may pass back or call methods on.
 """
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .protocol import Handle
 
+FRAME = re.compile(r"(?P<file>[A-Za-z_]\w*\.py), line (?P<line>\d+)(?P<rest>(, in .*)?)\Z", re.S)
+MAX_FRAME = 300
+
+
+class OwnFrames:
+    """The parent's own filter of the frames a child reports (it trusts nothing it reads).
+
+    Keeps the frames whose file is one of ``files`` (the student's module of the
+    exercise and their own earlier modules; None keeps any module file), rebuilt from
+    their parts. (For notebooks, ``notebooks.terms`` then names the cells.)
+    """
+
+    def __init__(self, files=None):
+        self.files = None if files is None else set(files)
+
+    def __call__(self, where):
+        kept = []
+        for frame in where if isinstance(where, list) else []:
+            match = FRAME.match(frame) if isinstance(frame, str) else None
+            if match and (self.files is None or match["file"] in self.files):
+                kept.append(f"{match['file']}, line {int(match['line'])}{match['rest']}"[:MAX_FRAME])
+        return kept
+
 
 class StudentError(Exception):
     """The student's code raised an exception (or returned something unsendable)."""
 
-    def __init__(self, call, error):
+    def __init__(self, call, error, frames=None):
+        error = error if isinstance(error, dict) else {}
         self.call = call
-        self.type = error.get("type", "Exception")
-        self.text = error.get("message", "")
-        self.where = error.get("where", [])
+        self.type = str(error.get("type", "Exception"))
+        self.text = str(error.get("message", ""))
+        self.where = (frames or OwnFrames())(error.get("where", []))
         self.unsendable = bool(error.get("unsendable"))
         super().__init__(self.describe())
 
     @property
     def not_implemented(self):
         return self.type == "NotImplementedError"
+
+    @property
+    def forbidden_import(self):
+        """The child's import hook refused a module (``child.ForbiddenImport``)."""
+        return self.type == "ForbiddenImport"
 
     def describe(self):
         if self.unsendable:
@@ -58,8 +88,9 @@ class Outcome:
 
 
 class StudentCode:
-    def __init__(self, child):
+    def __init__(self, child, frames=None):
         self.child = child
+        self.frames = frames or OwnFrames()
 
     def run(self, target, args=(), kwargs=None, *, method=None, return_args=False, iterate=False):
         request = {"op": "call", "target": _target(target), "method": method,
@@ -67,7 +98,7 @@ class StudentCode:
                    "return_args": return_args, "iterate": iterate}
         answer = self.child.request(request)
         if not answer.get("ok"):
-            raise StudentError(describe_call(target, method, args, kwargs), answer.get("error", {}))
+            raise StudentError(describe_call(target, method, args, kwargs), answer.get("error", {}), self.frames)
         return Outcome(answer.get("value"), answer.get("args_after"), answer.get("originals_after"),
                        answer.get("warnings", []))
 
@@ -84,7 +115,7 @@ class StudentCode:
     def attribute(self, handle, name):
         answer = self.child.request({"op": "getattr", "target": _target(handle), "name": name})
         if not answer.get("ok"):
-            raise StudentError(f"reading .{name}", answer.get("error", {}))
+            raise StudentError(f"reading .{name}", answer.get("error", {}), self.frames)
         return answer.get("value")
 
     def __getattr__(self, name):

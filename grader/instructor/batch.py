@@ -35,8 +35,10 @@ from ..checks import EXERCISES
 from ..engine import reaper
 from .reports import ERROR, GRADED, replace_text
 from .runs import nnlab_version
+from ..timing import time_bound
 from ..report.files import write_atomic
 from ..report.model import Report, clean_text
+from ..seeds import Seed, as_seed
 from ..submission import Reference
 from .feedback import FEEDBACK, write_feedback
 from .worker import FIGURES, NOT_TAKEN_IN
@@ -78,16 +80,17 @@ class Options:
     """How every submission of a batch is graded (``nnlab grade``'s options)."""
 
     names: list = field(default_factory=list)
-    seed: int = 0
+    seed: Seed = Seed(0)
     timeout: float = None
     memory_mb: int = None
     solutions: Path = None
     sandbox: str = "auto"
     before: datetime = None  # grade each git repository at its last commit before this
     late_penalty: float = None  # percent per started day; grades the last commit instead
+    allowed_imports: tuple = ()
 
     def worker_arguments(self):
-        arguments = ["--seed", str(self.seed), "--sandbox", self.sandbox]
+        arguments = ["--seed", as_seed(self.seed).argument(), "--sandbox", self.sandbox]
         for name in self.names:
             arguments += ["-e", name]
         if self.timeout:
@@ -96,12 +99,14 @@ class Options:
             arguments += ["--memory", str(self.memory_mb)]
         if self.solutions:
             arguments += ["--solutions", str(self.solutions)]
+        for name in self.allowed_imports:
+            arguments += ["--allow-import", name]
         return arguments
 
     def backstop_seconds(self):
-        """The worker's wall-clock limit: every exercise's own limit, one after the other."""
+        """The worker's wall-clock limit: every exercise's longest time, one after the other."""
         exercises = [e for e in EXERCISES if not self.names or e.module in self.names]
-        return STARTUP_SECONDS + sum(self.timeout or e.timeout for e in exercises)
+        return STARTUP_SECONDS + sum(time_bound(self.timeout or e.timeout) for e in exercises)
 
 
 @dataclass
@@ -157,7 +162,8 @@ class Batch:
         parts = {"sources": [[p.name, self.source_digest(p)] for p in entry.sources],
                  "grader": [self.record["checks"], self.record["reference"]],
                  "options": self.options.worker_arguments(),
-                 "deadline": [self.record["before"], self.record["late_penalty"]]}
+                 "deadline": [self.record["before"], self.record["late_penalty"]],
+                 "seed": as_seed(self.options.seed).fingerprint}  # a secret seed's argument is only its name
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def source_digest(self, source):
@@ -236,7 +242,8 @@ class Batch:
                 status, reason, report = ERROR, f"the grading process could not start: {error}", None
         figures = report.pop(FIGURES, {}) if report else {}
         if report is None:
-            report = Report(str(entry.sources[0]), [], seed=self.options.seed,
+            seed = as_seed(self.options.seed)
+            report = Report(str(entry.sources[0]), [], seed=seed.shown, seed_fingerprint=seed.fingerprint,
                             hidden_checks_ran=self.options.solutions is not None, notices=[reason]).to_dict()
         report["batch"] = {"student": entry.student, "sources": [p.name for p in entry.sources],
                            "status": status, "reason": reason, "fingerprint": fingerprint,
@@ -335,11 +342,17 @@ def find_reference(solutions=None):
 def run_record(options):
     """What the batch's reports are graded with, for ``OUT/run.json`` (see :mod:`runs`)."""
     return {"exercises": options.names or [exercise.module for exercise in EXERCISES],
-            "seed": options.seed, "timeout": options.timeout, "memory_mb": options.memory_mb,
+            "seed": seed_record(options.seed), "timeout": options.timeout, "memory_mb": options.memory_mb,
             "sandbox": options.sandbox, "checks": checks_digest(options.names),
             "before": options.before.isoformat() if options.before else None, "late_penalty": options.late_penalty,
             "reference": files_digest(sorted(Path(options.solutions).glob("*.py"))) if options.solutions else None,
             "nnlab": nnlab_version()}
+
+
+def seed_record(seed):
+    """The seed as run.json keeps it: a secret one by its variable and fingerprint only."""
+    seed = as_seed(seed)
+    return f"{seed.shown} #{seed.fingerprint}" if seed.secret else seed.value
 
 
 def checks_digest(names):
@@ -349,6 +362,7 @@ def checks_digest(names):
     files = [path for path in sorted((GRADER_PACKAGE / "checks").glob("*.py"))
              if path.stem not in exercise_modules or not names or path.stem in names]
     files += sorted((GRADER_PACKAGE / "engine").glob("*.py"))
+    files += [GRADER_PACKAGE / name for name in ("timing.py", "import_policy.py", "causes.py", "seeds.py")]
     return files_digest(files + [GRADER_PACKAGE / "grading.py", GRADER_PACKAGE / "datasets.py"])
 
 

@@ -24,6 +24,8 @@ import numpy as np
 
 from .. import grading
 from ..checks import EXERCISES
+from ..options import allow_import_option, seed_option
+from ..seeds import as_seed
 from ..engine.sandbox import SandboxUnavailable
 from .intake import IntakeError, take_in
 from ..report.files import write_atomic
@@ -45,14 +47,16 @@ FIGURES = "figures"  # the key of --figures in the JSON report
 @click.option("-e", "--exercise", "names", multiple=True, type=click.Choice(grading.exercise_names()))
 @click.option("--timeout", type=click.FloatRange(min=0.5))
 @click.option("--memory", type=click.IntRange(min=128))
-@click.option("--seed", type=int, default=0, show_default=True)
+@seed_option
 @click.option("--solutions", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--sandbox", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True)
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--figures", is_flag=True,
               help="With --format json: add the checks' figures, as plain data (for the batch's feedback).")
 @click.option("--batch-fd", type=int, hidden=True, help="Exit when this pipe closes: the batch is gone.")
-def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, jobs, figures, batch_fd):
+@allow_import_option
+def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, jobs, figures, batch_fd,
+         allowed_imports):
     """Grade the submission SOURCE (a folder, a .zip or a notebook) and print the report."""
     if batch_fd is not None:
         threading.Thread(target=exit_when_closed, args=(batch_fd,), daemon=True).start()
@@ -62,7 +66,7 @@ def main(source, fmt, output, names, timeout, memory, seed, solutions, sandbox, 
             folder, origin, notices = take_in(source, staging)
             report = grading.grade(Submission(folder, grading.exercise_names()), names=list(names) or None,
                                    reference=reference, seed=seed, timeout=timeout, memory_mb=memory,
-                                   sandbox=sandbox, jobs=jobs)
+                                   sandbox=sandbox, jobs=jobs, allowed_imports=allowed_imports)
             for exercise in report.exercises:  # name the student's files, not the staging copy
                 exercise.error = exercise.error.replace(str(folder), origin)
             report.notices[:0] = notices
@@ -122,7 +126,9 @@ def not_taken_in_report(source, names, reference, seed, reason):
                                              HIDDEN if check.hidden else VISIBLE, ran=False, counted=counted,
                                              message=f"not run: {reason}"))
         exercises.append(result)
-    return Report(str(source), exercises, seed=seed, hidden_checks_ran=reference is not None,
+    seed = as_seed(seed)
+    return Report(str(source), exercises, seed=seed.shown, seed_fingerprint=seed.fingerprint,
+                  hidden_checks_ran=reference is not None,
                   notices=[f"not graded: {reason}"])
 
 

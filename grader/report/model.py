@@ -83,6 +83,8 @@ class CheckResult(CleanText):
     judged: bool = True  # False: the property was not judged (see its message), 0 points
     figures: list = field(default_factory=list)
     seconds: float = 0.0
+    refused_import: str = ""  # the child refused an import this check's call made (not in the JSON)
+    timed_out: bool = False  # it ran out of its time budget (not in the JSON: the message says so)
 
     @property
     def score(self):
@@ -107,6 +109,7 @@ class ExerciseResult(CleanText):
     output: str = ""
     reference_modules: list = field(default_factory=list)
     seconds: float = 0.0
+    caused_by: list = field(default_factory=list)  # earlier exercises of the student's that fail (causes.py)
     child: dict = field(default_factory=dict)  # how student code ran: {"sandbox": bool, "uid": int}
 
     @property
@@ -139,7 +142,7 @@ class ExerciseResult(CleanText):
         return {"name": self.name, "title": self.title, "score": self.score,
                 "max_score": self.max_score, "status": self.status, "error": self.error,
                 "reference_modules": list(self.reference_modules), "output": self.output,
-                "seconds": round(self.seconds, 3), "child": dict(self.child),
+                "seconds": round(self.seconds, 3), "caused_by": self.caused_by, "child": dict(self.child),
                 "checks": [c.to_dict() for c in self.checks]}
 
 
@@ -150,10 +153,12 @@ class Report(CleanText):
 
     submission: str
     exercises: list
-    seed: int = 0
+    seed: object = 0  # the seed, or "env:NAME" when it is a secret read from that variable
     hidden_checks_ran: bool = True
     sandboxed: bool = False
     notices: list = field(default_factory=list)
+    seed_fingerprint: str = ""  # see grader.seeds.Seed.fingerprint
+    student_work: bool = True  # False for the reference solutions: their grades are not the student's progress
 
     @property
     def score(self):
@@ -170,6 +175,7 @@ class Report(CleanText):
     def to_dict(self):
         return {"submission": self.submission, "score": self.score, "max_score": self.max_score,
                 "percent": round(self.percent, 2), "seed": self.seed,
+                "seed_fingerprint": self.seed_fingerprint,
                 "hidden_checks_ran": self.hidden_checks_ran, "sandboxed": self.sandboxed,
                 "notices": list(self.notices),
                 "exercises": [e.to_dict() for e in self.exercises]}
