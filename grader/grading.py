@@ -142,8 +142,8 @@ class ExerciseRun:
         self.frames = OwnFrames(self.own_files)
         self.workspace = None
         self.child = None
-        self.budget = ByteBudget()  # the bytes of answers of the exercise, its restarts included
         self.restart_error = ""  # a restarted child could not import the module: no more restarts
+        self.budget = ByteBudget()  # the bytes of answers the exercise's children may send, together
 
     def grade(self):
         workspace, from_reference = Workspace.create(self.module, self.earlier, self.submission, self.reference)

@@ -12,6 +12,8 @@ import ast
 import sys
 from dataclasses import dataclass
 
+from .engine.workspace import parse
+
 ALWAYS_ALLOWED = frozenset(sys.stdlib_module_names) | {"numpy"}
 IMPORT_FUNCTIONS = {"__import__", "import_module"}  # __import__("x"), importlib.import_module("x")
 
@@ -39,9 +41,8 @@ def violations(source, module, earlier, exercises, extra=()):
     ``earlier`` are the exercises it may import relatively, ``exercises`` all of them.
     A source that does not parse has none here: the child reports its syntax error.
     """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    tree = parse(source)
+    if tree is None:
         return []
     allowed = allowed_names(extra)
     found = []

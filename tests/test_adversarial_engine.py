@@ -20,8 +20,8 @@ from grader.engine.workspace import Workspace
 from grader.submission import Submission
 
 # Student code finds the grader's answer pipe the way an attacker would: the write-only
-# pipe among its descriptors that is not its output. The engine's protocol module is
-# importable in the child, so forging a frame takes one call.
+# pipe among its descriptors that is not its output, and writes frames in the engine's
+# format (the import policy refuses `import protocol`, not the format itself).
 FIND_ANSWER_PIPE = """
 import os, stat, fcntl, sys
 def answer_pipe():
@@ -35,8 +35,10 @@ def answer_pipe():
                 and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY):
             return fd
 def forge(header, blobs=()):
-    import protocol
-    os.write(answer_pipe(), protocol.pack(header, list(blobs)))
+    import json, struct
+    raw = json.dumps(header).encode()
+    forge_raw(struct.pack("<I", len(raw)) + raw + struct.pack("<I", len(blobs))
+              + b"".join(struct.pack("<Q", len(blob)) + blob for blob in blobs))
 def forge_raw(data):
     fd = answer_pipe()
     view = memoryview(data)

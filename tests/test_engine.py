@@ -5,6 +5,8 @@ import json
 import numpy as np
 import pytest
 
+from grader.timing import time_bound
+
 from conftest import grade_folder
 
 
@@ -66,7 +68,7 @@ def test_infinite_loop_times_out_and_spares_the_rest(submission):
     assert statuses(report)["activations"] == "passed"
     assert "timed out" in check(report, "softmax", "log_softmax_is_stable").message
     assert check(report, "softmax", "softmax_known_values").passed
-    assert softmax.seconds < 5
+    assert softmax.seconds < time_bound(2) + 1  # the engine's deadline, not a speed target
 
 
 def test_exit_at_import_is_an_error_not_a_crash(submission):

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from . import expect
-from .core import Exercise, Hint, fail
+from . import expect, preconditions
+from .core import Exercise, Hint, fail, not_judged
 from .gradients import elementwise_derivative, matches_numeric
 
 exercise = Exercise(
@@ -52,11 +52,32 @@ def away_from_zero(z, margin=0.1):
     return np.where(np.abs(z) < margin, margin * np.sign(z + 1e-12) + z, z)
 
 
+def numeric_derivative(sub, name, z, see, **kwargs):
+    """The numeric derivative of the student's ``name`` at ``z``; not judged unless that
+    function returns float arrays of z's shape and is not flat."""
+    def values(x):
+        value = sub.call(name, x, **kwargs)
+        if not (isinstance(value, np.ndarray) and value.shape == z.shape and value.dtype == np.float64
+                and np.all(np.isfinite(value))):
+            not_judged(f"your {name} does not return finite float64 values of z's shape yet; see {see}")
+        return value
+    numeric = elementwise_derivative(values, z)
+    preconditions.not_flat(numeric, f"your {name}", see)
+    return numeric
+
+
+def right_slope_of_wrong_function(got, true, name, see):
+    """The explanation when a derivative is right but the student's function is not."""
+    if np.allclose(got, true, rtol=1e-6, atol=1e-10):
+        return f"These are the right values of {name}'s derivative, so your {name} itself is off: see {see}."
+    return ""
+
+
 @exercise.check(points=2)
-def sigmoid_known_values(sub):
+def sigmoid_known_values(sub, rng):
     """sigmoid(z) = 1 / (1 + e^-z): sigmoid(0) = 0.5, and the course's neuron
     sigmoid(0.4*2 + 0.6*6 - 2) = 0.9168273."""
-    z = np.array([0.0, NEURON, -3.0, 2.5])
+    z = np.append([0.0, NEURON, -3.0, 2.5], random_batch(rng, (3,)))
     got = expect.float_array(sub.sigmoid(z), "sigmoid(z)", z.shape)
     if np.allclose(got, 1 / (1 + np.exp(z))):
         fail(f"sigmoid({show_z(z)}) returned {expect.show(got)}: that is 1/(1+e^z). The sign of z "
@@ -64,14 +85,28 @@ def sigmoid_known_values(sub):
     expect.close(got, sigmoid(z), f"sigmoid({show_z(z)})")
 
 
+def overflow_advice(sub):
+    """Where sigmoid overflows (z = -1000, z = +1000 or both), and what to do about it."""
+    where = [z for z in (-1000.0, 1000.0) if run(sub, "sigmoid", np.array([z])).warnings]
+    if where == [-1000.0]:
+        return ("e^-z overflowed for z = -1000: only exponentiate non-positive numbers, "
+                "e.g. e^z / (1 + e^z) where z < 0.")
+    if where == [1000.0]:
+        return ("An exponential overflowed for z = +1000: your formula exponentiates +z (is it the "
+                "notes' 1/(1 + e^z)?). Only exponentiate non-positive numbers: e^-|z|.")
+    return ("It overflowed for z = -1000 and z = +1000: only exponentiate non-positive numbers, "
+            "e^-|z|." if where else "Only exponentiate non-positive numbers, e^-|z|.")
+
+
 @exercise.check(points=2)
-def sigmoid_is_stable_for_large_inputs(sub):
+def sigmoid_is_stable_for_large_inputs(sub, rng):
     """sigmoid(+-1000) is exactly 1 and 0, with no overflow warning and no nan."""
-    outcome = run(sub, "sigmoid", HUGE)
-    expect.no_warnings(outcome, "sigmoid([-1000, ..., 1000])",
-                       "e^-z overflowed for z = -1000: only exponentiate non-positive numbers, "
-                       "e.g. e^z / (1 + e^z) where z < 0.")
-    expect.close(outcome.value, sigmoid(HUGE), "sigmoid([-1000, -50, -1, 0, 1, 50, 1000])", atol=1e-12)
+    z = np.append(HUGE, rng.uniform(700.0, 1000.0, size=2) * [-1.0, 1.0])
+    what = "sigmoid([-1000, -50, -1, 0, 1, 50, 1000] and two random z with |z| in [700, 1000])"
+    outcome = run(sub, "sigmoid", z)
+    if outcome.warnings:
+        fail(f"{what} made NumPy warn: {outcome.warnings[0]}. {overflow_advice(sub)}")
+    expect.close(outcome.value, sigmoid(z), what, atol=1e-12)
 
 
 @exercise.check(points=1)
@@ -95,8 +130,9 @@ def sigmoid_grad_matches_numeric(sub, rng):
     if np.allclose(got, z * (1 - z)):
         fail("sigmoid_grad(z) returned z * (1 - z): the formula s(1 - s) takes s = sigmoid(z), "
              "not z itself.")
-    numeric = elementwise_derivative(lambda x: expect.float_array(sub.sigmoid(x), "sigmoid(z)"), z)
-    matches_numeric(got, numeric, "sigmoid_grad(z)")
+    numeric = numeric_derivative(sub, "sigmoid", z, see="sigmoid_known_values")
+    matches_numeric(got, numeric, "sigmoid_grad(z)", mistake=right_slope_of_wrong_function(
+        got, sigmoid(z) * (1 - sigmoid(z)), "sigmoid", "sigmoid_known_values"))
     expect.close(got[:1], [0.25], "sigmoid_grad(0)")
 
 
@@ -105,6 +141,9 @@ def relu_known_values(sub, rng):
     """relu(z) = max(0, z) elementwise, for any shape, without changing its input."""
     z = np.array([-2.0, -0.5, 0.0, 0.5, 3.0])
     outcome = run(sub, "relu", z)
+    if isinstance(outcome.value, (float, np.floating)):
+        fail(f"relu({show_z(z)}) returned one number, {expect.show(float(outcome.value))}: np.max(z, 0) is a "
+             "reduction (the largest entry along axis 0), not an elementwise maximum. Use np.maximum(z, 0).")
     expect.unmodified(outcome, [z], "relu(z)")
     expect.close(outcome.value, np.maximum(z, 0), f"relu({show_z(z)})",
                  mistake="max(0, z) is taken elementwise: np.maximum, not np.max.")
@@ -121,14 +160,16 @@ def relu_grad_is_a_step(sub, rng):
         fail(f"relu_grad(0) returned {got[2]:g}; the contract fixes it to 0.0 (test z > 0, not z >= 0).")
     expect.close(got, (z > 0).astype(float), f"relu_grad({show_z(z)})")
     z = away_from_zero(random_batch(rng))
-    numeric = elementwise_derivative(lambda x: expect.float_array(sub.relu(x), "relu(z)"), z)
-    matches_numeric(expect.float_array(sub.relu_grad(z), "relu_grad(z)", z.shape), numeric, "relu_grad(z)")
+    numeric = numeric_derivative(sub, "relu", z, see="relu_known_values")
+    grad = expect.float_array(sub.relu_grad(z), "relu_grad(z)", z.shape)
+    matches_numeric(grad, numeric, "relu_grad(z)", mistake=right_slope_of_wrong_function(
+        grad, (z > 0).astype(float), "relu", "relu_known_values"))
 
 
 @exercise.check(points=1)
-def leaky_relu_honours_alpha(sub):
+def leaky_relu_honours_alpha(sub, rng):
     """leaky_relu(z, alpha) is z for z > 0 and alpha*z otherwise; alpha defaults to 0.01."""
-    z = np.array([-10.0, -1.0, 0.0, 2.0])
+    z = np.append([-10.0, -1.0, 0.0, 2.0], random_batch(rng, (3,)))
     expect.close(sub.leaky_relu(z), np.where(z > 0, z, 0.01 * z), f"leaky_relu({show_z(z)})",
                  mistake="The default alpha is 0.01, and negative inputs are multiplied by it.")
     outcome = run(sub, "leaky_relu", z, alpha=0.2)
@@ -146,10 +187,10 @@ def leaky_relu_grad_honours_alpha(sub, rng):
     expect.close(sub.leaky_relu_grad(z, alpha=0.3), [0.3, 0.3, 1.0],
                  f"leaky_relu_grad({show_z(z)}, alpha=0.3)", mistake="Use the alpha argument.")
     z = away_from_zero(random_batch(rng))
-    numeric = elementwise_derivative(
-        lambda x: expect.float_array(sub.leaky_relu(x, alpha=0.3), "leaky_relu(z)"), z)
+    numeric = numeric_derivative(sub, "leaky_relu", z, see="leaky_relu_honours_alpha", alpha=0.3)
     grad = expect.float_array(sub.leaky_relu_grad(z, alpha=0.3), "leaky_relu_grad(z, alpha=0.3)", z.shape)
-    matches_numeric(grad, numeric, "leaky_relu_grad(z, alpha=0.3)")
+    matches_numeric(grad, numeric, "leaky_relu_grad(z, alpha=0.3)", mistake=right_slope_of_wrong_function(
+        grad, np.where(z > 0, 1.0, 0.3), "leaky_relu", "leaky_relu_honours_alpha"))
 
 
 @exercise.check(points=1)
@@ -164,15 +205,27 @@ def tanh_is_stable(sub, rng):
     expect.close(outcome.value, np.tanh(HUGE), "tanh([-1000, -50, -1, 0, 1, 50, 1000])")
 
 
+def tanh_grad_mistakes(z):
+    """The classic wrong derivatives of tanh, as (values, explanation)."""
+    t = np.tanh(z)
+    return [(1 - z ** 2, "That is 1 - z^2; the derivative is 1 - tanh(z)^2, in terms of tanh(z)."),
+            ((1 - t) ** 2, "That is (1 - tanh(z))^2; the derivative is 1 - tanh(z)^2: square tanh(z) "
+                           "first, then subtract it from 1."),
+            (1 - t, "That is 1 - tanh(z); the derivative is 1 - tanh(z)^2 (the square is missing)."),
+            (-2 * t * (1 - t ** 2), "That is the second derivative; tanh'(z) = 1 - tanh(z)^2.")]
+
+
 @exercise.check(points=1)
 def tanh_grad_matches_numeric(sub, rng):
     """tanh_grad(z) = 1 - tanh(z)^2 agrees with the numeric derivative of your tanh."""
     z = random_batch(rng, (10,), scale=1.5)
     got = expect.float_array(sub.tanh_grad(z), "tanh_grad(z)", z.shape)
-    if np.allclose(got, 1 - z ** 2):
-        fail("tanh_grad(z) returned 1 - z^2: the derivative is 1 - tanh(z)^2.")
-    numeric = elementwise_derivative(lambda x: expect.float_array(sub.tanh(x), "tanh(z)"), z)
-    matches_numeric(got, numeric, "tanh_grad(z)")
+    named = expect.matching_variant(got, tanh_grad_mistakes(z))
+    if named:
+        fail(f"tanh_grad(z) returned {expect.show(got)}; expected {expect.show(1 - np.tanh(z) ** 2)}. {named}")
+    numeric = numeric_derivative(sub, "tanh", z, see="tanh_is_stable")
+    matches_numeric(got, numeric, "tanh_grad(z)", mistake=right_slope_of_wrong_function(
+        got, 1 - np.tanh(z) ** 2, "tanh", "tanh_is_stable"))
 
 
 @exercise.check(points=2, hidden=True)
@@ -187,4 +240,4 @@ def activations_match_reference(sub, ref, rng):
 
 
 def show_z(z):
-    return np.array2string(z, precision=4, separator=", ")
+    return np.array2string(z, precision=4, separator=", ", max_line_width=200)

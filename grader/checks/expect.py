@@ -65,6 +65,9 @@ def number(value, what, finite=True):
     """A single float: a Python number or a NumPy scalar / 0-d array."""
     if isinstance(value, np.ndarray) and value.size == 1 and value.ndim <= 1 and value.dtype.kind in "fiu":
         value = value.item()
+    if isinstance(value, np.floating) and value.dtype != np.float64:
+        fail(f"{what} returned a {value.dtype} number ({show(float(value))}); float64 input must give a "
+             f"float64 result (a {value.dtype} constant or astype somewhere loses precision).")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         hint = ""
         if isinstance(value, np.ndarray) and value.ndim >= 1:
@@ -89,20 +92,30 @@ def close(got, want, what, rtol=1e-6, atol=1e-8, mistake="", candidates=()):
     if np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
         return got
     message = f"{what} returned {show(got)}; expected {show(want)}."
-    fail(f"{message} {diagnosis(got, want, candidates, rtol, atol) or mistake}".strip())
+    fail(f"{message} {diagnosis(got, want, candidates, rtol, atol, mistake)}".strip())
 
 
-def diagnosis(got, want, candidates=(), rtol=1e-6, atol=1e-8):
-    """The mistake ``got`` shows, or where it first differs from ``want``."""
-    for variant, explanation in candidates:
-        variant = np.asarray(variant, dtype=np.float64)
-        if variant.shape == got.shape and np.allclose(got, variant, rtol=max(rtol, 1e-6), atol=atol):
-            return explanation
+def diagnosis(got, want, candidates=(), rtol=1e-6, atol=1e-8, mistake=""):
+    """The mistake ``got`` shows, or where it first differs from ``want`` and ``mistake``."""
+    named = matching_variant(got, candidates, rtol, atol)
+    if named:
+        return named
     factor = constant_factor(got, want)
     if factor is not None:
         return (f"Every value is {factor:.4g} times the expected one: a constant factor is "
                 "missing or extra (a 1/m, a 2, a sum instead of a mean?).")
-    return first_difference(got, want, rtol, atol)
+    return f"{first_difference(got, want, rtol, atol)} {mistake}".strip()
+
+
+def matching_variant(got, candidates, rtol=1e-6, atol=1e-8):
+    """The explanation of the first of ``candidates`` (variant, explanation) ``got`` matches
+    (nan where it has nan), or ""."""
+    for variant, explanation in candidates:
+        variant = np.asarray(variant, dtype=np.float64)
+        if variant.shape == got.shape and np.allclose(got, variant, rtol=max(rtol, 1e-6), atol=atol,
+                                                      equal_nan=True):
+            return explanation
+    return ""
 
 
 def constant_factor(got, want):

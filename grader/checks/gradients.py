@@ -46,7 +46,7 @@ def numeric_gradient(f, x, h=STEP):
 def matches_numeric(analytic, numeric, what, threshold=1e-6, mistake=""):
     """The analytic gradient agrees with the numeric one to ``threshold`` relative error."""
     error = rel_error(analytic, numeric)
-    if error > threshold:
+    if not error <= threshold:  # a nan error fails too
         message = (f"{what} does not match the numeric gradient (relative error {error:.2g}, "
                    f"allowed {threshold:g}): got {show(analytic)}, numeric {show(numeric)}.")
         fail(message + (f" {mistake}" if mistake else ""))

@@ -96,12 +96,24 @@ class Workspace:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def parse(source):
+    """The syntax tree of student ``source``, or None when it does not parse: a syntax
+    error, or a source too deep for the parser (RecursionError, MemoryError), which must
+    cost only its exercise; the child reports the real error."""
+    try:
+        with _parsing:
+            return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def relative_imports(path):
     """Names of sibling modules that ``path`` imports (``from .softmax import ...``)."""
     try:
-        with _parsing:
-            tree = ast.parse(path.read_bytes())
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = parse(path.read_bytes())
+    except OSError:
+        return set()
+    if tree is None:
         return set()
     names = set()
     for node in ast.walk(tree):

@@ -69,7 +69,7 @@ PASSED, PARTIAL, FAILED, NOT_STARTED, ERROR = "passed", "partial", "failed", "no
 
 @dataclass
 class CheckResult(CleanText):
-    TEXT: ClassVar[tuple] = ("name", "description", "message")
+    TEXT: ClassVar[tuple] = ("name", "description", "message", "refused_import")
 
     name: str
     description: str
