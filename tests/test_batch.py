@@ -392,6 +392,21 @@ def test_each_student_gets_feedback_with_hidden_checks_by_name_and_points(tmp_pa
     assert str(submissions) not in empty  # the instructor's folders are not the student's business
 
 
+def test_feedback_without_matplotlib_has_no_figures_and_no_note_about_the_machine(tmp_path, monkeypatch):
+    from grader.instructor import feedback
+
+    report = {"submission": "ann", "score": 1.0, "max_score": 2.0, "exercises": [
+        {"name": "initialization", "title": "Weight initialization", "score": 1.0, "max_score": 2.0,
+         "checks": [{"name": "he_normal_has_he_variance", "description": "...", "score": 0.0,
+                     "max_score": 1.0, "passed": False, "message": "too wide", "visibility": "visible"}]}]}
+    figures = {"initialization/he_normal_has_he_variance": [
+        {"kind": "histogram", "title": "he_normal", "values": [0.1, -0.2, 0.3], "std": 0.2}]}
+    monkeypatch.setattr(plots, "available", lambda: False)
+    feedback.write_feedback(tmp_path, "ann", report, figures)
+    page = (tmp_path / "feedback" / "ann.html").read_text()
+    assert "too wide" in page and "<img" not in page and "matplotlib" not in page
+
+
 # -- deadlines ----------------------------------------------------------------------------
 
 DEADLINE = "2026-12-01T23:59:00+00:00"

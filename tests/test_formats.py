@@ -95,6 +95,7 @@ def test_gradescope_results_have_exactly_the_documented_fields(mixed, json_repor
     results = json.loads(grade(mixed, "gradescope"))
     assert set(results) == {"score", "execution_time", "output", "tests"}
     assert isinstance(results["score"], float) and isinstance(results["execution_time"], int)
+    assert results["execution_time"] >= 1  # grading took some time: whole seconds, rounded up
     assert isinstance(results["output"], str) and isinstance(results["tests"], list)
     fields = {"name": str, "number": str, "score": float, "max_score": float, "status": str,
               "output": str, "visibility": str}

@@ -301,6 +301,34 @@ def test_check_grades_the_cells_as_run_not_the_live_objects(built, tmp_path, mon
     assert (folder / ".nnlab" / "state.json").is_file()  # check records progress too
 
 
+def test_a_saved_scratch_cell_run_without_cell_ids_is_not_the_tagged_cell(built, tmp_path, monkeypatch):
+    """A front end without cell ids (nbclient) runs a saved, untagged scratch cell that
+    redefines a function after its tagged cell: the tagged cell is graded, as nnlab grade does."""
+    folder = copy_of(built["solutions"], tmp_path, ["activations", "softmax"])
+    path = folder / "02-softmax.ipynb"
+    scratch = "def softmax(z, axis=-1):\n    return 0 * z\n"
+    notebook_cells = cells(path)
+    notebook_cells.append({"cell_type": "code", "id": "scratch", "metadata": {}, "outputs": [],
+                           "execution_count": None, "source": scratch})
+    save(path, notebook_cells)
+    namespace = kernel_for(path, monkeypatch)
+    run_like_ipython(namespace, scratch)
+    result = check("softmax", namespace=namespace)
+    assert result.passed, repr(result)
+    assert "not saved" not in repr(result)
+    assert "defined again by another cell" in repr(result)
+
+
+def test_a_cell_run_with_a_syntax_error_is_graded_as_run(built, tmp_path, monkeypatch):
+    folder = copy_of(built["solutions"], tmp_path, ["activations"])
+    namespace = kernel_for(folder / "01-activations.ipynb", monkeypatch)
+    broken = "def relu(z):\n    return np.maximum(0, z\n"
+    namespace.setdefault("In", [""]).append(broken)  # IPython keeps it, then fails to compile it
+    result = check("activations", namespace=namespace)
+    assert not result.passed and result.report.exercises[0].status == "error"
+    assert "never run" not in repr(result) and "syntax error" in repr(result)
+
+
 def test_check_grades_cells_never_run_as_saved_and_says_so(built, tmp_path, monkeypatch):
     folder = copy_of(built["exercises"], tmp_path, ["activations", "softmax"])
     monkeypatch.chdir(folder)

@@ -13,6 +13,7 @@ The checks' figures (loss curves, decision regions) travel from the worker as pl
 import os
 from pathlib import Path
 
+from ..report import plots
 from ..report.audience import student_notices
 from ..report.files import write_atomic
 from ..report.html import to_html
@@ -60,6 +61,8 @@ def write_feedback(out, student, report, figures=None, folder=None):
     """
     if folder:
         report = replace_text(report, os.path.join(folder, ""), "")
+    if not plots.available():  # a page without figures, not one that tells students to install matplotlib
+        figures = None
     readable = report_from_dict(report, figures)
     readable.submission = student
     html, markdown = feedback_paths(out, student)

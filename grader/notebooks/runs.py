@@ -19,6 +19,7 @@ A definition of the same name run later in another cell is not graded, with a no
 
 import ast
 import builtins
+import re
 from dataclasses import dataclass, field
 
 from .extract import DEFINITIONS, SETUP, parse, without_magics
@@ -112,10 +113,11 @@ def cells_to_grade(notebook, history):
     known = {i for i in notebook.ids.values() if i} | {i for _, i, _ in notebook.others if i}
     by_id = any(run.cell_id in known for run in history.runs)  # the front end gives the notebook's ids
     linked = {} if by_id else linked_ids(history.runs, {source: label for label, _, source in saved})
+    untagged = {source for _, _, source in notebook.others}
     graded, notes = [], []
     for label, number, source in saved:
         own = notebook.ids.get(label)
-        runs = [run for run in history.runs if is_run_of(run, label, source, own, by_id, linked)]
+        runs = [run for run in history.runs if is_run_of(run, label, source, own, by_id, linked, untagged)]
         if not runs:
             graded.append(GradedCell(label, number, source, NEVER_RUN))
             continue
@@ -126,15 +128,16 @@ def cells_to_grade(notebook, history):
     return graded[0], graded[1:], notes
 
 
-def is_run_of(run, label, saved_source, own_id, by_id, linked):
-    """Whether ``run`` ran the tagged cell ``label`` (whose id is ``own_id``)."""
+def is_run_of(run, label, saved_source, own_id, by_id, linked, untagged=frozenset()):
+    """Whether ``run`` ran the tagged cell ``label`` (whose id is ``own_id``); ``untagged``
+    holds the saved sources of the untagged cells, whose runs are theirs, not a tagged cell's."""
     if run.cell_id is None:
-        return same_cell(run, label, saved_source)
+        return same_cell(run, label, saved_source, untagged)
     if by_id:
         return run.cell_id == own_id
     if run.cell_id in linked:
         return linked[run.cell_id] == label
-    return label not in linked.values() and same_cell(run, label, saved_source)
+    return label not in linked.values() and same_cell(run, label, saved_source, untagged)
 
 
 def linked_ids(runs, saved_sources):
@@ -146,10 +149,14 @@ def linked_ids(runs, saved_sources):
     return linked
 
 
-def same_cell(run, label, saved_source):
-    """Whether a run with no known cell id is, by its content, the tagged cell ``label``."""
+def same_cell(run, label, saved_source, untagged=frozenset()):
+    """Whether a run with no known cell id is, by its content, the tagged cell ``label``.
+
+    A run of exactly the saved source of an untagged cell (a scratch cell) is that cell."""
     if run.source == saved_source:
         return True
+    if run.source in untagged:
+        return False
     if label == SETUP:
         first = saved_source.strip().splitlines()[:1]
         return bool(first) and run.source.strip().splitlines()[:1] == first
@@ -166,8 +173,12 @@ def redefined_elsewhere(name, graded_run, runs):
 
 
 def defined_names(source):
+    """Names the cell defines at its top level; for a cell that does not parse (a syntax
+    error), the names its ``def`` and ``class`` lines start, so its run is still its own."""
     tree = parse(without_magics(source))
-    return {node.name for node in tree.body if isinstance(node, DEFINITIONS)} if tree else set()
+    if tree is None:
+        return set(re.findall(r"^(?:async\s+def|def|class)\s+([A-Za-z_]\w*)", source, flags=re.MULTILINE))
+    return {node.name for node in tree.body if isinstance(node, DEFINITIONS)}
 
 
 # ---------------------------------------------------------------- helpers outside the tagged cells
