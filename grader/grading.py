@@ -15,8 +15,8 @@ from . import import_policy
 from .causes import link_root_causes
 from .checks import EXERCISES
 from .checks.core import CheckFailed, NotJudged
-from .engine import sandbox as sandbox_module
-from .engine.process import ByteBudget, ChildGone, ChildProcess, ChildTimeout
+from .engine import runtime, sandbox as sandbox_module
+from .engine.process import ByteBudget, ChildGone, ChildProcess, ChildTimeout, child_identity
 from .engine.sandbox import AUTO
 from .engine.student import OwnFrames, StudentCode, StudentError
 from .engine.workspace import Workspace
@@ -59,6 +59,8 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     exercises = [e for e in EXERCISES if e.module in names]
     hidden = [submission.path] + ([reference.path] if reference else [])
     box, sandbox_notice = sandbox_module.choose(sandbox, hidden)
+    if box is None and runtime.refusal():
+        raise runtime.RootRefused(runtime.refusal())
     seed = as_seed(seed)
     options = dict(reference=reference, seed=seed.value, timeout=timeout, memory_mb=memory_mb,
                    sandbox=box, allowed_imports=tuple(allowed_imports))
@@ -80,8 +82,9 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     report = Report(str(submission), results, seed=seed.shown, seed_fingerprint=seed.fingerprint,
                     hidden_checks_ran=reference is not None, sandboxed=box is not None,
                     student_work=not submission.is_reference(reference))
-    if sandbox_notice:
-        report.notices.append(sandbox_notice)
+    for notice in [sandbox_notice] + child_notices(results, reference):
+        if notice:
+            report.notices.append(notice)
     if any(c.timed_out for e in results for c in e.checks):
         report.notices.append(time_budget_notice())
     if reference is None and any(c.hidden for e in exercises for c in e.checks):
@@ -91,6 +94,23 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
         from .notebooks.terms import in_notebook_terms
         in_notebook_terms(report, submission.path)
     return report
+
+
+def child_notices(results, reference):
+    """What the report says about how student code ran: as root, or as a user who could
+    read the grader or the reference solutions (without the sandbox, file modes are the
+    only wall)."""
+    notices = []
+    ran = {(r.child.get("sandbox"), r.child.get("uid")) for r in results if r.child}
+    if (False, 0) in ran:
+        notices.append("student code ran as root (--allow-root): it could read and change "
+                       "anything on this machine")
+    readable = sorted({str(path) for sandboxed, uid in ran if not sandboxed and uid
+                       for path in runtime.secrets(reference) if runtime.readable_by_others(path)})
+    if readable and runtime.is_root():
+        notices.append(f"student code ran as another user, who can read {', '.join(readable)}: "
+                       "close them (chmod 700 on a folder above) or grade with --sandbox on")
+    return notices
 
 
 def map_jobs(function, items, jobs):
@@ -128,7 +148,8 @@ class ExerciseRun:
     def grade(self):
         workspace, from_reference = Workspace.create(self.module, self.earlier, self.submission, self.reference)
         self.workspace = workspace
-        result = ExerciseResult(self.module, self.exercise.title, reference_modules=from_reference)
+        result = ExerciseResult(self.module, self.exercise.title, reference_modules=from_reference,
+                                child=child_identity(self.sandbox))
         write_child_config(workspace, self.allowed_imports, self.own_files)
         try:
             result.error = self.load()

@@ -13,7 +13,8 @@ from ..instructor.deadline import parse_time
 from ..instructor.export import FORMATS as EXPORT_FORMATS, RosterError, export as export_outputs, write_export
 from ..instructor.runs import Inconsistent, check_consistent, write_run
 from ..instructor.shards import ShardError, auto_shard
-from ..engine.sandbox import ON, SandboxUnavailable, choose as choose_sandbox
+from ..engine import runtime
+from ..engine.sandbox import OFF, ON, SandboxUnavailable, choose as choose_sandbox
 from ..instructor.gradebook import ERROR, MergeConflict, merge as merge_outputs, write_gradebook
 from ..grading import exercise_names
 from ..report.markdown import append_to_step_summary
@@ -73,6 +74,9 @@ def parse_shard(context, parameter, value):
               help="Reference solutions for the hidden checks (default: solutions/ of the source tree).")
 @click.option("--sandbox", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
               help="Run student code under the Linux bubblewrap sandbox (see nnlab grade --help).")
+@click.option("--allow-root", is_flag=True,
+              help="As root without the sandbox, where no unprivileged user can run Python: "
+                   "run student code as root anyway (only for code you trust).")
 @click.option("--summary", is_flag=True,
               help="Also append the summary to $GITHUB_STEP_SUMMARY (the GitHub Actions job summary).")
 @click.option("--before", callback=parse_deadline, metavar="TIME",
@@ -81,7 +85,7 @@ def parse_shard(context, parameter, value):
               help="With --before: grade the last commit, and take PERCENT off a late one per started day.")
 @allow_import_option
 def batch(submissions, out, jobs, resume, only, force, names, shard, timeout, memory, seed, solutions, sandbox,
-          summary, before, late_penalty, shard_count, allowed_imports):
+          allow_root, summary, before, late_penalty, shard_count, allowed_imports):
     """Grade every submission in SUBMISSIONS, several at a time (instructors).
 
     Each subfolder, .zip or .ipynb in SUBMISSIONS is one student's submission, named
@@ -117,6 +121,11 @@ def batch(submissions, out, jobs, resume, only, force, names, shard, timeout, me
             choose_sandbox(ON)
         except SandboxUnavailable as error:
             raise click.UsageError(f"--sandbox on, but the sandbox cannot run here: {error}") from None
+    if allow_root:
+        runtime.allow_root()  # the workers inherit it
+    elif sandbox == OFF or (sandbox != ON and choose_sandbox(sandbox)[0] is None):
+        if runtime.refusal():
+            raise click.UsageError(runtime.refusal())
     entries, ignored = discover(submissions)
     if ignored:
         click.echo(f"ignored {len(ignored)} file(s) that are not submissions (hidden, or not a folder, .zip "

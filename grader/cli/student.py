@@ -8,9 +8,10 @@ import click
 
 from .. import grading
 from ..checks import EXERCISES
+from ..engine import runtime
+from ..engine.sandbox import SandboxUnavailable
 from ..report.files import write_atomic
 from ..report.formats import FORMATS, render
-from ..engine.sandbox import SandboxUnavailable
 from ..options import allow_import_option, seed_option
 from ..progress import Progress, record_grades
 from ..submission import NotASubmission, Reference, Submission
@@ -57,13 +58,16 @@ def list_exercises():
 @click.option("--sandbox", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
               help="Run your code under the Linux bubblewrap sandbox: auto uses it where it works, "
                    "on refuses to grade without it.")
+@click.option("--allow-root", is_flag=True,
+              help="As root without the sandbox, where no unprivileged user can run Python: "
+                   "run student code as root anyway (only for code you trust).")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Also write a feedback page, DIR/report.html: every check, its message, and plots.")
 @click.option("--summary", is_flag=True,
               help="Also append the report in Markdown to $GITHUB_STEP_SUMMARY (the GitHub Actions job summary).")
 @allow_import_option
-def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions, jobs, sandbox, report_dir,
-          summary, allowed_imports):
+def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions, jobs, sandbox, allow_root,
+          report_dir, summary, allowed_imports):
     """Grade the submission in PATH (default: ./exercises).
 
     PATH is a folder of exercise modules, one module such as exercises/softmax.py,
@@ -81,6 +85,8 @@ def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions
     submission = find_submission(path)
     if names and submission.only:
         raise click.UsageError("give either a module file or --exercise, not both")
+    if allow_root:
+        runtime.allow_root()
     reference = find_reference(solutions, names or ([submission.only] if submission.only else EXERCISE_NAMES))
     progress = ProgressLine.on_terminal(wanted=fmt == "table")
     try:
@@ -90,6 +96,8 @@ def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions
                                    progress=progress, allowed_imports=allowed_imports)
     except SandboxUnavailable as error:
         raise click.UsageError(f"--sandbox on, but the sandbox cannot run here: {error}") from None
+    except runtime.RootRefused as error:
+        raise click.UsageError(str(error)) from None
     if output:
         write_atomic(output, render(report, fmt))
     if summary:

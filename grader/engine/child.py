@@ -1,6 +1,6 @@
 """The student's side of the engine: a small server that runs in its own process.
 
-Started by the parent as ``python -I child.py ROOT PACKAGE MODULE``. It imports
+Started by the parent as ``python -I [-S] child.py ROOT PACKAGE MODULE``. It imports
 ``PACKAGE.MODULE`` from the folder ROOT, then answers requests ("call F with these
 arguments") until its input closes. It holds no expected values and decides nothing:
 it only hands back what the student's code returned, as plain data.
@@ -49,10 +49,10 @@ def die_with_parent():
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
 
 
-die_with_parent()
+drop_privileges(os.environ.get("NNLAB_RUN_AS", ""))
+die_with_parent()  # after the drop: changing uid clears the parent-death signal
 if hasattr(signal, "SIGXFSZ"):  # a file over the size limit raises OSError instead of killing us
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-drop_privileges(os.environ.get("NNLAB_RUN_AS", ""))
 apply_limits(os.environ.get("NNLAB_LIMITS", ""))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 

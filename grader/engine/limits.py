@@ -6,9 +6,7 @@ itself before it imports anything of the student's (see ``child.apply_limits``),
 keeps the parent free of ``preexec_fn`` and safe to run children from threads.
 """
 
-import functools
 import os
-import subprocess
 import sys
 
 DEFAULT_MEMORY_MB = 2048
@@ -55,16 +53,9 @@ def limits_spec(memory_mb=None, cpu_seconds=None):
     return ",".join(f"{k}={v}" for k, v in limits.items())
 
 
-@functools.lru_cache(maxsize=1)
 def nobody_can_run_python():
-    """Whether, as root, the child can drop to ``nobody`` outside the sandbox too: true
-    when ``nobody`` can run this Python and import NumPy (false when they live under a
-    folder only root can read, like /root)."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return False
-    try:
-        run = subprocess.run([sys.executable, "-I", "-c", "import numpy"], user=NOBODY, group=NOBODY,
-                             extra_groups=[], capture_output=True, timeout=30, cwd="/")
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return run.returncode == 0
+    """Whether, as root, the child drops to an unprivileged user outside the sandbox too
+    (on a Python that user can run, see ``runtime.py``)."""
+    from . import runtime
+
+    return runtime.is_root() and runtime.unprivileged_python()[0] is not None

@@ -19,7 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
-from . import limits, reaper
+from . import limits, reaper, runtime
 from .arena import Arena
 from .protocol import Handle, ProtocolError, decode, encode, pack, unpack
 
@@ -65,18 +65,17 @@ class ChildProcess:
         self.workspace = workspace
         self.watch_disk = sandbox is None
         self.output = CappedOutput(MAX_OUTPUT_BYTES)
-        argv = [sys.executable, "-I", str(workspace.child_script), str(workspace.root),
-                workspace.package, module]
         env = limits.child_environment(workspace.home, memory_mb, deadline - time.monotonic())
+        python, self.ran_as = choose_python_and_user(sandbox, env, workspace)
+        isolation = ["-I"] if python == sys.executable else ["-I", "-S"]  # the prepared one: no site
+        argv = [str(python), *isolation, str(workspace.child_script), str(workspace.root),
+                workspace.package, module]
         self.token = env["NNLAB_CHILD"] = uuid.uuid4().hex
         self.arena = Arena.create()
         if self.arena is not None:
             env["NNLAB_ARENA"] = self.arena.environment()
         if sandbox is not None:
             argv = sandbox.wrap(argv, workspace, env)
-        elif limits.nobody_can_run_python():  # root without the sandbox: still not as root
-            env["NNLAB_RUN_AS"] = f"{limits.NOBODY}:{limits.NOBODY}"
-            workspace.open_to(limits.NOBODY)
         reaper.adopt_orphans()
         try:
             self.process = self._start(argv, env, workspace)
@@ -244,6 +243,40 @@ class ChildProcess:
         if self.arena is not None:
             self.arena.close()
             self.arena = None
+
+
+def choose_python_and_user(sandbox, env, workspace):
+    """``(python, ran_as)``: the interpreter the child runs on, and how it runs
+    (``{"sandbox": bool, "uid": int}``, recorded in the report). Never as root unless the
+    instructor allowed it: without the sandbox, root's child runs as an unprivileged user
+    on a Python holding only the standard library and NumPy (see ``runtime.py``)."""
+    ran_as = child_identity(sandbox)
+    if sandbox is not None:
+        env.update(runtime.runtime_environment(sandbox.python))
+        return sandbox.python, ran_as
+    if not runtime.is_root():
+        return sys.executable, ran_as
+    python, _ = runtime.unprivileged_python()
+    if python is None:
+        if not runtime.root_allowed():
+            raise runtime.RootRefused(runtime.refusal())
+        return sys.executable, ran_as
+    uid, gid = runtime.child_user()
+    env.update(runtime.runtime_environment(python))
+    env["NNLAB_RUN_AS"] = f"{uid}:{gid}"
+    workspace.open_to(uid, gid)
+    return python, ran_as
+
+
+def child_identity(sandbox):
+    """How a child runs: ``{"sandbox": bool, "uid": int}`` (None where there are no uids)."""
+    if not hasattr(os, "getuid"):
+        return {"sandbox": sandbox is not None, "uid": None}
+    if sandbox is not None:
+        return {"sandbox": True, "uid": runtime.child_user()[0] if sandbox.drop_to_nobody else os.getuid()}
+    if runtime.is_root() and runtime.unprivileged_python()[0] is not None:
+        return {"sandbox": False, "uid": runtime.child_user()[0]}
+    return {"sandbox": False, "uid": os.getuid()}
 
 
 def pack_request(message, place=None):

@@ -1,14 +1,16 @@
 """The Linux sandbox: run the child under bubblewrap (``bwrap``).
 
 Inside, the child sees a read-only root made of the system folders and the Python it
-runs on, and nothing else of the machine: no home folders, no reference solutions, no
-grader (so no hidden checks), no other submission, no network. Its workspace is the
+runs on (a copy holding only the standard library and NumPy, see ``runtime.py``), and
+nothing else of the machine: no home folders, no reference solutions, no grader (so no
+hidden checks, even when nnlab is installed in site-packages), no other submission, no
+network. Its workspace is the
 only folder it can read besides those, and its home and /tmp the only ones it can
 write: both are size-capped tmpfs, so a submission cannot fill the grader's disk. It has its own PID namespace, so it can neither see nor signal the grader, and
 everything it started dies with it.
 
 When the grader runs as root (a container, a CI runner), the child also drops to the
-unprivileged user ``nobody`` before it imports any student code, so that the process
+unprivileged user ``nobody`` (or ``$NNLAB_CHILD_USER``) before it imports any student code, so that the process
 limit applies (root is exempt from RLIMIT_NPROC) and root-only files stay closed.
 """
 
@@ -16,11 +18,10 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import threading
 from pathlib import Path
 
-from .limits import NOBODY
+from . import runtime
 
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 TMP_BYTES = 64 * 2**20   # /tmp, and the home again: the child's disk quota
@@ -48,12 +49,15 @@ class Sandbox:
         self.bwrap = bwrap
         self.hidden = [Path(p).resolve() for p in hidden]
         self.drop_to_nobody = hasattr(os, "geteuid") and os.geteuid() == 0
+        self.python = runtime.prepared_python()  # OSError, RuntimeError: no sandbox here
+        self.prefix = self.python.parents[1]
 
     def wrap(self, argv, workspace, env):
         """The command that runs ``argv`` in the sandbox with exactly ``env``."""
         if self.drop_to_nobody:
-            env = {**env, "NNLAB_RUN_AS": f"{NOBODY}:{NOBODY}"}
-            workspace.open_to(NOBODY)
+            uid, gid = runtime.child_user()
+            env = {**env, "NNLAB_RUN_AS": f"{uid}:{gid}"}
+            workspace.open_to(uid, gid)
         command = self.command(workspace) + ["--clearenv"]
         for key, value in env.items():
             command += ["--setenv", key, value]
@@ -71,11 +75,10 @@ class Sandbox:
                     "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
         for folder in SYSTEM_FOLDERS:
             command += mount_read_only(folder)
-        for folder in python_folders():
-            command += parents_open_to_all(folder) + ["--ro-bind", str(folder), str(folder)]
+        command += parents_open_to_all(self.prefix) + ["--ro-bind", str(self.prefix), str(self.prefix)]
         for folder in self.hidden + [GRADER_PACKAGE]:
-            if any(folder.is_relative_to(p) for p in python_folders()) and folder.is_dir():
-                command += ["--tmpfs", str(folder)]
+            if any(folder.is_relative_to(p) for p in SYSTEM_FOLDERS) and folder.is_dir():
+                command += ["--tmpfs", str(folder)]  # a grader installed in /usr, say
         if workspace is not None:
             command += [*parents_open_to_all(workspace.root),
                         "--ro-bind", str(workspace.root), str(workspace.root),
@@ -102,16 +105,6 @@ def parents_open_to_all(folder):
     return arguments
 
 
-def python_folders():
-    """Where this Python's interpreter, standard library and packages live."""
-    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-               str(Path(sys.executable).resolve().parents[1])}
-    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-        folders.add(sysconfig.get_paths()[key])
-    folders = sorted(str(Path(f).resolve()) for f in folders if Path(f).is_dir())
-    return [Path(f) for f in folders if not any(f != o and f.startswith(o + os.sep) for o in folders)]
-
-
 _probe_lock = threading.Lock()
 _probe_results = {}
 
@@ -125,10 +118,16 @@ def probe(bwrap):
 
 
 def _try(bwrap):
-    sandbox = Sandbox(bwrap)
-    become_nobody = f"import os; os.setgroups([]); os.setgid({NOBODY}); os.setuid({NOBODY}); "
+    try:
+        sandbox = Sandbox(bwrap)
+        uid, gid = runtime.child_user()
+    except (OSError, RuntimeError) as error:
+        return f"the sandbox cannot start here ({error})"
+    become_nobody = f"import os; os.setgroups([]); os.setgid({gid}); os.setuid({uid}); "
     code = (become_nobody if sandbox.drop_to_nobody else "") + "import numpy; print('ok')"
-    command = sandbox.command() + ["--", sys.executable, "-I", "-c", code]
+    library = runtime.runtime_environment(sandbox.python)["LD_LIBRARY_PATH"]
+    command = sandbox.command() + ["--setenv", "LD_LIBRARY_PATH", library,
+                                   "--", str(sandbox.python), "-I", "-S", "-c", code]
     try:
         run = subprocess.run(command, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as error:

@@ -59,13 +59,13 @@ class Workspace:
         used = relative_imports(package / f"{module}.py")
         return workspace, [name for name in from_reference if name in used]
 
-    def open_to(self, uid):
-        """Let ``uid`` read the workspace and write its home (the sandbox drops to it)."""
+    def open_to(self, uid, gid=None):
+        """Let ``uid`` read the workspace and write its home (the child drops to it)."""
         for folder, _, files in os.walk(self.root):
             os.chmod(folder, 0o755)
             for name in files:
                 os.chmod(os.path.join(folder, name), 0o644)
-        os.chown(self.home, uid, uid)
+        os.chown(self.home, uid, uid if gid is None else gid)
 
     def usage(self, max_bytes, max_files):
         """``(bytes, files)`` on disk under the workspace, counted until either passes its cap."""

@@ -7,8 +7,9 @@ output "for displaying back to the instructor for debugging purposes": its autog
 specifications, gradescope-autograders.readthedocs.io/en/latest/specs/).
 """
 
-# The notice grader/engine/sandbox.py gives when --sandbox auto falls back.
-MACHINE_NOTICE_STARTS = ("graded without the Linux sandbox",)
+# The notices grader/engine/sandbox.py gives when --sandbox auto falls back, and
+# grader/grading.py on how student code ran (as root, as a user who could read secrets).
+MACHINE_NOTICE_STARTS = ("graded without the Linux sandbox", "student code ran as")
 
 
 def machine_notices(notices):

@@ -110,6 +110,7 @@ class ExerciseResult(CleanText):
     reference_modules: list = field(default_factory=list)
     seconds: float = 0.0
     caused_by: list = field(default_factory=list)  # earlier exercises of the student's that fail (causes.py)
+    child: dict = field(default_factory=dict)  # how student code ran: {"sandbox": bool, "uid": int}
 
     @property
     def counted(self):
@@ -141,7 +142,7 @@ class ExerciseResult(CleanText):
         return {"name": self.name, "title": self.title, "score": self.score,
                 "max_score": self.max_score, "status": self.status, "error": self.error,
                 "reference_modules": list(self.reference_modules), "output": self.output,
-                "seconds": round(self.seconds, 3), "caused_by": self.caused_by,
+                "seconds": round(self.seconds, 3), "caused_by": self.caused_by, "child": dict(self.child),
                 "checks": [c.to_dict() for c in self.checks]}
 
 

@@ -1,0 +1,297 @@
+"""Nothing secret reaches student code: an attacking submission looks for every file it
+can read, every process it can see and every environment it can reach, in each way the
+grader runs it, and must find none of this run's secrets.
+
+The secrets are canaries: a random marker written into the copy of the grader (a check
+module and grading.py) and of the reference solutions that the grading run uses, and
+into an environment variable of the grader's process. The submission reports what it
+found hex-encoded (as an attacker would, past the withholding of quoted reference
+lines). Two controls show that the search works: it finds the canary in its own module,
+and, where it is not in the sandbox, one in a file anyone may read.
+"""
+
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SOLUTIONS
+from grader.engine import runtime, sandbox
+from test_release import nnlab
+
+needs_root = pytest.mark.skipif(not runtime.is_root(), reason="the drop to another user needs root")
+needs_sandbox = pytest.mark.skipif(sandbox.choose("auto")[0] is None, reason="bubblewrap cannot run here")
+
+# The attacking activations.py. Its functions do nothing, so any score above 0 is forged.
+ATTACK = r'''
+# own canary: CANARY_OWN
+import os, re, stat
+
+PATTERN = re.compile(rb"nnlab-canary-[0-9a-f]{32}")
+NAMES = {"grading.py", "core.py", "softmax.py", "activations.py", "losses.py", "environ"}
+found, files, readable, processes = set(), 0, 0, 0
+
+
+def look(path):
+    try:
+        with open(path, "rb") as handle:
+            for canary in PATTERN.findall(handle.read(4 << 20)):
+                found.add((canary.decode(), path))
+    except OSError:
+        pass
+
+
+for folder, subfolders, names in os.walk("/", onerror=lambda error: None):
+    if folder == "/":
+        subfolders[:] = [s for s in subfolders if s not in ("proc", "sys", "dev")]
+    for name in names:
+        files += 1
+        path = os.path.join(folder, name)
+        if os.access(path, os.R_OK):
+            readable += 1
+            if name in NAMES or name.endswith((".json", ".env", ".txt")) or "canary" in name:
+                look(path)
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    processes += 1
+    look(f"/proc/{pid}/environ")
+    look(f"/proc/{pid}/cmdline")
+for key, value in os.environ.items():
+    for canary in PATTERN.findall(f"{key}={value}".encode()):
+        found.add((canary.decode(), "os.environ"))
+
+# The forged-results attack: find the autograder's folder from any command line in
+# sight, and make the results say 999.
+forged = []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        words = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+    except OSError:
+        continue
+    for word in words:
+        if word.endswith(b"/submission"):
+            root = word[: -len(b"/submission")].decode()
+            for target, text in (("results/results.json", '{"score": 999, "tests": []}'),
+                                 ("source/run_autograder", "#!/bin/sh\necho forged\n"),
+                                 ("run_autograder", "#!/bin/sh\necho forged\n")):
+                try:
+                    with open(os.path.join(root, target), "w") as handle:
+                        handle.write(text)
+                    forged.append(target)
+                except OSError:
+                    pass
+
+report = {"uid": os.getuid(), "files": files, "readable": readable, "processes": processes,
+          "found": sorted({canary for canary, _ in found}),
+          "where": sorted(path[-60:] for _, path in found)[:4], "forged": forged}
+print("SCAN " + __import__("json").dumps(report).encode().hex())
+
+
+def relu(z):
+    raise NotImplementedError
+
+
+sigmoid = tanh = relu_backward = sigmoid_backward = tanh_backward = relu
+'''
+
+
+def canary():
+    return f"nnlab-canary-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def secrets():
+    """A public folder (as /tmp is) holding a private copy of the grader and the
+    solutions with canaries planted, a public file with its own canary, and the canaries."""
+    public = Path(tempfile.mkdtemp(prefix="nnlab-confidential-"))
+    public.chmod(0o755)
+    marks = {name: canary() for name in ("own", "public", "solution", "check", "grader", "environment")}
+    try:
+        (public / "public-canary.txt").write_text(marks["public"])
+        (public / "public-canary.txt").chmod(0o644)
+        yield public, marks
+    finally:
+        shutil.rmtree(public, ignore_errors=True)
+
+
+def plant(folder, marks):
+    """Write the canaries into the grader and solutions under ``folder``."""
+    for path, mark in ((folder / "solutions" / "softmax.py", "solution"),
+                       (folder / "grader" / "checks" / "softmax.py", "check"),
+                       (folder / "grader" / "grading.py", "grader")):
+        path.write_text(path.read_text() + f"\n# {marks[mark]}\n")
+
+
+def private_copy(public, marks):
+    """The instructor's copy of nnlab, in a folder only its owner may enter."""
+    private = public / "instructor"
+    private.mkdir(mode=0o700)
+    shutil.copytree(ROOT / "grader", private / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(SOLUTIONS, private / "solutions", ignore=shutil.ignore_patterns("__pycache__"))
+    plant(private, marks)
+    return private
+
+
+def attacking_submission(public, marks):
+    folder = public / "submission"
+    folder.mkdir(exist_ok=True)
+    (folder / "activations.py").write_text(ATTACK.replace("CANARY_OWN", marks["own"]))
+    return folder
+
+
+def scan_of(output):
+    match = re.search(r"SCAN ([0-9a-f]+)", output)
+    assert match, f"the attack did not report: {output[-2000:]}"
+    return json.loads(bytes.fromhex(match.group(1)))
+
+
+def grade_attack(mode, public, marks, *options, **environment):
+    private = private_copy(public, marks)
+    submission = attacking_submission(public, marks)
+    env = {**os.environ, "NNLAB_PLANTED_SECRET": marks["environment"], **environment}
+    run = subprocess.run([sys.executable, "-m", "grader", "grade", str(submission), "-e", "activations",
+                          "--solutions", str(private / "solutions"), "--sandbox", mode, "--timeout", "120",
+                          "--format", "json", *options], cwd=private, env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["hidden_checks_ran"]
+    exercise = report["exercises"][0]
+    return report, exercise, scan_of(exercise["output"])
+
+
+def assert_nothing_secret_found(scan, marks, public_visible):
+    found = set(scan["found"])
+    secret = {marks[name] for name in ("solution", "check", "grader", "environment")}
+    assert not found & secret, scan["where"]
+    assert marks["own"] in found, "the search did not even find its own module"
+    assert (marks["public"] in found) == public_visible, scan["found"]
+    assert scan["readable"] > 100 and scan["processes"] >= 1
+
+
+@needs_sandbox
+def test_in_the_sandbox_nothing_secret_is_found(secrets):
+    public, marks = secrets
+    report, exercise, scan = grade_attack("on", public, marks)
+    assert exercise["child"]["sandbox"] is True and exercise["score"] == 0
+    assert_nothing_secret_found(scan, marks, public_visible=False)
+    if runtime.is_root():
+        assert scan["uid"] == exercise["child"]["uid"] != 0
+
+
+@needs_root
+def test_without_the_sandbox_as_root_the_child_is_another_user_and_finds_nothing(secrets):
+    public, marks = secrets
+    report, exercise, scan = grade_attack("off", public, marks)
+    assert exercise["child"] == {"sandbox": False, "uid": runtime.child_user()[0]}
+    assert scan["uid"] == exercise["child"]["uid"] != 0
+    assert exercise["score"] == 0
+    assert_nothing_secret_found(scan, marks, public_visible=True)
+
+
+@needs_root
+def test_where_no_other_user_can_run_the_child_grading_refuses_unless_root_is_allowed(secrets):
+    """The control of the attack, too: as root, it finds every secret."""
+    public, marks = secrets
+    submission = attacking_submission(public, marks)
+    no_user = {**os.environ, "NNLAB_CHILD_USER": "nnlab-no-such-user"}
+    run = subprocess.run([sys.executable, "-m", "grader", "grade", str(submission), "-e", "activations",
+                          "--sandbox", "off"], cwd=ROOT, env=no_user, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and "refusing to run student code as root" in run.stderr
+    assert "nnlab-no-such-user" in run.stderr and "--allow-root" in run.stderr
+    report, exercise, scan = grade_attack("off", public, marks, "--allow-root", NNLAB_CHILD_USER="nnlab-no-such-user")
+    assert exercise["child"] == {"sandbox": False, "uid": 0} and scan["uid"] == 0
+    assert any("ran as root" in notice for notice in report["notices"])
+    assert {marks[name] for name in ("solution", "check", "grader", "environment")} <= set(scan["found"])
+
+
+# -- the Gradescope layout, run locally ---------------------------------------------
+
+def autograder_in(public, marks):
+    """/autograder laid out in ``public``, the export's source closed as setup.sh does."""
+    root = public / "autograder"
+    root.mkdir(mode=0o755)
+    nnlab("export", "gradescope", str(public / "autograder.zip"), "-e", "activations", "-e", "softmax",
+          "--timeout", "120")
+    with zipfile.ZipFile(public / "autograder.zip") as archive:
+        archive.extractall(root / "source")
+    plant(root / "source" / "nnlab", marks)
+    (root / "source" / "run_autograder").chmod(0o755)
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    for path in [root / "source", *(root / "source").rglob("*")]:  # chmod -R go-rwx
+        path.chmod(stat.S_IMODE(path.stat().st_mode) & 0o700)
+    return root
+
+
+def run_autograder(root, marks, sandbox_mode):
+    """Run the layout's run_autograder on the attack, which reports from its import error
+    (the only text of a submission the results show)."""
+    attacking_submission(root, marks)
+    (root / "submission" / "activations.py").write_text(
+        ATTACK.replace("CANARY_OWN", marks["own"]).replace('print("SCAN " + ', 'raise ImportError("SCAN " + '))
+    (root / "submission").chmod(0o755)
+    env = {**os.environ, "NNLAB_AUTOGRADER_ROOT": str(root), "NNLAB_PYTHON": sys.executable,
+           "NNLAB_PLANTED_SECRET": marks["environment"], "NNLAB_SANDBOX": sandbox_mode}
+    run = subprocess.run([root / "run_autograder"], env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    return json.loads((root / "results" / "results.json").read_text())
+
+
+@needs_root
+@pytest.mark.parametrize("sandbox_mode", [pytest.param("", marks=needs_sandbox, id="sandbox-where-it-works"),
+                                          pytest.param("off", id="unprivileged-user-only")])
+def test_the_gradescope_layout_hides_everything_and_cannot_be_forged(secrets, sandbox_mode):
+    public, marks = secrets
+    root = autograder_in(public, marks)
+    scripts = [root / "run_autograder", root / "source" / "run_autograder"]
+    before = [path.read_bytes() for path in scripts]
+    results = run_autograder(root, marks, sandbox_mode)
+    activations = [test for test in results["tests"] if test["name"].startswith("activations")]
+    scan = scan_of(activations[0]["output"])
+    assert_nothing_secret_found(scan, marks, public_visible=sandbox_mode == "off")
+    assert scan["uid"] != 0 and scan["forged"] == []
+    assert results["score"] == sum(t["score"] for t in results["tests"] if not t["name"].startswith("activations"))
+    assert all(test["score"] == 0 for test in activations)
+    assert [path.read_bytes() for path in scripts] == before
+    assert not re.search(r"uid|sandbox|nobody|65534|root", results["output"]), results["output"]
+
+
+def test_the_gradescope_output_leaves_machine_details_out():
+    from grader.report.gradescope import gradescope_results
+    from grader.report.model import ExerciseResult, Report
+
+    exercise = ExerciseResult("softmax", "Softmax", child={"sandbox": False, "uid": 65534})
+    machine = "student code ran as another user, who can read /srv/solutions: close them"
+    report = Report("sub", [exercise], notices=[machine, "for students"])
+    assert "for students" in gradescope_results(report)["output"]
+    assert "/srv/solutions" not in gradescope_results(report)["output"]
+    assert report.to_dict()["exercises"][0]["child"] == {"sandbox": False, "uid": 65534}
+
+
+@needs_root
+def test_the_batch_refuses_to_run_student_code_as_root_and_says_why(tmp_path):
+    from conftest import write_submission
+
+    write_submission(tmp_path / "submissions" / "alice")
+    run = subprocess.run([sys.executable, "-m", "grader", "batch", str(tmp_path / "submissions"), "--out",
+                          str(tmp_path / "grades"), "-e", "activations", "--sandbox", "off"], cwd=ROOT,
+                         env={**os.environ, "NNLAB_CHILD_USER": "nnlab-no-such-user"},
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and "refusing to run student code as root" in run.stderr
+    assert not (tmp_path / "grades" / "gradebook.csv").exists()
+    run = subprocess.run([sys.executable, "-m", "grader", "batch", str(tmp_path / "submissions"), "--out",
+                          str(tmp_path / "grades"), "-e", "activations", "--sandbox", "off", "--allow-root"],
+                         cwd=ROOT, env={**os.environ, "NNLAB_CHILD_USER": "nnlab-no-such-user"},
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    report = json.loads((tmp_path / "grades" / "reports" / "alice.json").read_text())
+    assert report["exercises"][0]["child"] == {"sandbox": False, "uid": 0}
+    assert report["score"] == report["max_score"] > 0
