@@ -2,7 +2,7 @@
 
 import click
 
-from .seeds import Seed
+from .grading.seeds import Seed
 
 
 def allowed_import_names(context, parameter, values):

@@ -7,7 +7,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .stubs import BEGIN, END
+from .authoring.stubs import BEGIN, END
 
 SOURCE_TREE_SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 MANIFEST = ".nnlab-notebooks.json"  # beside modules made from notebooks: where they came from

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT, SOLUTIONS
 from grader.grading import exercise_names
-from grader.stubs import MarkerError, make_stub, out_of_date
+from grader.authoring.stubs import MarkerError, make_stub, out_of_date
 
 
 def nnlab(*args, cwd=ROOT):

@@ -3,7 +3,7 @@ can read, every process it can see and every environment it can reach, in each w
 grader runs it, and must find none of this run's secrets.
 
 The secrets are canaries: a random marker written into the copy of the grader (a check
-module and grading.py) and of the reference solutions that the grading run uses, and
+module and grading/run.py) and of the reference solutions that the grading run uses, and
 into an environment variable of the grader's process. The submission reports what it
 found hex-encoded (as an attacker would, past the withholding of quoted reference
 lines). Two controls show that the search works: it finds the canary in its own module,
@@ -37,7 +37,7 @@ ATTACK = r'''
 import os, re, stat
 
 PATTERN = re.compile(rb"nnlab-canary-[0-9a-f]{32}")
-NAMES = {"grading.py", "core.py", "softmax.py", "activations.py", "losses.py", "environ"}
+NAMES = {"run.py", "core.py", "softmax.py", "activations.py", "losses.py", "environ"}
 found, files, readable, processes = set(), 0, 0, 0
 
 
@@ -126,7 +126,7 @@ def plant(folder, marks):
     """Write the canaries into the grader and solutions under ``folder``."""
     for path, mark in ((folder / "solutions" / "softmax.py", "solution"),
                        (folder / "grader" / "checks" / "softmax.py", "check"),
-                       (folder / "grader" / "grading.py", "grader")):
+                       (folder / "grader" / "grading" / "run.py", "grader")):
         path.write_text(path.read_text() + f"\n# {marks[mark]}\n")
 
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from grader.timing import time_bound
+from grader.engine.timing import time_bound
 
 from conftest import grade_folder
 

@@ -5,7 +5,7 @@ import pytest
 
 from grader.checks import EXERCISES
 from grader.checks.core import Exercise, Hint
-from grader.wording import code_in_hint, code_in_todo
+from grader.authoring.wording import code_in_hint, code_in_todo
 
 IDS = [exercise.module for exercise in EXERCISES]
 

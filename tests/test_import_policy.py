@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, grade_folder, write_submission
 from grader.grading import exercise_names
 from notebook_cells import notebook_with_cell
-from grader.import_policy import violations
+from grader.engine.import_policy import violations
 from grader.instructor.batch import Options
 
 SIGMOID_WITH = "def sigmoid(z):\n    {line}\n    return 0.5 * (1 + np.tanh(z / 2))"

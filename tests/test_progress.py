@@ -12,7 +12,7 @@ from grader import grading
 from grader.cli.live import ProgressLine
 from grader.progress import Progress, record_grades
 from grader.report.model import CheckResult, ExerciseResult, Report
-from grader.stubs import BEGIN, END
+from grader.authoring.stubs import BEGIN, END
 
 
 def nnlab(*args, cwd):

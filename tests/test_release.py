@@ -21,7 +21,7 @@ from conftest import ROOT, SOLUTIONS
 from grader.checks import EXERCISES
 from grader.cli import main
 from grader.instructor.release import ReleaseError, reproduced_solutions, solution_blocks, strip_hidden_checks
-from grader.stubs import BEGIN, END, generate
+from grader.authoring.stubs import BEGIN, END, generate
 
 
 def nnlab(*args, cwd=ROOT):

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT, write_submission
 from grader.instructor.batch import Options
-from grader.seeds import Seed
+from grader.grading.seeds import Seed
 
 SECRET = "8052117348803342361"
 

@@ -8,8 +8,8 @@ import textwrap
 import pytest
 
 from conftest import ROOT, SOLUTIONS
-from grader.stubs import BEGIN, END, LINE_LENGTH, generate, raise_not_implemented
-from grader.wording import code_in_hint, code_in_todo
+from grader.authoring.stubs import BEGIN, END, LINE_LENGTH, generate, raise_not_implemented
+from grader.authoring.wording import code_in_hint, code_in_todo
 
 STUBS = generate(SOLUTIONS, ROOT / "exercises")
 

@@ -4,7 +4,7 @@ import pytest
 
 from conftest import grade_folder
 from grader.checks.core import Check
-from grader.timing import Clock, time_bound
+from grader.engine.timing import Clock, time_bound
 
 LIMIT = 4  # seconds per exercise: each check's default budget is then 4/3 s
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from ..report.files import write_atomic
-from ..stubs import generate, out_of_date
+from ..authoring.stubs import generate, out_of_date
 
 
 @click.command("make-stubs")

@@ -87,7 +87,7 @@ class MissingName(LookupError):
 
 
 class ForbiddenImport(ModuleNotFoundError):
-    """An import outside the exercise's import policy (see grader/import_policy.py)."""
+    """An import outside the exercise's import policy (see grader/engine/import_policy.py)."""
 
 
 class ImportPolicy:

@@ -35,10 +35,10 @@ from ..checks import EXERCISES
 from ..engine import reaper
 from .reports import ERROR, GRADED, replace_text
 from .runs import nnlab_version
-from ..timing import time_bound
+from ..engine.timing import time_bound
 from ..report.files import write_atomic
 from ..report.model import Report, clean_text
-from ..seeds import Seed, as_seed
+from ..grading.seeds import Seed, as_seed
 from ..submission import Reference
 from .feedback import FEEDBACK, write_feedback
 from .worker import FIGURES, NOT_TAKEN_IN
@@ -361,9 +361,8 @@ def checks_digest(names):
     exercise_modules = {exercise.module for exercise in EXERCISES}
     files = [path for path in sorted((GRADER_PACKAGE / "checks").glob("*.py"))
              if path.stem not in exercise_modules or not names or path.stem in names]
-    files += sorted((GRADER_PACKAGE / "engine").glob("*.py"))
-    files += [GRADER_PACKAGE / name for name in ("timing.py", "import_policy.py", "causes.py", "seeds.py")]
-    return files_digest(files + [GRADER_PACKAGE / "grading.py", GRADER_PACKAGE / "datasets.py"])
+    files += sorted((GRADER_PACKAGE / "engine").glob("*.py")) + sorted((GRADER_PACKAGE / "grading").glob("*.py"))
+    return files_digest(files + [GRADER_PACKAGE / "datasets.py"])
 
 
 def files_digest(files):

@@ -32,7 +32,7 @@ from pathlib import Path
 from ..checks import EXERCISES
 from ..datasets import DEFAULT_DATA_DIR
 from ..report.files import write_atomic
-from ..stubs import BEGIN, END, generate
+from ..authoring.stubs import BEGIN, END, generate
 
 GRADER = Path(__file__).resolve().parents[1]
 SOURCE_ROOT = GRADER.parent

@@ -25,7 +25,7 @@ import numpy as np
 from .. import grading
 from ..checks import EXERCISES
 from ..options import allow_import_option, seed_option
-from ..seeds import as_seed
+from ..grading.seeds import as_seed
 from ..engine.sandbox import SandboxUnavailable
 from .intake import IntakeError, take_in
 from ..report.files import write_atomic

@@ -25,7 +25,7 @@ from ..checks import EXERCISES
 from .content import EXAMPLES, FORMULAS
 from .extract import EARLIER, KEY, SETUP
 from ..report.files import write_atomic
-from ..stubs import BEGIN, END
+from ..authoring.stubs import BEGIN, END
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 LABEL = re.compile(r"^(Parameters|Returns|Yields|Raises|Example|Examples|Pitfalls):\s*")

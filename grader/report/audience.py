@@ -8,7 +8,7 @@ specifications, gradescope-autograders.readthedocs.io/en/latest/specs/).
 """
 
 # The notices grader/engine/sandbox.py gives when --sandbox auto falls back, and
-# grader/grading.py on how student code ran (as root, as a user who could read secrets).
+# grader/grading/run.py on how student code ran (as root, as a user who could read secrets).
 MACHINE_NOTICE_STARTS = ("graded without the Linux sandbox", "student code ran as")
 
 

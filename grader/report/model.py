@@ -157,7 +157,7 @@ class Report(CleanText):
     hidden_checks_ran: bool = True
     sandboxed: bool = False
     notices: list = field(default_factory=list)
-    seed_fingerprint: str = ""  # see grader.seeds.Seed.fingerprint
+    seed_fingerprint: str = ""  # see grader.grading.seeds.Seed.fingerprint
     student_work: bool = True  # False for the reference solutions: their grades are not the student's progress
 
     @property

@@ -7,8 +7,8 @@ importing it) fails its own checks, every failing message of the exercise starts
 saying so, and the exercise's ``caused_by`` names the earlier one.
 """
 
-from .engine.workspace import relative_imports
-from .report.model import ERROR, NOT_STARTED, PASSED
+from ..engine.workspace import relative_imports
+from ..report.model import ERROR, NOT_STARTED, PASSED
 
 
 def link_root_causes(results, submission, names, grade_more):

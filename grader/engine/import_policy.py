@@ -12,7 +12,7 @@ import ast
 import sys
 from dataclasses import dataclass
 
-from .engine.workspace import parse
+from .workspace import parse
 
 ALWAYS_ALLOWED = frozenset(sys.stdlib_module_names) | {"numpy"}
 IMPORT_FUNCTIONS = {"__import__", "import_module"}  # __import__("x"), importlib.import_module("x")

@@ -3,7 +3,7 @@
 For each exercise: lay out a fresh workspace, start a child that imports the module, run
 the checks in order against it, and turn whatever happens (a wrong answer, an exception,
 a crash, a hang) into results. Each check has its own time budget; a child that died or
-ran out of it is restarted for the next check (see :class:`~grader.timing.Clock`).
+ran out of it is restarted for the next check (see :class:`~grader.engine.timing.Clock`).
 """
 
 import json
@@ -11,18 +11,18 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from . import import_policy
+from ..engine import import_policy
 from .causes import link_root_causes
-from .checks import EXERCISES
-from .checks.core import CheckFailed, NotJudged
-from .engine import runtime, sandbox as sandbox_module
-from .engine.process import ByteBudget, ChildGone, ChildProcess, ChildTimeout, child_identity
-from .engine.sandbox import AUTO
-from .engine.student import OwnFrames, StudentCode, StudentError
-from .engine.workspace import Workspace
-from .report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
+from ..checks import EXERCISES
+from ..checks.core import CheckFailed, NotJudged
+from ..engine import runtime, sandbox as sandbox_module
+from ..engine.process import ByteBudget, ChildGone, ChildProcess, ChildTimeout, child_identity
+from ..engine.sandbox import AUTO
+from ..engine.student import OwnFrames, StudentCode, StudentError
+from ..engine.workspace import Workspace
+from ..report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
 from .seeds import as_seed
-from .timing import CHECK_SHARE, TIMEOUT_ALLOWANCE, Clock
+from ..engine.timing import CHECK_SHARE, TIMEOUT_ALLOWANCE, Clock
 
 QUOTED_LINES = 3
 TODO_NAME = re.compile(r"TODO \(([\w.]+)\)")  # the function a stub's NotImplementedError names
@@ -48,11 +48,11 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     ``sandbox`` is "auto", "on" or "off" (see :mod:`grader.engine.sandbox`); "on" raises
     SandboxUnavailable where bubblewrap cannot run. ``progress``, if given, is told when
     each exercise starts and ends: ``progress.started(name)``, ``progress.finished(result)``.
-    ``seed`` is an int or a :class:`~grader.seeds.Seed` (a secret one is never written
+    ``seed`` is an int or a :class:`~grader.grading.seeds.Seed` (a secret one is never written
     into the report, only its fingerprint). ``allowed_imports`` are the top-level modules
     an exercise may import besides numpy, the standard library and the earlier exercises
-    (see :mod:`grader.import_policy`). Without the reference, a failure caused by an
-    earlier exercise of the student's says so (see :mod:`grader.causes`).
+    (see :mod:`grader.engine.import_policy`). Without the reference, a failure caused by an
+    earlier exercise of the student's says so (see :mod:`grader.grading.causes`).
     """
     if names is None:
         names = [submission.only] if submission.only else exercise_names()
@@ -91,7 +91,7 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
         report.notices.append("Hidden checks were not run: your instructor runs them with the "
                               "reference solutions. The score above counts the visible checks only.")
     if submission.from_notebooks:  # "losses.py, line 65" is "03-losses.ipynb, cell `one_hot`, line 3"
-        from .notebooks.terms import in_notebook_terms
+        from ..notebooks.terms import in_notebook_terms
         in_notebook_terms(report, submission.path)
     return report
 
