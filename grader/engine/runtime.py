@@ -70,10 +70,26 @@ def allow_root():
     os.environ["NNLAB_ALLOW_ROOT"] = "1"
 
 
-@functools.lru_cache(maxsize=1)
+def include_packages(names):
+    """Also put these top-level packages (an instructor's ``--allow-import``) in the child's
+    Python, for this process and the workers it starts. Names not installed here are left
+    out: importing them fails in the child as it would on the student's machine."""
+    names = sorted(set(names) | set(included_packages()))
+    os.environ["NNLAB_CHILD_PACKAGES"] = ",".join(names)
+
+
+def included_packages():
+    return tuple(name for name in os.environ.get("NNLAB_CHILD_PACKAGES", "").split(",") if name)
+
+
 def unprivileged_python():
     """``(python, "")`` where the child user can run the prepared Python and import NumPy,
     else ``(None, why)``."""
+    return _unprivileged_python(included_packages())
+
+
+@functools.lru_cache(maxsize=8)
+def _unprivileged_python(packages):
     try:
         uid, gid = child_user()
         python = prepared_python()
@@ -136,16 +152,28 @@ def cache_folder():
 
 
 def numpy_folder():
-    spec = importlib.util.find_spec("numpy")
-    if spec is None or not spec.submodule_search_locations:
+    folder = package_folder("numpy")
+    if folder is None:
         raise RuntimeError("NumPy is not installed")
+    return folder
+
+
+def package_folder(name):
+    """The folder of the installed top-level package ``name``, or None (a module file, or
+    not installed here)."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
     return Path(list(spec.submodule_search_locations)[0]).resolve()
 
 
-def cache_key(executable, numpy):
+def cache_key(executable, numpy, extra=()):
     version = (numpy / "version.py").read_bytes() if (numpy / "version.py").exists() else b""
     parts = [str(executable), str(executable.stat().st_mtime_ns), sys.version, str(numpy),
-             hashlib.sha256(version).hexdigest()]
+             hashlib.sha256(version).hexdigest(), *(str(folder) for folder in extra)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
@@ -153,15 +181,16 @@ def prepared_python():
     """The child's interpreter in the cache, made (once, atomically) if missing."""
     executable = Path(sys.executable).resolve()
     numpy = numpy_folder()
+    extra = [folder for folder in map(package_folder, included_packages()) if folder is not None]
     cache = cache_folder()
     safe_folder(cache)
-    target = cache / f"python-{cache_key(executable, numpy)}"
+    target = cache / f"python-{cache_key(executable, numpy, extra)}"
     python = target / "bin" / executable.name
     if python.exists():
         return python
     building = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
     try:
-        build(building, executable, numpy)
+        build(building, executable, numpy, extra)
         os.chmod(building, 0o755)
         try:
             building.rename(target)
@@ -182,7 +211,7 @@ def safe_folder(folder):
         raise RuntimeError(f"{folder} is writable by other users")
 
 
-def build(prefix, executable, numpy):
+def build(prefix, executable, numpy, extra=()):
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
     (prefix / "bin").mkdir(mode=0o755)
@@ -192,10 +221,11 @@ def build(prefix, executable, numpy):
     for shared in Path(sys.base_prefix, "lib").glob(f"libpython{sys.version_info.major}*.so*"):
         place(shared.resolve(), library / shared.name)
     copy_tree(stdlib, library / version)
-    copy_tree(numpy, library / version / "numpy")
-    libs = numpy.with_name("numpy.libs")
-    if libs.is_dir():
-        copy_tree(libs, library / version / "numpy.libs")
+    for package in [numpy, *extra]:
+        copy_tree(package, library / version / package.name)
+        libs = package.with_name(f"{package.name}.libs")  # the shared libraries a wheel ships
+        if libs.is_dir():
+            copy_tree(libs, library / version / libs.name)
 
 
 def copy_tree(source, target):

@@ -58,6 +58,7 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
         names = [submission.only] if submission.only else exercise_names()
     exercises = [e for e in EXERCISES if e.module in names]
     hidden = [submission.path] + ([reference.path] if reference else [])
+    runtime.include_packages(allowed_imports)  # the child's Python holds what may be imported
     box, sandbox_notice = sandbox_module.choose(sandbox, hidden)
     if box is None and runtime.refusal():
         raise runtime.RootRefused(runtime.refusal())
