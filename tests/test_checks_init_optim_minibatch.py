@@ -446,6 +446,15 @@ def test_an_endless_iterator_fails_fast_instead_of_timing_out(submission):
     assert check.ran and not check.passed and "timed out" not in check.message
 
 
+def test_an_iterator_that_returns_none_is_told_so(submission):
+    """A body of `pass` returns None: the message says so, with no traceback of the grader."""
+    empty = "def iterate_minibatches(X, y, batch_size, rng=None):\n    pass"
+    report = grade_folder(submission(replacements={"minibatch.iterate_minibatches": empty}), names=["minibatch"])
+    check = next(c for c in report.exercises[0].checks if c.name == "every_sample_once_last_batch_kept")
+    assert "returned None" in check.message and "missing `return`" in check.message
+    assert "_engine" not in check.message and "TypeError" not in check.message
+
+
 def test_every_check_of_these_exercises_is_caught_by_a_bug():
     assert not checks_no_bug_catches(BUGS, NAMES)
 

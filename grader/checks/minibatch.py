@@ -143,8 +143,11 @@ def batches(sub, X, y, batch_size, rng_seed=None, outcome=False):
     rng = None if rng_seed is None else generator(sub, rng_seed)
     enough = len(y) + 1  # more than any correct iterator yields; an endless one stops here
     result = sub.run("iterate_minibatches", (X, y, batch_size, rng), iterate=enough, return_args=outcome)
+    if result.value is None:
+        fail(f"{what} returned None: yield the batches (a generator) or return a list of them "
+             "(a missing `return`?).")
     found = []
-    for number, batch in enumerate(result.value or [], start=1):
+    for number, batch in enumerate(result.value, start=1):
         if not isinstance(batch, (tuple, list)) or len(batch) != 2:
             fail(f"batch {number} of {what} is {expect.kind_of(batch)}; expected a pair (X_batch, y_batch).")
         xb, yb = batch

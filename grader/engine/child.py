@@ -265,7 +265,7 @@ class Server:
         with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn", under="ignore"):
             warnings.simplefilter("always")
             value = target(*args, **kwargs)
-            if request.get("iterate"):
+            if request.get("iterate") and value is not None:  # None goes back as such: a missing return
                 limit = MAX_ITEMS if request["iterate"] is True else min(int(request["iterate"]), MAX_ITEMS)
                 value = list(itertools.islice(value, limit))
         answer = {"value": value, "warnings": [str(w.message)[:200] for w in caught[:5]]}
