@@ -101,7 +101,7 @@ def test_a_shard_without_its_key_is_refused_whole(graded, tmp_path):
     assert run.stderr.count("skipped") == 2
 
 
-def hostile_class(root):
+def hostile_class(root, mode):
     """Two honest submissions and one per attack of the issue, each a copy of the reference
     with its attack swapped in: ``{student: the exercise it attacks}``."""
     from test_adversarial_engine import (FILLS_THE_DISK, FORGES_THE_EVIDENCE, STOPS_READING, TAMPERS_AND_KILLS_ITS_WORKER,
@@ -117,7 +117,7 @@ def hostile_class(root):
         "stops_reading": ({"modules": {"activations": (SOLUTIONS / "activations.py").read_text() + stalls}},
                           "activations"),
         "fills_the_disk": ({"replacements": {"activations.relu": FILLS_THE_DISK.replace(
-            "{visible_outside!r}", repr(str(root)))}}, "activations"),
+            "{sandboxed!r}", repr(mode == "on"))}}, "activations"),
         "lone_surrogate": ({"modules": {"activations": IMPORT_ERROR}}, "activations"),
         "forges_evidence": ({"modules": {"optimizers": "import numpy as np\n" + FORGES_THE_EVIDENCE}}, "optimizers"),
         "writes_its_input": ({"replacements": {"activations.relu": WRITES_INTO_ITS_INPUT}}, "activations"),
@@ -135,7 +135,7 @@ def hostile_class(root):
 def test_every_attack_through_nnlab_batch_beside_two_honest_submissions(tmp_path, mode):
     """Done when: each attack costs its own submission what it fakes, the honest two keep
     full marks, and the gradebook and summary are whole."""
-    attacked = hostile_class(tmp_path)
+    attacked = hostile_class(tmp_path, mode)
     run = nnlab("batch", str(tmp_path / "submissions"), "--out", str(tmp_path / "grades"), "-e", "activations",
                 "-e", "softmax", "-e", "optimizers", "--timeout", "8", "--jobs", "2", "--sandbox", mode)
     assert run.returncode == 0, run.stderr

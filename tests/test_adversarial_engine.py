@@ -194,7 +194,7 @@ FILLS_THE_DISK = """
 def relu(z):
     import os
     chunk = b"0" * 2**20
-    sandboxed = not os.path.exists({visible_outside!r})  # then /tmp is the sandbox's own: fill it too
+    sandboxed = {sandboxed!r}  # then /tmp is the sandbox's own: fill it too
     for n in range(2000):                       # 2 GB in files under the file-size limit
         folder = "/tmp" if sandboxed and n % 2 else os.environ["HOME"]
         with open(os.path.join(folder, f"fill{n}.bin"), "wb") as out:
@@ -218,7 +218,7 @@ def test_a_submission_cannot_fill_the_disk(submission, tmp_path, mode, attack):
     ENOSPC. Under the sandbox, home and /tmp are 64 MiB tmpfs; without it, the workspace
     is watched and the child stopped past its quota. Either way the honest exercise
     beside it passes (grade_hostile)."""
-    code = attack.replace("{visible_outside!r}", repr(str(tmp_path)))
+    code = attack.replace("{sandboxed!r}", repr(mode == "on"))
     exercise = grade_hostile(submission(replacements={"activations.relu": code}), mode, timeout=30)
     message = message_of(exercise, "relu_known_values")
     if mode == "off":

@@ -191,7 +191,7 @@ def test_in_the_sandbox_nothing_secret_is_found(secrets):
 def test_without_the_sandbox_as_root_the_child_is_another_user_and_finds_nothing(secrets):
     public, marks = secrets
     report, exercise, scan = grade_attack("off", public, marks)
-    assert exercise["child"] == {"sandbox": False, "uid": runtime.child_user()[0]}
+    assert exercise["child"]["sandbox"] is False and exercise["child"]["uid"] in runtime.OWN_UIDS
     assert scan["uid"] == exercise["child"]["uid"] != 0
     assert exercise["score"] == 0
     assert_nothing_secret_found(scan, marks, public_visible=True)
@@ -295,3 +295,47 @@ def test_the_batch_refuses_to_run_student_code_as_root_and_says_why(tmp_path):
     report = json.loads((tmp_path / "grades" / "reports" / "alice.json").read_text())
     assert report["exercises"][0]["child"] == {"sandbox": False, "uid": 0}
     assert report["score"] == report["max_score"] > 0
+
+
+NEIGHBOUR_THIEF = r'''
+import glob, os, time
+
+started = time.time()
+stolen, seen = [], set()
+deadline = time.monotonic() + 3
+while time.monotonic() < deadline and not stolen:
+    for folder in glob.glob("/tmp/nnlab-losses-*"):  # the exercise graded beside this one
+        if os.stat(folder).st_ctime > started - 30:
+            seen.add(folder)
+            try:
+                with open(os.path.join(folder, "submission", "softmax.py")) as file:
+                    stolen.append(file.read())
+            except OSError:
+                pass
+    time.sleep(0.05)
+seen = len(seen)
+
+
+def softmax(z, axis=-1):
+    raise ValueError(f"saw {seen} foreign files, read {len(stolen)}")
+
+
+def log_softmax(z, axis=-1):
+    raise ValueError(f"saw {seen} foreign files, read {len(stolen)}")
+'''
+
+
+@needs_root
+def test_without_the_sandbox_no_child_can_read_another_childs_workspace(tmp_path):
+    """Exercises graded side by side, each child a uid of its own: softmax's child cannot
+    read the losses workspace, which holds the reference softmax (nor a batch's other students)."""
+    from conftest import grade_folder, write_submission
+
+    folder = write_submission(tmp_path / "thief", modules={"softmax": NEIGHBOUR_THIEF})
+    report = grade_folder(folder, names=["softmax", "losses"], sandbox="off", jobs=2)
+    softmax = report.exercises[0]
+    assert softmax.score == 0
+    message = next(c.message for c in softmax.checks if "foreign files" in c.message)
+    seen, read = (int(n) for n in re.findall(r"saw (\d+) foreign files, read (\d+)", message)[0])
+    assert seen >= 1 and read == 0, message  # it found the workspace beside it, and could not read it
+    assert report.exercises[1].child["uid"] != softmax.child["uid"]

@@ -261,11 +261,11 @@ def choose_python_and_user(sandbox, env, workspace):
         if not runtime.root_allowed():
             raise runtime.RootRefused(runtime.refusal())
         return sys.executable, ran_as
-    uid, gid = runtime.child_user()
+    uid, gid = runtime.own_user()
     env.update(runtime.runtime_environment(python))
     env["NNLAB_RUN_AS"] = f"{uid}:{gid}"
-    workspace.open_to(uid, gid)
-    return python, ran_as
+    workspace.give_to(uid, gid)
+    return python, {**ran_as, "uid": uid}
 
 
 def child_identity(sandbox):

@@ -23,6 +23,7 @@ import functools
 import hashlib
 import importlib.util
 import os
+import secrets as secrets_module
 import shutil
 import stat
 import subprocess
@@ -54,6 +55,37 @@ def child_user():
     except KeyError:
         raise RuntimeError(f"there is no user {name!r} (NNLAB_CHILD_USER)") from None
     return entry.pw_uid, entry.pw_gid
+
+
+# Without the sandbox every child gets a uid of its own from this range (no account needed),
+# so that no child can read another's workspace: the reference modules an exercise is
+# graded with, or another student's code in a batch. Where the range cannot be used (a
+# user namespace that maps fewer ids), children share the child user.
+OWN_UIDS = range(1_500_000_000, 1_600_000_000)
+
+
+def own_user():
+    """``(uid, gid)`` for one child without the sandbox: a fresh uid of ``OWN_UIDS`` when
+    the child user is nobody and such uids work here, else the child user."""
+    if os.environ.get("NNLAB_CHILD_USER") or not own_uids_work():
+        return child_user()
+    uid = OWN_UIDS.start + secrets_module.randbelow(len(OWN_UIDS))
+    return uid, uid
+
+
+@functools.lru_cache(maxsize=1)
+def own_uids_work():
+    """Whether a process can become a uid of ``OWN_UIDS`` here (tried once)."""
+    python, _ = unprivileged_python()
+    if python is None:
+        return False
+    try:
+        run = subprocess.run([str(python), "-I", "-S", "-c", "pass"], user=OWN_UIDS.start, group=OWN_UIDS.start,
+                             extra_groups=[], capture_output=True, timeout=30, cwd="/",
+                             env=runtime_environment(python))
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return False
+    return run.returncode == 0
 
 
 def is_root():

@@ -67,6 +67,15 @@ class Workspace:
                 os.chmod(os.path.join(folder, name), 0o644)
         os.chown(self.home, uid, uid if gid is None else gid)
 
+    def give_to(self, uid, gid):
+        """Open the workspace to ``uid`` (with a group of its own, ``gid``) and close it to
+        every other user: a child without the sandbox runs as a uid of its own, and no
+        other child may look in. The files stay root's, so the child cannot change the
+        engine that a restarted child would run."""
+        self.open_to(uid, gid)
+        os.chown(self.root, 0, gid)
+        os.chmod(self.root, 0o750)
+
     def usage(self, max_bytes, max_files):
         """``(bytes, files)`` on disk under the workspace, counted until either passes its cap."""
         used = files = 0

@@ -154,6 +154,7 @@ class ExerciseRun:
         write_child_config(workspace, self.allowed_imports, self.own_files)
         try:
             result.error = self.load()
+            result.child = getattr(self, "ran_as", None) or result.child
             ref = self.reference.module(self.module) if self.reference else None
             for check in self.exercise.checks:
                 outcome = CheckResult(check.name, check.description, check.points,
@@ -245,6 +246,7 @@ class ExerciseRun:
         try:
             child = ChildProcess(self.workspace, module, self.clock.start_deadline(), self.memory_mb,
                                  self.sandbox, self.budget)
+            self.ran_as = child.ran_as  # without the sandbox, each child has a uid of its own
         except ChildTimeout:
             return None, f"importing {module}.py took longer than the time limit (a loop at module level?)"
         except ChildGone as gone:
