@@ -7,7 +7,7 @@ import pytest
 
 from grader.engine.timing import time_bound
 
-from conftest import grade_folder
+from conftest import ROOT, grade_folder
 
 
 def statuses(report):
@@ -135,3 +135,11 @@ def test_protocol_refuses_arrays_that_do_not_add_up(description):
     from grader.engine.protocol import ProtocolError, decode
     with pytest.raises(ProtocolError):
         decode(description, [b"\0" * 8])
+
+
+def test_a_module_that_replaces_sys_stdout_is_graded_as_it_is(submission):
+    """sys.stdout = None at import (or a closed stdout) is the student's business, not a crash of the child."""
+    folder = submission(modules={"activations": "import sys\nsys.stdout = None\n"
+                                 + (ROOT / "solutions" / "activations.py").read_text()})
+    report = grade_folder(folder, names=["activations"])
+    assert report.exercises[0].status == "passed", [c.message for c in report.exercises[0].checks if not c.passed]

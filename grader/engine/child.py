@@ -314,7 +314,7 @@ class Server:
                 fields = {"ok": True, **self.handle(request, blobs)}
             except BaseException as error:  # noqa: BLE001 -- the student's exit() too
                 fields = {"ok": False, "error": self.describe(error)}
-            sys.stdout.flush()
+            flush_output()
             try:
                 send(fields)
             except Exception as error:  # noqa: BLE001 -- e.g. an unsendable return value
@@ -325,9 +325,17 @@ def main():
     requests, answers = take_over_stdio()
     root, package, module = sys.argv[1:4]
     Server(root, package, module, open_arena(os.environ.get("NNLAB_ARENA", ""))).serve(requests, answers)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    flush_output()
     os._exit(0)
+
+
+def flush_output():
+    """Flush what the student printed; student code may have replaced or closed the streams."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 -- sys.stdout = None, a closed file, an object without flush
+            pass
 
 
 if __name__ == "__main__":
