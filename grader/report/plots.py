@@ -6,16 +6,12 @@ False and the feedback page goes without pictures. Figures are drawn on their ow
 and no window opens.
 """
 
+import functools
+import importlib.util
 import io
 import textwrap
 
 import numpy as np
-
-try:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-except ImportError:  # the report then says how to get the pictures
-    Figure = None
 
 SIZE = (4.8, 3.4)  # inches
 DPI = 80
@@ -24,7 +20,18 @@ TITLE_WIDTH = 52  # characters per line of a title: a long one wraps, never runs
 
 
 def available():
-    return Figure is not None
+    """Whether matplotlib is installed (found without importing it: that takes 0.4 s, and
+    every command that merely imports the report modules would pay it)."""
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+@functools.lru_cache(maxsize=1)
+def agg():
+    """``(Figure, FigureCanvasAgg)``, imported on first use."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    return Figure, FigureCanvasAgg
 
 
 def render_png(figure):
@@ -35,6 +42,7 @@ def render_png(figure):
     draw = DRAWERS.get(figure.get("kind")) if isinstance(figure, dict) else None
     if not available() or draw is None:
         return None
+    Figure, FigureCanvasAgg = agg()
     canvas_figure = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
     FigureCanvasAgg(canvas_figure)
     axes = canvas_figure.add_subplot()
