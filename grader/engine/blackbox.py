@@ -136,8 +136,12 @@ def request(fields, args=(), kwargs=None, holder=None, into=None):
         except ProtocolError as error:
             raise TypeError(f"{what(fields, holder)} runs in the grader, and cannot take this argument: "
                             f"{error}; pass arrays, numbers, strings, lists, tuples and dicts") from None
-        connection().sendall(pack(message, blobs))
-        reply, blobs = unpack_trusted(read_exact)  # from the reference's process: trusted
+        try:
+            connection().sendall(pack(message, blobs))
+            reply, blobs = unpack_trusted(read_exact)  # from the reference's process: trusted
+        except OSError:
+            _connection.clear()  # the next call connects afresh
+            raise
     if not reply.get("ok"):
         raise reference_error(reply.get("error", {}))
     for number, state in decode(reply.get("rngs", {"$dict": {}}), blobs).items():
@@ -263,9 +267,15 @@ def rewarn(caught):
 
 
 def reference_error(error):
-    """The reference's exception, by its type's name and its message (no frames)."""
-    name = str(error.get("type", "Exception"))
-    kind = getattr(builtins, name, None)
-    if not (isinstance(kind, type) and issubclass(kind, Exception)):
-        kind = _errors.setdefault(name, type(name, (Exception,), {"__module__": "reference"}))
+    """The reference's exception, by its type's name and its message (no frames), an
+    instance of the builtin exception it derives from."""
+    name, base = str(error.get("type", "Exception")), builtin_exception(error.get("base"))
+    kind = builtin_exception(name)
+    if kind is None:  # numpy's UFuncTypeError is a TypeError here too
+        kind = _errors.setdefault(name, type(name, (base or Exception,), {"__module__": "reference"}))
     return kind(str(error.get("message", "")))
+
+
+def builtin_exception(name):
+    kind = getattr(builtins, str(name), None)
+    return kind if isinstance(kind, type) and issubclass(kind, Exception) else None
