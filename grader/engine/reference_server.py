@@ -20,9 +20,12 @@ state and is rebuilt here (handle ``-n``); its new state goes back, so the child
 stream advances exactly as with the module itself. Arguments the call changed in place
 go back too, for the child to copy into its own arrays and dicts.
 
-Nothing the child sends is trusted: each message is read within caps (those of the
-grader's reader), its fields checked and its values decoded with the strict decoder. A
-message that is none closes that connection, and the child's proxy says so.
+Nothing the child sends is trusted: each message is read within the caps of the grader's
+reader (its header, its arrays, its bytes), its fields checked and its values decoded with
+the strict decoder. Its JSON is parsed without the grader's measuring first: in this
+process of its own, under its own memory limit, a header too deep or too large costs
+only the connection. A message that is not a call closes that connection, and the
+child's proxy says so.
 """
 
 import builtins
@@ -32,13 +35,14 @@ import os
 import re
 import select
 import socket
+import struct
 import sys
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
-from protocol import ProtocolError, decode, encode, pack, unpack  # noqa: E402
+from protocol import MAX_BLOBS, ProtocolError, decode, encode, pack  # noqa: E402
 
 PACKAGE = "nnlab_reference"
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
@@ -181,9 +185,9 @@ class ReferenceServer:
     def answer(self, connection):
         """Read one call on ``connection`` and answer it; False when it ends or is no call."""
         try:
-            request, blobs = unpack(read_exactly(connection), MAX_MESSAGE_BYTES, MAX_HEADER_BYTES)
+            request, blobs = read_call(read_exactly(connection))
             fields = self.handle(request, blobs)
-        except (EOFError, OSError, ProtocolError):
+        except Exception:  # noqa: BLE001 -- EOF, not a call, a header that exhausts memory
             return False
         try:
             message, out = self.encoded(fields)
@@ -290,6 +294,30 @@ def load(qualified, path, package_dir=None):
     sys.modules[qualified] = module
     spec.loader.exec_module(module)
     return module
+
+
+def read_call(read_exact):
+    """One message (see protocol.pack), within the caps of the grader's reader."""
+    (header_len,) = struct.unpack("<I", read_exact(4))
+    if header_len > MAX_HEADER_BYTES:
+        raise ProtocolError(f"a header of {header_len} bytes")
+    try:
+        message = json.loads(read_exact(header_len))
+    except (ValueError, RecursionError) as error:
+        raise ProtocolError(f"bad header: {error}") from None
+    if type(message) is not dict:
+        raise ProtocolError("the header is not a JSON object")
+    (count,) = struct.unpack("<I", read_exact(4))
+    if count > MAX_BLOBS:
+        raise ProtocolError(f"{count} arrays in one message")
+    blobs, left = [], MAX_MESSAGE_BYTES - header_len
+    for _ in range(count):
+        (length,) = struct.unpack("<Q", read_exact(8))
+        left -= length
+        if left < 0:
+            raise ProtocolError(f"a message over {MAX_MESSAGE_BYTES // 2**20} MiB")
+        blobs.append(read_exact(length))
+    return message, blobs
 
 
 def read_exactly(connection):
