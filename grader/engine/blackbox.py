@@ -165,7 +165,12 @@ def what(fields, holder):
 def connection():
     if not _connection:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.connect(SOCKET)
+        try:
+            sock.connect(SOCKET)
+        except OSError as error:
+            sock.close()
+            raise ConnectionError("the grader's process that runs the reference modules cannot be reached "
+                                  f"({error.strerror})") from None
         _connection.append(sock)
     return _connection[0]
 

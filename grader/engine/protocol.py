@@ -203,8 +203,8 @@ def unpack(read_exact, max_bytes, max_header=None):
 
 
 def unpack_trusted(read_exact):
-    """Read one message that the grader's own side framed (the grader relaying an answer
-    of the reference): the same frame as :func:`unpack`, parsed without its caps."""
+    """Read one message that the grader's own side framed (the reference's process
+    answering a proxy, see blackbox.py): the same frame as :func:`unpack`, without its caps."""
     (header_len,) = struct.unpack("<I", read_exact(4))
     message = json.loads(read_exact(header_len))
     (count,) = struct.unpack("<I", read_exact(4))

@@ -3,6 +3,7 @@
     <tmp>/
         _engine/child.py, protocol.py,   the child's server (copied, so nothing else is importable)
                 blackbox.py
+        _engine/reference.sock           the way to the reference's process (when proxies need it)
         home/                            HOME and TMPDIR of the child, writable scratch
         submission/__init__.py           the package the student's modules are loaded as
         submission/<module>.py ...       the exercise's module and the earlier ones it may import
