@@ -122,17 +122,21 @@ def request(fields, args=(), kwargs=None, holder=None, into=None):
     becomes the handle of the object the call returns (a constructor)."""
     with _lock:
         rngs = set(holder._nnlab_rngs) if holder is not None else set()  # numbers of Generators
-        message = {"op": "reference", "action": "call", **fields,
-                   "args": to_wire(list(args), rngs), "kwargs": to_wire(dict(kwargs or {}), rngs)}
+        message = {"op": "reference", **fields, "args": to_wire(list(args), rngs)}
+        if kwargs:
+            message["kwargs"] = to_wire(dict(kwargs), rngs)
         if holder is not None:
             message["target"] = {"$handle": holder._nnlab_handle}
-        message["release"] = [h for h in _released if h not in _proxies]
-        _released.clear()
+        if _released:
+            message["release"] = [h for h in _released if h not in _proxies]
+            _released.clear()
         blobs = []
         try:
             for key in ("args", "kwargs"):
-                message[key] = encode(message[key], blobs)
-            message["rngs"] = encode({str(n): _generators[n].bit_generator.state for n in rngs}, blobs)
+                if key in message:
+                    message[key] = encode(message[key], blobs)
+            if rngs:
+                message["rngs"] = encode({str(n): _generators[n].bit_generator.state for n in rngs}, blobs)
         except ProtocolError as error:
             raise TypeError(f"{what(fields, holder)} runs in the grader, and cannot take this argument: "
                             f"{error}; pass arrays, numbers, strings, lists, tuples and dicts") from None
@@ -142,12 +146,13 @@ def request(fields, args=(), kwargs=None, holder=None, into=None):
         except OSError:
             _connection.clear()  # the next call connects afresh
             raise
-    if not reply.get("ok"):
-        raise reference_error(reply.get("error", {}))
     for number, state in decode(reply.get("rngs", {"$dict": {}}), blobs).items():
         _generators[int(number)].bit_generator.state = state
-    copy_back(args, kwargs or {}, decode(reply.get("args_after", {"$dict": {}}), blobs),
-              decode(reply.get("kwargs_after", {"$dict": {}}), blobs))
+    if not reply.get("ok"):
+        raise reference_error(reply.get("error", {}))
+    if "args_after" in reply or "kwargs_after" in reply:
+        copy_back(args, kwargs or {}, decode(reply.get("args_after", {"$dict": {}}), blobs),
+                  decode(reply.get("kwargs_after", {"$dict": {}}), blobs))
     rewarn(reply.get("warnings", []))
     value = decode(reply.get("value"), blobs)
     if into is not None:

@@ -141,13 +141,14 @@ class ReferenceServer:
             raise ProtocolError("args or kwargs of the wrong type")
         try:
             target = self.resolve(request["target"])
-            fields = self.act(request.get("action", "call"), target, request.get("name"), args, kwargs)
+            fields = {"ok": True, **self.act(request.get("action", "call"), target, request.get("name"), args, kwargs)}
         except ProtocolError:
             raise
         except BaseException as error:  # noqa: BLE001 -- whatever the reference raised
-            return {"ok": False, "error": describe(error)}
-        fields["rngs"] = {key: self.rngs[int(key)].bit_generator.state for key in sent_rngs}
-        return {"ok": True, **fields}
+            fields = {"ok": False, "error": describe(error)}
+        if sent_rngs:  # their new states, even after a call that drew from them and then raised
+            fields["rngs"] = {key: self.rngs[int(key)].bit_generator.state for key in sent_rngs}
+        return fields
 
     def act(self, action, target, name, args, kwargs):
         if action == "getattr":
@@ -165,10 +166,11 @@ class ReferenceServer:
         del CAUGHT[:]
         value = target(*args, **kwargs)
         after = fingerprints(args, kwargs)
-        return {"value": value,
-                "args_after": {str(i): args[i] for i in range(len(args)) if before[i] != after[i]},
-                "kwargs_after": {k: kwargs[k] for k in kwargs if before[k] != after[k]},
-                "warnings": CAUGHT[:5]}
+        fields = {"value": value,
+                  "args_after": {str(i): args[i] for i in range(len(args)) if before[i] != after[i]},
+                  "kwargs_after": {k: kwargs[k] for k in kwargs if before[k] != after[k]},
+                  "warnings": CAUGHT[:5]}
+        return {key: v for key, v in fields.items() if key == "value" or v}  # lean answers: most have none
 
     def serve(self, listener):
         """Answer calls on every connection, one message at a time, until killed."""
