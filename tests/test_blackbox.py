@@ -98,6 +98,15 @@ def private_names():
             blackbox.request(fields)
         except Exception as error:
             refused.append(type(error).__name__)
+    batches = iterate_minibatches(np.ones((4, 2)), np.ones(4), 2)
+    optimizer = Adam(0.1)
+    for reach in (lambda: batches.gi_frame, lambda: batches.gi_code, lambda: optimizer.nothing,
+                  lambda: blackbox.request({"target": "optimizers:Adam", "action": "getattr", "name": "mro"}),
+                  lambda: blackbox.request({"target": "optimizers:Adam", "name": "mro"})):
+        try:
+            reach()
+        except (AttributeError, Exception) as error:
+            refused.append(type(error).__name__)
     for fields in ({"target": "forward:np"}, {"target": "os:system"}):
         try:
             blackbox.request(fields)
@@ -200,9 +209,11 @@ def test_an_error_of_the_reference_is_its_type_and_message_with_only_the_student
     assert answer["error"]["where"] and all(w.startswith("model.py, line ") for w in answer["error"]["where"])
 
 
-def test_private_names_and_other_targets_are_refused(child):
+def test_private_names_other_targets_and_what_the_reference_does_not_define_are_refused(child):
+    """No dunder name, no name that is not proxied, and behind a handle only what the
+    reference defines: a generator's gi_frame would lead to f_globals and builtins.open."""
     refused, works = call(child, "private_names")
-    assert refused == ["CallError"] * 3 + ["closed"] * 2
+    assert refused == ["CallError"] * 3 + ["AttributeError"] * 3 + ["CallError"] * 2 + ["closed"] * 2
     assert works == 2.0
 
 

@@ -37,6 +37,7 @@ import select
 import socket
 import struct
 import sys
+import types
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -139,9 +140,11 @@ class ReferenceServer:
         kwargs = decode(request.get("kwargs", {"$dict": {}}), blobs, self.find)
         if type(args) is not list or type(kwargs) is not dict:
             raise ProtocolError("args or kwargs of the wrong type")
+        action, name = request.get("action", "call"), request.get("name")
         try:
             target = self.resolve(request["target"])
-            fields = {"ok": True, **self.act(request.get("action", "call"), target, request.get("name"), args, kwargs)}
+            allowed(action, target, name, type(request["target"]) is str)
+            fields = {"ok": True, **self.act(action, target, name, args, kwargs)}
         except ProtocolError:
             raise
         except BaseException as error:  # noqa: BLE001 -- whatever the reference raised
@@ -151,17 +154,19 @@ class ReferenceServer:
         return fields
 
     def act(self, action, target, name, args, kwargs):
+        """Run one allowed action: a proxied name may only be called; an object behind a
+        handle offers only what the reference defines (see ``allowed``)."""
         if action == "getattr":
-            return {"value": getattr(target, public(name))}
+            return {"value": getattr(target, name)}
         if action == "setattr":
-            setattr(target, public(name), args[0])
+            setattr(target, name, args[0])
             return {"value": None}
         if action == "iter":
             return {"value": iter(target)}
         if action == "next":
             return {"value": next(target)}
         if name is not None:
-            target = getattr(target, public(name))
+            target = getattr(target, name)
         before = fingerprints(args, kwargs)
         del CAUGHT[:]
         value = target(*args, **kwargs)
@@ -267,6 +272,46 @@ def generator_in(state):
     bit_generator = getattr(np.random, name)()
     bit_generator.state = state
     return np.random.Generator(bit_generator)
+
+
+def allowed(action, target, name, proxied):
+    """Refuse what the reference does not define: a proxied name (a function, a class) may
+    only be called; an object behind a handle offers the attributes and methods of its
+    reference class and its own attributes (an Adam's lr, t, m), an iterator next(), and
+    a function or method of the reference a call. Nothing else is reachable: no frame of
+    a generator (gi_frame.f_globals), no code object, no builtin."""
+    if proxied:
+        if action != "call" or name is not None:
+            raise CallError("a name of the reference may only be called")
+        return
+    if action in ("iter", "next"):
+        if not (isinstance(target, types.GeneratorType) or of_reference(type(target))):
+            raise CallError(f"a {type(target).__name__} of the reference is not an iterator")
+        return
+    if action == "call" and name is None:
+        if not of_reference(target if isinstance(target, type) else getattr(target, "__func__", target)):
+            raise CallError(f"a {type(target).__name__} cannot be called")
+        return
+    if not of_reference(type(target)):
+        raise AttributeError(f"a {type(target).__name__} of the reference has no attributes to offer")
+    public(name)
+    if action == "call":  # a method: a function the reference defines on the class
+        method = next((vars(k)[name] for k in type(target).__mro__ if of_reference(k) and name in vars(k)), None)
+        if not of_reference(getattr(method, "__func__", method)):
+            raise AttributeError(f"'{type(target).__name__}' object has no method '{name}'")
+        return
+    defined = action == "setattr" or name in vars(target) or any(
+        name in vars(klass) for klass in type(target).__mro__ if of_reference(klass))
+    if not defined:
+        raise AttributeError(f"'{type(target).__name__}' object has no attribute '{name}'")
+
+
+def of_reference(obj):
+    """Whether ``obj`` (a class or a function) is defined by a module of the reference."""
+    if not (isinstance(obj, type) or isinstance(obj, types.FunctionType)):
+        return False
+    module = obj.__dict__.get("__module__") if isinstance(obj, type) else obj.__module__
+    return type(module) is str and module.startswith(PACKAGE + ".")
 
 
 def known_kind(generator):
