@@ -77,8 +77,8 @@ class ForkServer:
 
     @classmethod
     def start(cls, python=None):
-        """A fork server for children on ``python``, or None where there can be none.
-        Start it from the thread that lives as long as grading: the server dies with it."""
+        """A fork server for children on ``python``, or None where there can be none. It
+        exits, killing its children, when the grader closes it or dies (its socket ends)."""
         if not available():
             return None
         forks = cls(python or child_python())

@@ -64,7 +64,7 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     if box is None and runtime.refusal():
         raise runtime.RootRefused(runtime.refusal())
     seed = as_seed(seed)
-    forks = ForkServer.start() if box is None else None  # here: it dies with the thread that starts it
+    forks = ForkServer.start() if box is None else None  # under the sandbox, each child is a sandbox of its own
     try:
         return grade_with(submission, exercises, reference, seed, box, sandbox_notice, progress, jobs,
                           dict(reference=reference, seed=seed.value, timeout=timeout, memory_mb=memory_mb,
