@@ -60,7 +60,7 @@ def main():
         pending += data
         while b"\n" in pending:
             line, pending = pending.split(b"\n", 1)
-            reply = fork(json.loads(line), fds, control, (wake_read, wake_write))
+            reply = fork(json.loads(line), fds, control)
             if "forked" in reply:
                 children.add(reply["forked"])
             for fd in fds:
@@ -82,7 +82,7 @@ def outlive_the_starting_thread():
         ctypes.CDLL(None, use_errno=True).prctl(1, 0, 0, 0, 0)  # PR_SET_PDEATHSIG, none
 
 
-def fork(request, fds, control, wake):
+def fork(request, fds, control):
     """Fork the child ``request`` describes; its pid once it leads a session of its own."""
     ready_read, ready_write = os.pipe()
     try:
@@ -97,7 +97,7 @@ def fork(request, fds, control, wake):
             os.setsid()
             os.write(ready_write, b"1")
             os.close(ready_write)
-            become_child(request, fds, control, wake)
+            become_child(request, fds, control)
         except BaseException:  # noqa: BLE001 -- never back into the server's loop
             traceback.print_exc()
             sys.stderr.flush()
@@ -108,7 +108,7 @@ def fork(request, fds, control, wake):
     return {"forked": pid} if started else {"failed": "the child did not start"}
 
 
-def become_child(request, fds, control, wake):
+def become_child(request, fds, control):
     """What ``child.py`` does at start, here in a fork: then serve the exercise."""
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
