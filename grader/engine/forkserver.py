@@ -55,10 +55,15 @@ def available():
 
 
 def child_python():
-    """The interpreter children run on without the sandbox (see ``process.choose_python_and_user``)."""
+    """The interpreter children run on without the sandbox (see ``process.choose_python_and_user``),
+    or None. As root, the prepared one, before the probe of whether the child's user can run
+    it: the server imports NumPy meanwhile, and a child on another Python is spawned."""
     if not runtime.is_root():
         return sys.executable
-    return runtime.unprivileged_python()[0] or sys.executable
+    try:
+        return runtime.prepared_python()
+    except (OSError, RuntimeError):
+        return None
 
 
 class ForkServer:
@@ -79,9 +84,10 @@ class ForkServer:
     def start(cls, python=None):
         """A fork server for children on ``python``, or None where there can be none. It
         exits, killing its children, when the grader closes it or dies (its socket ends)."""
-        if not available():
+        python = python or child_python()
+        if not available() or python is None:
             return None
-        forks = cls(python or child_python())
+        forks = cls(python)
         try:
             forks._running()
         except ForkServerGone:

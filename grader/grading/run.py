@@ -61,11 +61,11 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     hidden = [submission.path] + ([reference.path] if reference else [])
     runtime.include_packages(allowed_imports)  # the child's Python holds what may be imported
     box, sandbox_notice = sandbox_module.choose(sandbox, hidden)
-    if box is None and runtime.refusal():
-        raise runtime.RootRefused(runtime.refusal())
-    seed = as_seed(seed)
     forks = ForkServer.start() if box is None else None  # under the sandbox, each child is a sandbox of its own
     try:
+        if box is None and runtime.refusal():
+            raise runtime.RootRefused(runtime.refusal())
+        seed = as_seed(seed)
         return grade_with(submission, exercises, reference, seed, box, sandbox_notice, progress, jobs,
                           dict(reference=reference, seed=seed.value, timeout=timeout, memory_mb=memory_mb,
                                sandbox=box, allowed_imports=tuple(allowed_imports), forks=forks))
