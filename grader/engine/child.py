@@ -104,8 +104,8 @@ class ImportPolicy:
 
 
 def read_config(root):
-    """What the grader wrote beside this file in the workspace ``root`` (a forked child's
-    server was loaded from elsewhere): ``allowed_imports``, ``student_files``."""
+    """What the grader wrote into the workspace ``root``, beside its copy of this file (a
+    forked child's copy was loaded from elsewhere): ``allowed_imports``, ``student_files``."""
     try:
         with open(os.path.join(root, "_engine", CONFIG_FILE), encoding="utf-8") as file:
             return json.load(file)
