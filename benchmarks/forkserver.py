@@ -3,7 +3,8 @@ against children each started afresh (the spawn path, which the sandbox still ta
 
     python -m benchmarks.forkserver     # prints the table; medians of 5, measured interleaved
 
-- A child's start: ``ChildProcess`` up to the module imported (its hello), spawned and forked.
+- A child's life: ``ChildProcess`` started up to the module imported (its hello), then
+  closed (the close sweeps /proc for what it left behind, as a spawned child's does).
 - The whole reference graded in-process (``grading.grade``, two jobs, sandbox off), with
   the fork server and with it turned off, beside a bare ``python -I -c "import numpy"``.
 """
@@ -39,7 +40,7 @@ def run(settings):
                                   "numpy": bare_numpy_import}, settings.repeats)
     numpy = grades["numpy"].median
     table = Table(["what", "spawned", "forked", "forked / spawned"], title="Start and grade, sandbox off")
-    table.rows.append(["a child's start (to its hello)", starts["spawned"].show("ms"), starts["forked"].show("ms"),
+    table.rows.append(["a child's start (to its hello) and close", starts["spawned"].show("ms"), starts["forked"].show("ms"),
                        f"{starts['forked'].median / starts['spawned'].median:.2f}"])
     table.rows.append([f"the reference, {len(names)} exercises, in-process", grades["spawn"].show(),
                        grades["fork server"].show(), f"{grades['fork server'].median / grades['spawn'].median:.2f}"])
