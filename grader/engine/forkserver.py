@@ -7,8 +7,8 @@ per restart, in a millisecond or two; the fork becomes exactly what a spawned ch
 (its session, user, limits, environment, workspace) before it imports the student's
 module. Without the sandbox, on Linux and macOS:
 
-    forks = ForkServer.start(python)          # in the thread that lives longest
-    process = forks.fork(root, package, module, env, pass_fds)
+    forks = ForkServer.start()                # None where children cannot be forked
+    process = forks.fork(python, root, package, module, env, pass_fds)
     process.pid, .stdin, .stdout, .stderr, .poll(), .wait(timeout), .returncode
     forks.close()                             # every child it forked, then the server
 
@@ -42,7 +42,6 @@ ENGINE_FILES = ("child.py", "protocol.py", "serve_forks.py")
 MAX_LINE = 4096            # one message of the server
 FORK_SECONDS = 10          # the longest a fork may take before the server counts as stuck
 MAX_FAILURES = 2           # servers in a row that could not fork: then children are spawned
-STOPPED = "stopped with the grader's fork server"
 
 
 class ForkServerGone(Exception):
