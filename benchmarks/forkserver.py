@@ -21,7 +21,7 @@ from grader.engine.workspace import Workspace
 from grader.submission import Submission
 
 from . import SOLUTIONS
-from .measure import Section, Settings, Table, measure, measure_interleaved
+from .measure import Section, Settings, Table, measure_interleaved
 from .runs import exercise_names, grade_in_process
 
 

@@ -19,6 +19,7 @@ status once reaped: ``{"forked": pid}`` (or ``{"failed": why}``), ``{"exited": p
 every child it forked and exits.
 """
 
+import fcntl
 import json
 import os
 import select
@@ -85,6 +86,7 @@ def outlive_the_starting_thread():
 def fork(request, fds, control):
     """Fork the child ``request`` describes; its pid once it leads a session of its own."""
     ready_read, ready_write = os.pipe()
+    server = os.getpid()
     try:
         pid = os.fork()
     except OSError as error:  # out of processes, say: the grader spawns this child instead
@@ -97,7 +99,7 @@ def fork(request, fds, control):
             os.setsid()
             os.write(ready_write, b"1")
             os.close(ready_write)
-            become_child(request, fds, control)
+            become_child(request, fds, control, server)
         except BaseException:  # noqa: BLE001 -- never back into the server's loop
             traceback.print_exc()
             sys.stderr.flush()
@@ -108,7 +110,7 @@ def fork(request, fds, control):
     return {"forked": pid} if started else {"failed": "the child did not start"}
 
 
-def become_child(request, fds, control):
+def become_child(request, fds, control, server):
     """What ``child.py`` does at start, here in a fork: then serve the exercise."""
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -117,6 +119,8 @@ def become_child(request, fds, control):
     env = request["env"]
     child.drop_privileges(env.get("NNLAB_RUN_AS", ""))
     child.die_with_parent()  # after the drop: changing uid clears the parent-death signal
+    if os.getppid() != server:  # the server died before the signal was asked for
+        os._exit(1)
     child.apply_limits(env.get("NNLAB_LIMITS", ""))
     take_environment(env)
     os.chdir(request["root"])
@@ -133,8 +137,6 @@ def place(received, targets):
     """Put each received descriptor at its number in the grader's request (0, 1, 2, then
     the arena's), and close every other one: the control socket above all."""
     floor = max(targets) + 1
-    import fcntl
-
     moved = [fcntl.fcntl(fd, fcntl.F_DUPFD, floor) for fd in received]
     for fd, target in zip(moved, targets):
         os.dup2(fd, target)
