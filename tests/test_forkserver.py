@@ -254,7 +254,7 @@ from test_forkserver import child_of
 from grader.engine.forkserver import ForkServer
 forks = ForkServer.start()
 child, workspace = child_of(Path({tmp!r}), "import time", forks)
-print(forks.pid, child.process.pid, workspace.root, forks.folder, flush=True)
+print(forks.pid, child.process.pid, workspace.root, forks._server.folder, flush=True)
 time.sleep(60)
 """
 
@@ -264,15 +264,14 @@ def test_the_server_and_its_children_die_with_the_grader(tmp_path):
                                                                                 tmp=str(tmp_path))],
                               stdout=subprocess.PIPE, text=True)
     try:
-        server, child, *folders = grader.stdout.readline().split()
+        server, child, workspace, folder = grader.stdout.readline().split()
         server, child = int(server), int(child)
-        assert alive(server) and alive(child)
+        assert alive(server) and alive(child) and Path(folder).is_dir()
     finally:
         grader.kill()
         grader.wait()
-        for folder in folders:
-            shutil.rmtree(folder, ignore_errors=True)
     deadline = time.monotonic() + 10
-    while (alive(server) or alive(child)) and time.monotonic() < deadline:
+    while (alive(server) or alive(child) or Path(folder).exists()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not alive(server) and not alive(child)
+    shutil.rmtree(workspace, ignore_errors=True)
+    assert not alive(server) and not alive(child) and not Path(folder).exists()

@@ -70,10 +70,6 @@ class ForkServer:
 
     def __init__(self, python):
         self.python = Path(python)
-        self.folder = Path(tempfile.mkdtemp(prefix="nnlab-forks-"))
-        os.chmod(self.folder, 0o755)
-        for name in ENGINE_FILES:
-            shutil.copyfile(Path(__file__).with_name(name), self.folder / name)
         self._lock = threading.Lock()
         self._server = None
         self._closed = False
@@ -118,22 +114,22 @@ class ForkServer:
         if self._failures >= MAX_FAILURES:
             raise ForkServerGone(f"{MAX_FAILURES} fork servers in a row could not fork")
         if self._server is None or self._server.broken:
-            self._server = Server(self.python, self.folder)
+            self._server = Server(self.python)
         return self._server
 
     def close(self):
-        """Kill every child forked and the server; remove its folder. Safe to call twice."""
+        """Kill every child forked and the server. Safe to call twice."""
         with self._lock:
             self._closed = True
             if self._server is not None:
                 self._server.stop("closed")
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Server:
-    """One running ``serve_forks.py``: its process, its control socket, its children."""
+    """One running ``serve_forks.py``: its process, its folder, its control socket, its children."""
 
-    def __init__(self, python, folder):
+    def __init__(self, python):
+        self.folder = folder = engine_folder()
         self.token = uuid.uuid4().hex
         env = server_environment(python, folder, self.token)
         isolation = ["-I"] if Path(python) == Path(sys.executable) else ["-I", "-S"]
@@ -146,6 +142,7 @@ class Server:
                 stderr=subprocess.DEVNULL, start_new_session=True)
         except OSError as error:
             ours.close()
+            shutil.rmtree(folder, ignore_errors=True)
             raise ForkServerGone(f"the fork server could not start ({error})") from None
         finally:
             theirs.close()
@@ -278,6 +275,7 @@ class Server:
         except subprocess.TimeoutExpired:
             pass
         reaper.forget(self.process)
+        shutil.rmtree(self.folder, ignore_errors=True)
         reaper.kill_orphans()  # the killed children, now ours to reap
         from .process import kill_marked
 
@@ -316,6 +314,15 @@ class ForkedProcess:
                     raise subprocess.TimeoutExpired(f"forked child {self.pid}", timeout)
                 self.server.changed.wait(left)
         return self.returncode
+
+
+def engine_folder():
+    """A fresh folder holding the server's code (it removes it itself if the grader dies)."""
+    folder = Path(tempfile.mkdtemp(prefix="nnlab-forks-"))
+    os.chmod(folder, 0o755)
+    for name in ENGINE_FILES:
+        shutil.copyfile(Path(__file__).with_name(name), folder / name)
+    return folder
 
 
 def server_environment(python, folder, token):

@@ -15,8 +15,8 @@ started ``child.py`` is, in the same order:
 
 The server tells the grader each child's pid once it is a session leader, and its exit
 status once reaped: ``{"forked": pid}`` (or ``{"failed": why}``), ``{"exited": pid,
-"status": code}``, one JSON line each. When the grader closes the socket, it kills
-every child it forked and exits.
+"status": code}``, one JSON line each. When the socket ends (the grader died), it kills
+every child it forked, removes its folder and exits.
 """
 
 import fcntl
@@ -41,12 +41,25 @@ SERVER_TOKEN = os.environ.get(MARK, "")  # the server's own, in the block its fo
 def main():
     outlive_the_starting_thread()
     control = socket.socket(fileno=int(sys.argv[1]))
+    children = set()
+    try:
+        serve(control, children)
+    except OSError:  # the socket failed: the grader died with answers unread, say
+        pass
+    for pid in children:  # the grader is gone: so is everything it asked for
+        kill_group(pid)
+    remove_own_folder()
+    os._exit(0)
+
+
+def serve(control, children):
+    """Fork a child for each request and report what becomes of it, until the socket ends."""
     wake_read, wake_write = os.pipe()
     for fd in (wake_read, wake_write):
         os.set_blocking(fd, False)
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda signum, frame: None)  # wakes select: a child to reap
-    children, pending, fds = set(), b"", []
+    pending, fds = b"", []
     while True:
         ready = select.select([control, wake_read], [], [])[0]
         if wake_read in ready:
@@ -57,7 +70,7 @@ def main():
         data, received, _, _ = socket.recv_fds(control, 1 << 16, MAX_FDS)
         fds += received
         if not data:
-            break
+            return
         pending += data
         while b"\n" in pending:
             line, pending = pending.split(b"\n", 1)
@@ -68,9 +81,6 @@ def main():
                 os.close(fd)
             fds = []
             send(control, reply)
-    for pid in children:  # the grader is gone: so is everything it asked for
-        kill_group(pid)
-    os._exit(0)
 
 
 def outlive_the_starting_thread():
@@ -168,6 +178,13 @@ def mark_environment_block(old, new):
     where = block.find(old + b"\0")
     if where >= 0 and len(old) == len(new):
         ctypes.memmove(start + where, new, len(new))
+
+
+def remove_own_folder():
+    """The grader removes this folder, unless it died first."""
+    import shutil
+
+    shutil.rmtree(ENGINE, ignore_errors=True)
 
 
 def reap(control, children):
