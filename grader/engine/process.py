@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import limits, reaper, runtime
 from .arena import Arena
+from .forkserver import ForkServerGone
 from .protocol import Handle, ProtocolError, decode, encode, pack, unpack
 
 CHILD_SCRIPT = Path(__file__).with_name("child.py")
@@ -59,7 +60,7 @@ class ByteBudget:
 class ChildProcess:
     """A running ``child.py`` that imported one module of a submission."""
 
-    def __init__(self, workspace, module, deadline, memory_mb=None, sandbox=None, budget=None):
+    def __init__(self, workspace, module, deadline, memory_mb=None, sandbox=None, budget=None, forks=None):
         self.deadline = deadline
         self.budget = budget or ByteBudget()
         self.workspace = workspace
@@ -78,7 +79,8 @@ class ChildProcess:
             argv = sandbox.wrap(argv, workspace, env)
         reaper.adopt_orphans()
         try:
-            self.process = self._start(argv, env, workspace)
+            forks = forks if sandbox is None else None  # under the sandbox, each child has one of its own
+            self.process = self._fork(forks, python, env, workspace, module) or self._start(argv, env, workspace)
         except BaseException:
             if self.arena is not None:
                 self.arena.close()
@@ -95,6 +97,17 @@ class ChildProcess:
         except BaseException:
             self.close()
             raise
+
+    def _fork(self, forks, python, env, workspace, module):
+        """The child forked by the submission's fork server (see ``forkserver.py``), or None:
+        then it is spawned."""
+        if forks is None:
+            return None
+        try:
+            return forks.fork(python, workspace.root, workspace.package, module, env,
+                              (self.arena.fd,) if self.arena else ())
+        except ForkServerGone:
+            return None
 
     def _start(self, argv, env, workspace):
         return reaper.popen(
@@ -194,6 +207,8 @@ class ChildProcess:
             return "closed its connection to the grader"
         finally:
             self.kill()
+        if getattr(self.process, "lost", ""):  # a forked child: its server went first
+            return f"was stopped: {self.process.lost}"
         if code < 0:
             name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else -code
             reason = {"SIGKILL": " (memory or CPU limit?)", "SIGXCPU": " (CPU time limit)",
