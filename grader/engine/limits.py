@@ -6,6 +6,7 @@ itself before it imports anything of the student's (see ``child.apply_limits``),
 keeps the parent free of ``preexec_fn`` and safe to run children from threads.
 """
 
+import importlib.util
 import os
 import sys
 
@@ -40,17 +41,52 @@ def child_environment(home, memory_mb=None, cpu_seconds=None):
 
 def limits_spec(memory_mb=None, cpu_seconds=None):
     """``"name=value,..."`` for ``child.apply_limits``: resource names of ``resource``."""
+    return ",".join(f"{k}={v}" for k, v in rlimits(memory_mb, cpu_seconds).items())
+
+
+def rlimits(memory_mb=None, cpu_seconds=None):
+    """The rlimits the child sets itself, those this platform has and enforces (none on
+    Windows, whose limits are the Job Object's: see ``job_limits``)."""
+    if not has_rlimits():
+        return {}
     limits = {
         "RLIMIT_AS": int(memory_mb or DEFAULT_MEMORY_MB) * 2**20,
         "RLIMIT_CORE": 0,
         "RLIMIT_FSIZE": MAX_FILE_BYTES,
         "RLIMIT_NOFILE": MAX_OPEN_FILES,
     }
+    if sys.platform == "darwin":  # macOS accepts RLIMIT_AS but does not enforce it
+        del limits["RLIMIT_AS"]
     if cpu_seconds:
         limits["RLIMIT_CPU"] = int(cpu_seconds) + 1
     if hasattr(os, "getuid"):  # root is exempt: the sandbox drops the child to nobody first
         limits["RLIMIT_NPROC"] = MAX_PROCESSES
-    return ",".join(f"{k}={v}" for k, v in limits.items())
+    return limits
+
+
+def has_rlimits():
+    return importlib.util.find_spec("resource") is not None
+
+
+def job_limits(memory_mb=None, cpu_seconds=None):
+    """The limits of the child's Job Object on Windows (see ``jobs.py``)."""
+    return {"memory_bytes": int(memory_mb or DEFAULT_MEMORY_MB) * 2**20,
+            "cpu_seconds": int(cpu_seconds) + 1 if cpu_seconds else None,
+            "processes": MAX_PROCESSES}
+
+
+RLIMIT_NAMES = {"RLIMIT_AS": "memory", "RLIMIT_CPU": "cpu time", "RLIMIT_FSIZE": "file size",
+                "RLIMIT_NOFILE": "open files", "RLIMIT_NPROC": "processes", "RLIMIT_CORE": "no core dumps"}
+JOB_NAMES = {"memory_bytes": "memory", "cpu_seconds": "cpu time", "processes": "processes"}
+
+
+def limit_names():
+    """What limits the child here, in words, for the report's record of how it ran."""
+    from .portable import on_windows
+
+    if on_windows():
+        return sorted(JOB_NAMES[name] for name in job_limits(cpu_seconds=1))
+    return sorted(RLIMIT_NAMES[name] for name in rlimits(cpu_seconds=1))
 
 
 def nobody_can_run_python():

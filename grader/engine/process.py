@@ -10,7 +10,6 @@ is watched while the child runs, and the child stopped past its disk quota.
 """
 
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import time
 import uuid
 from pathlib import Path
 
-from . import limits, reaper, runtime
+from . import limits, portable, reaper, runtime
 from .arena import Arena
 from .protocol import Handle, ProtocolError, decode, encode, pack, unpack
 
@@ -66,6 +65,7 @@ class ChildProcess:
         self.watch_disk = sandbox is None
         self.output = CappedOutput(MAX_OUTPUT_BYTES)
         env = limits.child_environment(workspace.home, memory_mb, deadline - time.monotonic())
+        self.job_limits = limits.job_limits(memory_mb, deadline - time.monotonic())  # Windows only
         python, self.ran_as = choose_python_and_user(sandbox, env, workspace)
         isolation = ["-I"] if python == sys.executable else ["-I", "-S"]  # the prepared one: no site
         argv = [str(python), *isolation, str(workspace.child_script), str(workspace.root),
@@ -79,6 +79,7 @@ class ChildProcess:
         reaper.adopt_orphans()
         try:
             self.process = self._start(argv, env, workspace)
+            self.tree = self._contain(self.process)
         except BaseException:
             if self.arena is not None:
                 self.arena.close()
@@ -87,9 +88,7 @@ class ChildProcess:
         self._drain = threading.Thread(target=self.output.drain,
                                        args=(self.process.stderr.fileno(), self._stop_draining), daemon=True)
         self._drain.start()
-        self._fd = self.process.stdout.fileno()
-        self._in = self.process.stdin.fileno()
-        os.set_blocking(self._in, False)
+        self.pipes = portable.Pipes(self.process.stdout.fileno(), self.process.stdin.fileno())
         try:
             self.hello = self._receive(hello=True)
         except BaseException:
@@ -106,8 +105,14 @@ class ChildProcess:
             stderr=subprocess.PIPE,
             cwd=workspace.root,
             env=env,
-            start_new_session=True,
+            **portable.start_options(),
         )
+
+    def _contain(self, process):
+        """The child's process tree, to kill as one; the report records how (see portable.py)."""
+        tree = portable.ProcessTree(process, self.job_limits)
+        self.ran_as["kill"] = tree.mechanism
+        return tree
 
     # -- talking -------------------------------------------------------------------
 
@@ -133,10 +138,7 @@ class ChildProcess:
         view = memoryview(data)
         while view:
             self._wait_until_ready(write=True)
-            try:
-                view = view[os.write(self._in, view[:1 << 20]):]
-            except BlockingIOError:
-                continue
+            view = view[self.pipes.write(view[:1 << 20]):]
 
     def _receive(self, hello=False):
         try:
@@ -151,7 +153,7 @@ class ChildProcess:
         chunks = []
         while n:
             self._wait_until_ready()
-            chunk = os.read(self._fd, min(n, 1 << 20))
+            chunk = self.pipes.read(min(n, 1 << 20))
             if not chunk:
                 raise ChildGone(self._exit_reason() + self._last_output())
             chunks.append(chunk)
@@ -161,13 +163,12 @@ class ChildProcess:
     def _wait_until_ready(self, write=False):
         """Wait until the child's pipe can be read (or written); kill it at the deadline,
         or as soon as it is over its disk quota."""
-        fds = ([], [self._in]) if write else ([self._fd], [])
         while True:
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 self.kill()
                 raise ChildTimeout("timed out")
-            if any(select.select(*fds, [], min(remaining, DISK_CHECK_SECONDS))[:2]):
+            if self.pipes.ready(min(remaining, DISK_CHECK_SECONDS), write):
                 return
             self._check_disk()
 
@@ -207,18 +208,12 @@ class ChildProcess:
         """Kill the child, its process group and whatever it left behind; safe to call
         more than once."""
         if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            self.tree.kill()
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # grandchildren left in the group
-        except (ProcessLookupError, PermissionError):
-            pass
+        self.tree.kill()  # grandchildren left in the group
         if self.process.returncode is not None:
             reaper.forget(self.process)
         reaper.kill_orphans()
@@ -227,6 +222,7 @@ class ChildProcess:
     def close(self):
         """End the child: its input closes, it exits by itself or is killed soon after.
         Every step has a deadline, whatever the child (or what it started) holds open."""
+        self.pipes.stop()  # before the pipes close: their threads must not read a reused fd
         for stream in (self.process.stdin, self.process.stdout):
             try:
                 stream.close()
@@ -237,6 +233,7 @@ class ChildProcess:
         except subprocess.TimeoutExpired:
             pass
         self.kill()
+        self.tree.close()
         self._stop_draining.set()
         self._drain.join(timeout=1)
         self.process.stderr.close()
@@ -269,7 +266,18 @@ def choose_python_and_user(sandbox, env, workspace):
 
 
 def child_identity(sandbox):
-    """How a child runs: ``{"sandbox": bool, "uid": int}`` (None where there are no uids)."""
+    """How a child runs: ``{"sandbox": bool, "uid": int}`` (None where there are no uids),
+    with what limits it and how it is killed here (see ``containment``)."""
+    return {**user_identity(sandbox), **containment(sandbox)}
+
+
+def containment(sandbox):
+    """``{"limits": [...], "kill": ...}``: the limits this platform puts on the child, in
+    words, and how it kills the child's process tree (``portable.kill_mechanism``)."""
+    return {"limits": limits.limit_names(), "kill": portable.kill_mechanism()}
+
+
+def user_identity(sandbox):
     if not hasattr(os, "getuid"):
         return {"sandbox": sandbox is not None, "uid": None}
     if sandbox is not None:
@@ -367,12 +375,7 @@ class CappedOutput:
         """Read ``fd`` until its end, or until ``stop`` is set (a process the child left
         behind may hold the pipe open for ever)."""
         try:
-            while not stop.is_set():
-                if not select.select([fd], [], [], 0.1)[0]:
-                    continue
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    return
+            for chunk in portable.chunks(fd, stop):
                 room = self.cap - len(self.kept)
                 self.kept += chunk[:room]
                 self.dropped += max(0, len(chunk) - room)

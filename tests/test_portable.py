@@ -1,0 +1,361 @@
+"""The engine without its POSIX-only calls: what a Windows or macOS laptop runs, simulated here.
+
+``windows_like`` takes away what Windows lacks: ``select`` on pipes (it raises if the
+engine calls it on one), ``os.killpg``, rlimits, ``/proc`` (the token sweep), the child
+subreaper and memfd. The engine then waits on the child through its reader and writer
+threads and kills the child's tree by walking it (psutil), the stand-in here for the
+Job Object, whose own code is checked against a stand-in kernel32. ``macos_like`` keeps
+``select``, process groups and rlimits, and takes away what macOS lacks (/proc, the
+subreaper, memfd, an enforced RLIMIT_AS).
+"""
+
+import ctypes
+import json
+import os
+import select
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, SOLUTIONS, grade_folder
+from grader import grading
+from grader.engine import arena, jobs, limits, portable, process, reaper
+from grader.engine.process import ChildTimeout
+from grader.report.gradescope import to_gradescope
+from grader.submission import Submission
+
+psutil = pytest.importorskip("psutil", reason="the simulated tree kill walks the tree with psutil")
+
+
+def refuse_select_on_pipes(real_select):
+    def fake(readable, writable, errors, timeout=None):
+        for fd in [*readable, *writable]:
+            fd = fd if isinstance(fd, int) else fd.fileno()
+            if stat.S_ISFIFO(os.fstat(fd).st_mode):
+                raise OSError(10038, "select on a pipe: not a socket (as on Windows)")
+        return real_select(readable, writable, errors, timeout)
+    return fake
+
+
+def without_linux_extras(monkeypatch):
+    monkeypatch.setattr(reaper, "_adopting", [False])                           # no child subreaper
+    monkeypatch.setattr(process, "kill_marked", lambda token: None)             # no /proc to sweep
+    monkeypatch.setattr(arena.Arena, "create", classmethod(lambda cls: None))   # no memfd
+
+
+@pytest.fixture
+def windows_like(monkeypatch):
+    monkeypatch.setattr(portable, "select_works_on_pipes", lambda: False)
+    monkeypatch.setattr(select, "select", refuse_select_on_pipes(select.select))
+    monkeypatch.delattr(os, "killpg")
+    monkeypatch.setattr(limits, "has_rlimits", lambda: False)
+    without_linux_extras(monkeypatch)
+    assert portable.kill_mechanism() == portable.PROCESS_TREE
+
+
+@pytest.fixture
+def portable_with_rlimits(monkeypatch):
+    """The threaded pipes and the tree walk, with the process limit still on: for the
+    fork bomb, which on Windows the Job Object's process limit bounds."""
+    monkeypatch.setattr(portable, "select_works_on_pipes", lambda: False)
+    monkeypatch.setattr(select, "select", refuse_select_on_pipes(select.select))
+    monkeypatch.delattr(os, "killpg")
+    without_linux_extras(monkeypatch)
+
+
+@pytest.fixture
+def macos_like(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "darwin")  # read by limits.rlimits only
+    without_linux_extras(monkeypatch)
+
+
+# -- the reference and the stubs ---------------------------------------------------------------
+
+def test_windows_like_the_reference_gets_full_marks(windows_like):
+    report = grade_folder(SOLUTIONS, sandbox="off")
+    assert report.score == report.max_score == 175, {e.name: e.status for e in report.exercises}
+    child = report.exercises[0].child
+    assert child["kill"] == portable.PROCESS_TREE and child["limits"] == []
+
+
+def test_windows_like_the_stubs_get_nothing(windows_like):
+    report = grade_folder(ROOT / "exercises", sandbox="off")
+    assert report.score == 0
+    assert {e.status for e in report.exercises} == {"not_started"}
+
+
+def test_macos_like_the_reference_gets_full_marks_without_a_memory_rlimit(macos_like):
+    report = grade_folder(SOLUTIONS, names=["softmax", "optimizers"], sandbox="off")
+    assert all(e.status == "passed" for e in report.exercises), [e.to_dict() for e in report.exercises]
+    assert "memory" not in report.exercises[0].child["limits"]
+    assert "processes" in report.exercises[0].child["limits"]
+
+
+def test_paths_with_spaces_backslashes_and_accents(windows_like, monkeypatch, submission):
+    base = Path(tempfile.mkdtemp(prefix="Temp of José Smith "))
+    try:
+        odd = base / "a\\b c"
+        odd.mkdir()
+        for folder in (base, odd):
+            folder.chmod(0o755)  # as root the child runs as another user, who must get through
+        monkeypatch.setattr(tempfile, "tempdir", str(odd))  # the workspaces are laid out there
+        moved = shutil.copytree(submission(), odd / "my exercises")
+        report = grading.grade(Submission(moved, grading.exercise_names()), names=["activations", "softmax"],
+                               sandbox="off")
+        assert [e.status for e in report.exercises] == ["passed", "passed"], [e.error for e in report.exercises]
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+# -- the adversarial tests that apply -------------------------------------------------------
+
+from test_adversarial import grade_hostile, passed, processes_named, rename_self, unique_marker  # noqa: E402
+
+
+@pytest.mark.parametrize("body", ["while True:\n        pass", "import time\n    time.sleep(1000)"])
+def test_windows_like_loops_and_sleeps_time_out(windows_like, submission, body):
+    marker = unique_marker()
+    folder = submission(replacements={"activations.relu": f"def relu(z):\n    {rename_self(marker)}\n    {body}"})
+    exercise = grade_hostile(folder, "off", timeout=3)
+    assert "timed out" in next(c.message for c in exercise.checks if c.name == "relu_known_values")
+    assert "sigmoid_known_values" in passed(exercise)
+    assert not processes_named(marker)
+
+
+def test_windows_like_a_hanging_grandchild_is_killed_with_its_tree(windows_like, submission):
+    marker = unique_marker()
+    code = f"""
+    def relu(z):
+        import subprocess, sys
+        subprocess.Popen([sys.executable, "-c", {rename_self(marker) + "; import time; time.sleep(60)"!r}])
+        while True:
+            pass
+    """
+    exercise = grade_hostile(submission(replacements={"activations.relu": code}), "off", timeout=3)
+    assert "timed out" in next(c.message for c in exercise.checks if c.name == "relu_known_values")
+    time.sleep(0.3)
+    assert not processes_named(marker)
+
+
+def test_windows_like_endless_output_is_capped(windows_like, submission):
+    code = """
+    def relu(z):
+        import sys
+        while True:
+            sys.stdout.write("x" * 100_000 + "\\n")
+    """
+    exercise = grade_hostile(submission(replacements={"activations.relu": code}), "off", timeout=3)
+    assert "timed out" in next(c.message for c in exercise.checks if c.name == "relu_known_values")
+    assert len(exercise.output) <= 70_000
+    assert "sigmoid_known_values" in passed(exercise)
+
+
+def test_windows_like_huge_answer_is_refused(windows_like, submission):
+    code = "def relu(z):\n    return np.zeros(40 * 2**20)"  # 320 MB: over the answer cap
+    exercise = grade_hostile(submission(replacements={"activations.relu": code}), "off")
+    assert "not an answer" in next(c.message for c in exercise.checks if c.name == "relu_known_values")
+    assert "sigmoid_known_values" in passed(exercise)
+
+
+def test_windows_like_exits_and_interrupts_cost_one_check_each(windows_like, submission):
+    folder = submission(replacements={
+        "activations.relu": "def relu(z):\n    raise KeyboardInterrupt",
+        "activations.tanh": "def tanh(z):\n    raise SystemExit(0)",
+        "activations.sigmoid_grad": "def sigmoid_grad(z):\n    import os\n    os._exit(0)",
+    })
+    exercise = grade_hostile(folder, "off")
+    assert {"sigmoid_known_values", "leaky_relu_honours_alpha"} <= passed(exercise)
+    assert not {"relu_known_values", "tanh_is_stable", "sigmoid_grad_matches_numeric"} & passed(exercise)
+
+
+def test_windows_like_a_child_that_stops_reading_cannot_block_the_grader(windows_like, tmp_path):
+    from test_adversarial_engine import STOPS_READING, child_of
+    child, workspace = child_of(tmp_path, STOPS_READING, seconds=3)
+    try:
+        assert child.request({"op": "call", "target": "stall", "args": [np.zeros(3)]})["value"] == 1.0
+        started = time.monotonic()
+        with pytest.raises(ChildTimeout):
+            child.request({"op": "call", "target": "stall", "args": [np.zeros(2**20)]})  # 8 MB
+        assert time.monotonic() - started < 5
+    finally:
+        child.close()
+        workspace.remove()
+
+
+@pytest.mark.skipif(os.getuid() == 0 and not limits.nobody_can_run_python(),
+                    reason="as root without an unprivileged user no process limit applies")
+def test_portable_fork_bomb_is_contained_and_its_tree_killed(portable_with_rlimits, submission):
+    marker = unique_marker()
+    code = f"""
+    def relu(z):
+        import os
+        {rename_self(marker)}
+        while True:
+            try:
+                os.fork()
+            except OSError:
+                pass
+    """
+    exercise = grade_hostile(submission(replacements={"activations.relu": code}), "off", timeout=4)
+    assert "relu_known_values" not in passed(exercise)
+    time.sleep(0.5)
+    assert not processes_named(marker)
+
+
+# -- the pieces ---------------------------------------------------------------------------
+
+def test_threaded_pipes_wait_read_and_write_with_deadlines():
+    to_child_r, to_child_w = os.pipe()
+    from_child_r, from_child_w = os.pipe()
+    pipes = portable.ThreadedPipes(from_child_r, to_child_w)
+    try:
+        assert not pipes.ready(0.05)                         # nothing sent yet: times out
+        os.write(from_child_w, b"hello")
+        assert pipes.ready(1) and pipes.read(3) == b"hel" and pipes.read(10) == b"lo"
+        sent = 0
+        while pipes.ready(0.2, write=True):                 # nobody reads: the writer fills the pipe, then waits
+            sent += pipes.write(b"x" * 65536)
+        assert 0 < sent < 64 * 2**20
+        os.close(from_child_w)
+        assert pipes.ready(1) and pipes.read(1) == b""       # the end of the pipe
+        os.close(to_child_r)                                 # the child is gone: the blocked write fails...
+        deadline = time.monotonic() + 2
+        while pipes.write_error is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with pytest.raises(BrokenPipeError):                  # ...and the next write says so
+            pipes.write(b"more")
+    finally:
+        pipes.stop()
+        for fd in (from_child_r, to_child_w):
+            os.close(fd)
+
+
+def test_chunks_without_select_read_to_the_end(monkeypatch):
+    monkeypatch.setattr(portable, "select_works_on_pipes", lambda: False)
+    monkeypatch.setattr(select, "select", refuse_select_on_pipes(select.select))
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, b"printed")
+    os.close(write_fd)
+    assert b"".join(portable.chunks(read_fd, threading.Event())) == b"printed"
+    os.close(read_fd)
+
+
+def test_start_options_per_platform(monkeypatch):
+    assert portable.start_options() == {"start_new_session": True}
+    monkeypatch.delattr(os, "killpg")
+    assert portable.start_options() == {"start_new_session": False}
+    monkeypatch.setattr(portable, "on_windows", lambda: True)
+    monkeypatch.setattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0x200, raising=False)
+    assert portable.start_options() == {"creationflags": 0x200}
+    assert portable.kill_mechanism() == portable.JOB_OBJECT
+
+
+def test_rlimits_per_platform(monkeypatch):
+    assert set(limits.rlimits(cpu_seconds=3)) >= {"RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE"}
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert "RLIMIT_AS" not in limits.rlimits(cpu_seconds=3)
+    monkeypatch.setattr(limits, "has_rlimits", lambda: False)
+    assert limits.limits_spec(512, 3) == ""
+    monkeypatch.setattr(portable, "on_windows", lambda: True)
+    assert limits.limit_names() == ["cpu time", "memory", "processes"]
+
+
+# -- the Job Object, against a stand-in kernel32 ----------------------------------------------
+
+class FakeKernel32:
+    """Records the calls a JobObject makes, with the limits it sets."""
+
+    def __init__(self, refuse=()):
+        self.calls, self.refuse, self.info = [], set(refuse), None
+
+    def __getattr__(self, name):
+        def call(*args):
+            self.calls.append(name)
+            if name == "SetInformationJobObject":
+                self.info = jobs.ExtendedLimits.from_buffer_copy(args[2]._obj)  # args[2] is byref(info)
+            if name in self.refuse:
+                return 0
+            return 0x1234 if name == "CreateJobObjectW" else 1
+        return call
+
+
+class FakePopen:
+    _handle = 0x88
+
+
+@pytest.mark.skipif(ctypes.sizeof(ctypes.c_void_p) != 8, reason="the sizes are those of 64-bit Windows")
+def test_job_object_structures_have_windows_sizes():
+    assert ctypes.sizeof(jobs.BasicLimits) == 64
+    assert ctypes.sizeof(jobs.IoCounters) == 48
+    assert ctypes.sizeof(jobs.ExtendedLimits) == 144
+
+
+def test_job_object_holds_the_limits_and_kills_on_close():
+    kernel32 = FakeKernel32()
+    job = jobs.JobObject(limits.job_limits(memory_mb=512, cpu_seconds=9.5), kernel32=kernel32)
+    flags = kernel32.info.BasicLimitInformation.LimitFlags
+    for flag in (jobs.JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE, jobs.JOB_OBJECT_LIMIT_JOB_MEMORY,
+                 jobs.JOB_OBJECT_LIMIT_PROCESS_TIME, jobs.JOB_OBJECT_LIMIT_ACTIVE_PROCESS,
+                 jobs.JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION):
+        assert flags & flag
+    assert kernel32.info.JobMemoryLimit == 512 * 2**20
+    assert kernel32.info.BasicLimitInformation.PerProcessUserTimeLimit == 10 * jobs.HUNDRED_NS_PER_SECOND
+    assert kernel32.info.BasicLimitInformation.ActiveProcessLimit == limits.MAX_PROCESSES
+    job.assign(FakePopen())
+    job.terminate()
+    job.close()
+    job.close()
+    assert kernel32.calls == ["CreateJobObjectW", "SetInformationJobObject", "AssignProcessToJobObject",
+                              "TerminateJobObject", "CloseHandle"]
+
+
+def test_a_refused_job_falls_back_to_the_tree_walk(monkeypatch):
+    monkeypatch.setattr(portable, "on_windows", lambda: True)
+    monkeypatch.setattr(jobs, "windows_kernel32", lambda: FakeKernel32(refuse={"AssignProcessToJobObject"}))
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    child._handle = 0x88  # what a Popen has on Windows
+    try:
+        tree = portable.ProcessTree(child, limits.job_limits())
+        assert tree.mechanism == portable.PROCESS_TREE and tree.job is None
+        tree.kill()
+        assert child.wait(timeout=5) != 0
+    finally:
+        child.kill()
+        child.wait()
+
+
+# -- the child's start-up where resource, prctl and SIGXFSZ do not exist ------------------------
+
+STARTS_LIKE_WINDOWS = """
+import runpy, signal, sys
+sys.modules["resource"] = None           # import resource: ImportError, as on Windows
+sys.platform = "win32"                   # no prctl
+del signal.SIGXFSZ
+runpy.run_path(sys.argv[1], run_name="not_main")
+print("started")
+"""
+
+
+def test_the_child_starts_without_resource_prctl_or_sigxfsz():
+    env = {**os.environ, "NNLAB_LIMITS": limits.limits_spec(512, 3), "NNLAB_RUN_AS": ""}
+    run = subprocess.run([sys.executable, "-c", STARTS_LIKE_WINDOWS, str(Path(process.CHILD_SCRIPT))],
+                         capture_output=True, text=True, timeout=60, env=env,
+                         cwd=str(Path(process.CHILD_SCRIPT).parent))
+    assert run.returncode == 0 and run.stdout.strip() == "started", run.stderr
+
+
+def test_the_report_records_the_limits_and_the_kill_mechanism(submission):
+    report = grade_folder(submission(), names=["activations"], sandbox="off")
+    child = report.to_dict()["exercises"][0]["child"]
+    assert child["kill"] == portable.PROCESS_GROUP
+    assert {"memory", "cpu time", "file size", "open files"} <= set(child["limits"])
+    gradescope = to_gradescope(report)
+    assert "process group" not in gradescope and "open files" not in gradescope
