@@ -83,7 +83,7 @@ def test_windows_like_the_reference_gets_full_marks(windows_like):
     report = grade_folder(SOLUTIONS, sandbox="off")
     assert report.score == report.max_score == 175, {e.name: e.status for e in report.exercises}
     child = report.exercises[0].child
-    assert child["kill"] == portable.PROCESS_TREE and child["limits"] == []
+    assert child["kill"] == portable.PROCESS_TREE and child["limits"] == [limits.MEMORY_WATCH]
 
 
 def test_windows_like_the_stubs_get_nothing(windows_like):
@@ -204,10 +204,27 @@ def test_portable_fork_bomb_is_contained_and_its_tree_killed(portable_with_rlimi
             except OSError:
                 pass
     """
-    exercise = grade_hostile(submission(replacements={"activations.relu": code}), "off", timeout=4)
+    started = time.monotonic()
+    report = grade_folder(submission(replacements={"activations.relu": code}), names=["activations"],
+                          sandbox="off", timeout=4)
+    assert time.monotonic() - started < 4 * 3 + 10
+    exercise = report.exercises[0]
     assert "relu_known_values" not in passed(exercise)
+    assert "sigmoid_known_values" in passed(exercise)
     time.sleep(0.5)
     assert not processes_named(marker)
+
+
+@pytest.mark.parametrize("profile", ["windows_like", "macos_like"])
+def test_without_a_memory_limit_the_memory_watch_stops_the_child(profile, request, submission):
+    request.getfixturevalue(profile)
+    assert limits.watched_memory(256) == 256 * 2**20
+    code = "def relu(z):\n    hog = [np.ones(10**7) for _ in range(40)]\n    return np.maximum(z, 0)"  # 3.2 GB
+    folder = submission(replacements={"activations.relu": code})
+    report = grade_folder(folder, names=["activations"], sandbox="off", timeout=30, memory_mb=256)
+    exercise = report.exercises[0]
+    assert "memory limit" in next(c.message for c in exercise.checks if c.name == "relu_known_values")
+    assert "sigmoid_known_values" in passed(exercise)
 
 
 # -- the pieces ---------------------------------------------------------------------------

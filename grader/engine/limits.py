@@ -82,11 +82,23 @@ JOB_NAMES = {"memory_bytes": "memory", "cpu_seconds": "cpu time", "processes": "
 
 def limit_names():
     """What limits the child here, in words, for the report's record of how it ran."""
-    from .portable import on_windows
+    from .portable import on_windows, psutil_module
 
     if on_windows():
         return sorted(JOB_NAMES[name] for name in job_limits(cpu_seconds=1))
-    return sorted(RLIMIT_NAMES[name] for name in rlimits(cpu_seconds=1))
+    names = sorted(RLIMIT_NAMES[name] for name in rlimits(cpu_seconds=1))
+    if "memory" not in names and psutil_module():
+        names.append(MEMORY_WATCH)
+    return names
+
+
+MEMORY_WATCH = "memory watch"  # no memory limit here (macOS): the parent measures the child's tree
+
+
+def watched_memory(memory_mb=None):
+    """The bytes the parent lets the child's tree use where no limit holds it (macOS
+    does not enforce RLIMIT_AS), or None where a limit does or nothing can measure it."""
+    return int(memory_mb or DEFAULT_MEMORY_MB) * 2**20 if MEMORY_WATCH in limit_names() else None
 
 
 def nobody_can_run_python():

@@ -227,6 +227,18 @@ class ProcessTree:
         if self.process.poll() is None:
             self.process.kill()
 
+    def memory(self):
+        """Bytes of memory the child and its descendants use (resident), or None where
+        psutil is missing or the child is gone."""
+        psutil = psutil_module()
+        if psutil is None:
+            return None
+        try:
+            root = psutil.Process(self.process.pid)
+            return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+        except psutil.Error:
+            return None
+
     def close(self):
         if self.job is not None:
             self.job.close()  # kill on close: nothing of the child outlives its handle

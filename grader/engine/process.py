@@ -66,6 +66,7 @@ class ChildProcess:
         self.output = CappedOutput(MAX_OUTPUT_BYTES)
         env = limits.child_environment(workspace.home, memory_mb, deadline - time.monotonic())
         self.job_limits = limits.job_limits(memory_mb, deadline - time.monotonic())  # Windows only
+        self.memory_cap = limits.watched_memory(memory_mb)  # macOS: no RLIMIT_AS
         python, self.ran_as = choose_python_and_user(sandbox, env, workspace)
         isolation = ["-I"] if python == sys.executable else ["-I", "-S"]  # the prepared one: no site
         argv = [str(python), *isolation, str(workspace.child_script), str(workspace.root),
@@ -171,6 +172,7 @@ class ChildProcess:
             if self.pipes.ready(min(remaining, DISK_CHECK_SECONDS), write):
                 return
             self._check_disk()
+            self._check_memory()
 
     def _check_disk(self):
         if not self.watch_disk:
@@ -181,6 +183,14 @@ class ChildProcess:
             self.workspace.clear_home()
             raise ChildGone(f"wrote more than {MAX_DISK_BYTES // 2**20} MiB or {MAX_DISK_FILES} files "
                             "to its folder (the disk quota of an exercise)")
+
+    def _check_memory(self):
+        if self.memory_cap is None:
+            return
+        used = self.tree.memory()
+        if used is not None and used > self.memory_cap:
+            self.kill()
+            raise ChildGone(f"used more than {self.memory_cap // 2**20} MiB of memory (the memory limit)")
 
     def _last_output(self):
         self._drain.join(timeout=1)
