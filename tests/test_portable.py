@@ -28,6 +28,7 @@ import pytest
 from conftest import ROOT, SOLUTIONS, grade_folder
 from grader import grading
 from grader.engine import arena, jobs, limits, portable, process, reaper
+from grader.engine.workspace import disk_bytes
 from grader.engine.process import ChildTimeout
 from grader.report.gradescope import to_gradescope
 from grader.submission import Submission
@@ -253,6 +254,13 @@ def test_threaded_pipes_wait_read_and_write_with_deadlines():
         pipes.stop()
         for fd in (from_child_r, to_child_w):
             os.close(fd)
+
+
+def test_disk_usage_without_st_blocks_counts_sizes():
+    class WindowsStat:  # os.stat_result on Windows has no st_blocks
+        st_size = 5000
+    assert disk_bytes(WindowsStat()) == 5000
+    assert disk_bytes(os.stat(__file__)) == os.stat(__file__).st_blocks * 512
 
 
 def test_chunks_without_select_read_to_the_end(monkeypatch):
