@@ -22,14 +22,12 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from conftest import ROOT, SOLUTIONS, grade_folder
 from grader import grading
 from grader.engine import arena, jobs, limits, portable, process, reaper
 from grader.engine.workspace import disk_bytes
-from grader.engine.process import ChildTimeout
 from grader.report.gradescope import to_gradescope
 from grader.submission import Submission
 
@@ -116,19 +114,53 @@ def test_paths_with_spaces_backslashes_and_accents(windows_like, monkeypatch, su
         shutil.rmtree(base, ignore_errors=True)
 
 
-# -- the adversarial tests that apply -------------------------------------------------------
+# -- the adversarial tests that apply, run as they are on the simulated Windows ---------------
 
+import test_adversarial as adversarial  # noqa: E402
+import test_adversarial_engine as adversarial_engine  # noqa: E402
 from test_adversarial import grade_hostile, passed, processes_named, rename_self, unique_marker  # noqa: E402
 
 
 @pytest.mark.parametrize("body", ["while True:\n        pass", "import time\n    time.sleep(1000)"])
 def test_windows_like_loops_and_sleeps_time_out(windows_like, submission, body):
-    marker = unique_marker()
-    folder = submission(replacements={"activations.relu": f"def relu(z):\n    {rename_self(marker)}\n    {body}"})
-    exercise = grade_hostile(folder, "off", timeout=3)
-    assert "timed out" in next(c.message for c in exercise.checks if c.name == "relu_known_values")
-    assert "sigmoid_known_values" in passed(exercise)
-    assert not processes_named(marker)
+    adversarial.test_loops_and_sleeps_time_out(submission, "off", body)
+
+
+def test_windows_like_exits_and_interrupts_cost_one_check_each(windows_like, submission):
+    adversarial.test_exits_and_interrupts_cost_one_check_each(submission, "off")
+
+
+def test_windows_like_huge_answer_is_refused(windows_like, submission):
+    adversarial.test_huge_answer_is_refused(submission, "off")
+
+
+def test_windows_like_lying_objects_and_a_patched_server_fake_nothing(windows_like, submission):
+    adversarial.test_lying_objects_are_rejected(submission, "off")
+    adversarial.test_patching_the_child_server_fakes_nothing(submission, "off")
+
+
+def test_windows_like_environment_secrets_do_not_reach_student_code(windows_like, submission, monkeypatch):
+    adversarial.test_environment_secrets_do_not_reach_student_code(submission, monkeypatch, "off")
+
+
+@pytest.mark.parametrize("frame", adversarial_engine.FORGED_FRAMES.values(), ids=adversarial_engine.FORGED_FRAMES.keys())
+def test_windows_like_a_forged_first_frame_ends_only_its_exercise(windows_like, submission, frame):
+    adversarial_engine.test_a_forged_first_frame_ends_only_its_exercise(submission, "off", frame)
+
+
+def test_windows_like_forged_and_too_deep_answers_are_not_answers(windows_like, submission):
+    adversarial_engine.test_a_forged_answer_in_a_call_costs_that_check(submission, "off")
+    adversarial_engine.test_a_header_nested_too_deeply_is_not_an_answer(submission, "off")
+
+
+def test_windows_like_a_child_that_stops_reading_cannot_block_the_grader(windows_like, tmp_path):
+    adversarial_engine.test_a_child_that_stops_reading_cannot_block_the_grader(tmp_path, "off")
+
+
+@pytest.mark.parametrize("attack", [adversarial_engine.FILLS_THE_DISK, adversarial_engine.MANY_FILES],
+                         ids=["2 GB", "200000 files"])
+def test_windows_like_the_disk_quota_holds(windows_like, submission, tmp_path, attack):
+    adversarial_engine.test_a_submission_cannot_fill_the_disk(submission, tmp_path, "off", attack)
 
 
 def test_windows_like_a_hanging_grandchild_is_killed_with_its_tree(windows_like, submission):
@@ -157,38 +189,6 @@ def test_windows_like_endless_output_is_capped(windows_like, submission):
     assert "timed out" in next(c.message for c in exercise.checks if c.name == "relu_known_values")
     assert len(exercise.output) <= 70_000
     assert "sigmoid_known_values" in passed(exercise)
-
-
-def test_windows_like_huge_answer_is_refused(windows_like, submission):
-    code = "def relu(z):\n    return np.zeros(40 * 2**20)"  # 320 MB: over the answer cap
-    exercise = grade_hostile(submission(replacements={"activations.relu": code}), "off")
-    assert "not an answer" in next(c.message for c in exercise.checks if c.name == "relu_known_values")
-    assert "sigmoid_known_values" in passed(exercise)
-
-
-def test_windows_like_exits_and_interrupts_cost_one_check_each(windows_like, submission):
-    folder = submission(replacements={
-        "activations.relu": "def relu(z):\n    raise KeyboardInterrupt",
-        "activations.tanh": "def tanh(z):\n    raise SystemExit(0)",
-        "activations.sigmoid_grad": "def sigmoid_grad(z):\n    import os\n    os._exit(0)",
-    })
-    exercise = grade_hostile(folder, "off")
-    assert {"sigmoid_known_values", "leaky_relu_honours_alpha"} <= passed(exercise)
-    assert not {"relu_known_values", "tanh_is_stable", "sigmoid_grad_matches_numeric"} & passed(exercise)
-
-
-def test_windows_like_a_child_that_stops_reading_cannot_block_the_grader(windows_like, tmp_path):
-    from test_adversarial_engine import STOPS_READING, child_of
-    child, workspace = child_of(tmp_path, STOPS_READING, seconds=3)
-    try:
-        assert child.request({"op": "call", "target": "stall", "args": [np.zeros(3)]})["value"] == 1.0
-        started = time.monotonic()
-        with pytest.raises(ChildTimeout):
-            child.request({"op": "call", "target": "stall", "args": [np.zeros(2**20)]})  # 8 MB
-        assert time.monotonic() - started < 5
-    finally:
-        child.close()
-        workspace.remove()
 
 
 @pytest.mark.skipif(os.getuid() == 0 and not limits.nobody_can_run_python(),
