@@ -1,14 +1,19 @@
 """What the child process may see and use: its environment and its resource limits.
 
 The environment is an allow-list: nothing of the grader's own environment (CI tokens,
-home folder, proxies) reaches student code. Resource limits are applied by the child to
-itself before it imports anything of the student's (see ``child.apply_limits``), which
-keeps the parent free of ``preexec_fn`` and safe to run children from threads.
+home folder, proxies) reaches student code. On POSIX, resource limits are rlimits the
+child applies to itself before it imports anything of the student's (see
+``child.apply_limits``), which keeps the parent free of ``preexec_fn`` and safe to run
+children from threads. Windows has no rlimits: its limits are the Job Object's
+(``jobs.py``). Where no memory limit holds (macOS ignores RLIMIT_AS), the parent
+watches the child's memory instead (``watched_memory``).
 """
 
 import importlib.util
 import os
 import sys
+
+from . import portable
 
 DEFAULT_MEMORY_MB = 2048
 MAX_FILE_BYTES = 64 * 2**20
@@ -82,12 +87,10 @@ JOB_NAMES = {"memory_bytes": "memory", "cpu_seconds": "cpu time", "processes": "
 
 def limit_names():
     """What limits the child here, in words, for the report's record of how it ran."""
-    from .portable import on_windows, psutil_module
-
-    if on_windows():
+    if portable.on_windows():
         return sorted(JOB_NAMES[name] for name in job_limits(cpu_seconds=1))
     names = sorted(RLIMIT_NAMES[name] for name in rlimits(cpu_seconds=1))
-    if "memory" not in names and psutil_module():
+    if "memory" not in names and portable.psutil_module():
         names.append(MEMORY_WATCH)
     return names
 

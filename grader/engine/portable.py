@@ -91,11 +91,13 @@ class ThreadedPipes:
 
     def ready(self, timeout, write=False):
         with self.changed:
-            if write:
-                test = lambda: self.pending is None  # noqa: E731
-            else:
-                test = lambda: self.buffer or self.ended  # noqa: E731
-            return bool(self.changed.wait_for(test, timeout))
+            return bool(self.changed.wait_for(self._can_write if write else self._can_read, timeout))
+
+    def _can_read(self):
+        return self.buffer or self.ended
+
+    def _can_write(self):
+        return self.pending is None
 
     def read(self, n):
         """Up to ``n`` bytes already received; b"" at the pipe's end (call after ``ready``)."""
