@@ -92,6 +92,15 @@ def test_rlimits_per_platform(monkeypatch):
     assert limits.watched_memory(512) is None  # the Job Object holds it
 
 
+def test_windows_crash_statuses_are_named(monkeypatch):
+    monkeypatch.setattr(portable, "on_windows", lambda: True)
+    assert "access violation" in portable.windows_crash(0xC0000005)
+    assert "access violation" in portable.windows_crash(-1073741819)  # the same status, signed
+    assert portable.windows_crash(3) == ""
+    monkeypatch.setattr(portable, "on_windows", lambda: False)
+    assert portable.windows_crash(0xC0000005) == ""
+
+
 # -- the Job Object -------------------------------------------------------------------------
 
 class FakeKernel32:

@@ -15,7 +15,7 @@ The child is assigned right after it is created, while its interpreter is still 
 it runs no code of the student's before that.
 
 ctypes only; the structures are laid out as in winnt.h (their sizes are checked by
-tests/test_portable.py on every platform), and ``kernel32`` can be a stand-in for tests.
+tests/test_portable_parts.py on every platform), and ``kernel32`` can be a stand-in for tests.
 """
 
 import ctypes

@@ -274,6 +274,19 @@ def kill_descendants(pid):
             pass
 
 
+WINDOWS_CRASHES = {  # exit statuses of a Windows process that crashed (NTSTATUS codes)
+    0xC0000005: "an access violation (a crash in native code)",
+    0xC00000FD: "a stack overflow (a recursion too deep for native code?)",
+    0xC0000409: "a buffer overrun detected in native code",
+    0xC0000017: "out of memory (the memory limit?)",
+}
+
+
+def windows_crash(code):
+    """What a Windows exit status says about a crash, or "" for an ordinary exit."""
+    return WINDOWS_CRASHES.get(code & 0xFFFFFFFF, "") if on_windows() else ""
+
+
 def psutil_module():
     try:
         import psutil

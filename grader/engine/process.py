@@ -210,6 +210,8 @@ class ChildProcess:
             reason = {"SIGKILL": " (memory or CPU limit?)", "SIGXCPU": " (CPU time limit)",
                       "SIGSEGV": " (a crash in native code)"}.get(name, "")
             return f"was killed by {name}{reason}"
+        if portable.windows_crash(code):
+            return f"crashed: {portable.windows_crash(code)}"
         return f"exited with status {code} (sys.exit() or os._exit() in your code?)"
 
     # -- stopping ------------------------------------------------------------------
