@@ -20,8 +20,11 @@ The threaded path works on POSIX too, and the tests run it on Linux with ``selec
 
 import os
 import select
+import signal
 import subprocess
 import threading
+
+from .jobs import JobObject
 
 CHUNK = 1 << 20
 KILL_ROUNDS = 50  # a process tree that forks while it is killed: walk it again until it is empty
@@ -204,12 +207,10 @@ class ProcessTree:
         self.mechanism = kill_mechanism()
         self.job = None
         if self.mechanism == JOB_OBJECT:
-            from .jobs import JobObject
-
             try:
                 self.job = JobObject(job_limits or {})
                 self.job.assign(process)
-            except OSError:
+            except (OSError, AttributeError):  # refused, or a kernel32 without these calls
                 self.close()
                 self.mechanism = PROCESS_TREE if psutil_module() else PROCESS_ONLY
 
@@ -218,8 +219,6 @@ class ProcessTree:
         if self.job is not None:
             self.job.terminate()
         elif self.mechanism == PROCESS_GROUP:
-            import signal
-
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):

@@ -235,23 +235,27 @@ class ChildProcess:
         """End the child: its input closes, it exits by itself or is killed soon after.
         Every step has a deadline, whatever the child (or what it started) holds open."""
         self.pipes.stop()  # before the pipes close: their threads must not read a reused fd
-        for stream in (self.process.stdin, self.process.stdout):
-            try:
-                stream.close()
-            except OSError:
-                pass
+        close_quietly(self.process.stdin)
         try:
             self.process.wait(timeout=0.5)
         except subprocess.TimeoutExpired:
             pass
         self.kill()
-        self.tree.close()
+        close_quietly(self.process.stdout)  # after the kill: on Windows, closing a pipe that a
+        self.tree.close()                   # thread is reading waits until that read ends
         self._stop_draining.set()
         self._drain.join(timeout=1)
         self.process.stderr.close()
         if self.arena is not None:
             self.arena.close()
             self.arena = None
+
+
+def close_quietly(stream):
+    try:
+        stream.close()
+    except OSError:
+        pass
 
 
 def choose_python_and_user(sandbox, env, workspace):
