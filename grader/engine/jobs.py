@@ -12,7 +12,8 @@ subreaper give on Linux). The job also holds the limits Windows has instead of r
     JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION   a crash ends the process, no error dialog
 
 The child is assigned right after it is created, while its interpreter is still starting:
-it runs no code of the student's before that.
+it runs no code of the student's before that. A virtual environment's ``python.exe`` is
+a launcher that starts the real interpreter as a child of its own: the job holds both.
 
 ctypes only; the structures are laid out as in winnt.h (their sizes are checked by
 tests/test_portable_parts.py on every platform), and ``kernel32`` can be a stand-in for tests.
