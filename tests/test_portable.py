@@ -205,7 +205,9 @@ def test_portable_fork_bomb_is_contained_and_its_tree_killed(portable_with_rlimi
     started = time.monotonic()
     report = grade_folder(submission(replacements={"activations.relu": code}), names=["activations"],
                           sandbox="off", timeout=4)
-    assert time.monotonic() - started < 4 * 3 + 10
+    # the exercise's own cap is 3 x 4 s; stopping 256 spinning processes one by one, on a
+    # loaded 2-core machine, took up to 13 s more (the Job Object stops them in one call)
+    assert time.monotonic() - started < 4 * 3 + 30
     exercise = report.exercises[0]
     assert "relu_known_values" not in passed(exercise)
     assert "sigmoid_known_values" in passed(exercise)
