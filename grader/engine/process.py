@@ -6,7 +6,9 @@ strictly and checked field by field before a check sees it. Anything else is "no
 answer" and ends the child, never the grader. Writes to the child have the same
 deadline as reads, so a child that stops reading cannot stall the grader either.
 Without the sandbox (whose writable folders are size-capped tmpfs), the workspace's size
-is watched while the child runs, and the child stopped past its disk quota.
+is watched while the child runs, and the child stopped past its disk quota. What this
+needs from the operating system (pipes with deadlines, the child's tree killed) is
+asked of it in ``portable.py``, the same way on Linux, macOS and Windows.
 """
 
 import os
@@ -284,10 +286,10 @@ def choose_python_and_user(sandbox, env, workspace):
 def child_identity(sandbox):
     """How a child runs: ``{"sandbox": bool, "uid": int}`` (None where there are no uids),
     with what limits it and how it is killed here (see ``containment``)."""
-    return {**user_identity(sandbox), **containment(sandbox)}
+    return {**user_identity(sandbox), **containment()}
 
 
-def containment(sandbox):
+def containment():
     """``{"limits": [...], "kill": ...}``: the limits this platform puts on the child, in
     words, and how it kills the child's process tree (``portable.kill_mechanism``)."""
     return {"limits": limits.limit_names(), "kill": portable.kill_mechanism()}
