@@ -305,6 +305,12 @@ class ForkedProcess:
     def poll(self):
         return self.returncode
 
+    def kill(self):
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
     def wait(self, timeout=None):
         end = None if timeout is None else time.monotonic() + timeout
         with self.server.changed:

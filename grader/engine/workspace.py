@@ -91,7 +91,7 @@ class Workspace:
                     if entry.is_dir(follow_symlinks=False):
                         folders.append(entry.path)
                     else:
-                        used += entry.stat(follow_symlinks=False).st_blocks * 512
+                        used += disk_bytes(entry.stat(follow_symlinks=False))
                 except OSError:
                     pass
         return used, files
@@ -103,6 +103,13 @@ class Workspace:
 
     def remove(self):
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def disk_bytes(info):
+    """What a file takes on disk: its blocks (a sparse file takes few), or its size on
+    Windows, whose ``os.stat`` has no ``st_blocks``."""
+    blocks = getattr(info, "st_blocks", None)
+    return blocks * 512 if blocks is not None else info.st_size
 
 
 def parse(source):
