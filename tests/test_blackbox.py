@@ -244,3 +244,26 @@ def test_without_the_reference_the_earlier_modules_are_the_students_own(tmp_path
         assert (workspace.root / "submission" / "softmax.py").read_text() == (tmp_path / "softmax.py").read_text()
     finally:
         workspace.remove()
+
+
+def test_a_forked_child_reaches_its_own_workspaces_reference(tmp_path, reference):
+    """The fork server's copy of blackbox.py finds the socket of the child's workspace."""
+    from grader.engine.forkserver import ForkServer, available
+
+    if not available():
+        pytest.skip("no fork server here")
+    forks = ForkServer.start()
+    (tmp_path / "losses.py").write_text("from .softmax import softmax\n\n\ndef f(z):\n    return softmax(z)\n")
+    workspace, _ = Workspace.create("losses", ["activations", "softmax"], Submission(tmp_path, EXERCISE_NAMES),
+                                    reference)
+    write_child_config(workspace, (), {"losses.py"})
+    try:
+        child = ChildProcess(workspace, "losses", time.monotonic() + 60, forks=forks)
+        assert forks is None or type(child.process).__name__ == "ForkedProcess"
+        z = np.array([[1.0, 2.0, 1000.0]])
+        assert np.array_equal(call(child, "f", z), reference.module("softmax").softmax(z))
+        child.close()
+    finally:
+        workspace.remove()
+        if forks is not None:
+            forks.close()

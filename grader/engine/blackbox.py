@@ -27,7 +27,8 @@ import weakref
 import numpy as np
 from protocol import Handle, ProtocolError, decode, encode, pack, unpack_trusted
 
-SOCKET = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference.sock")
+SOCKET = os.path.join("_engine", "reference.sock")  # in the workspace (see reference_calls.py)
+_socket = []          # [its path], found from where the proxies are
 _connection = []      # [the socket to the reference's process], once connected
 _lock = threading.RLock()
 _numbers = {}         # id(generator) -> its number: the child's Generators sent so far
@@ -41,6 +42,8 @@ _errors = {}          # type name -> an exception class of that name (not a buil
 def install(namespace, spec_text):
     """Define the names of ``spec_text`` (JSON, see ``reference_calls.describe_module``)."""
     module = namespace["__name__"]
+    workspace = os.path.dirname(os.path.dirname(os.path.abspath(namespace["__file__"])))
+    _socket[:] = [os.path.join(workspace, SOCKET)]  # this file may be a fork server's copy
     for name, spec in json.loads(spec_text).items():
         namespace[name] = build(spec, module, name)
 
@@ -171,7 +174,7 @@ def connection():
     if not _connection:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            sock.connect(SOCKET)
+            sock.connect(_socket[0])
         except OSError as error:
             sock.close()
             raise ConnectionError("the grader's process that runs the reference modules cannot be reached "

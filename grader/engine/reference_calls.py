@@ -33,6 +33,12 @@ SERVER = Path(__file__).with_name("reference_server.py")
 SOCKET = "reference.sock"  # in the workspace's _engine folder, where blackbox.py looks for it
 
 
+def available():
+    """Whether calls can reach a reference process here (a Unix socket; not on Windows,
+    where the earlier modules are still the reference's files)."""
+    return hasattr(socket, "AF_UNIX")
+
+
 # -- the proxy modules -------------------------------------------------------------
 
 def proxy_source(module, name):

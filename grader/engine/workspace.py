@@ -12,8 +12,9 @@ When the reference solutions are available, the earlier modules come from them, 
 in an early exercise does not fail a later one for the wrong reason. They come as black
 boxes: each is a proxy that holds none of the reference's source, whose functions and
 classes forward their calls to a trusted process holding the reference (see
-``reference_calls.py`` and ``blackbox.py``). Without the reference, the earlier modules
-are the student's own files.
+``reference_calls.py`` and ``blackbox.py``; where there are no Unix sockets, Windows,
+they are still copies). Without the reference, the earlier modules are the student's own
+files.
 """
 
 import ast
@@ -23,6 +24,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from . import reference_calls
 from .reference_calls import OPEN_SOCKET, ReferenceCalls, is_socket, proxy_source
 
 ENGINE_FILES = ("child.py", "protocol.py", "blackbox.py")
@@ -57,10 +59,12 @@ class Workspace:
         (package / "__init__.py").write_text("")
         from_reference, targets = [], set()
         for name in earlier:
-            if reference is None:
-                source = submission.module_file(name)
+            if reference is None or not reference_calls.available():
+                source = (reference or submission).module_file(name)
                 if source is not None and source.is_file():
                     shutil.copyfile(source, package / f"{name}.py")
+                    if reference:
+                        from_reference.append(name)
             elif reference.module_file(name) is not None:
                 text, forwarded = proxy_source(reference.module(name), name)
                 (package / f"{name}.py").write_text(text, encoding="utf-8")
