@@ -418,7 +418,7 @@ for name in MODULES:
 
 for obj in gc.get_objects():
     code = getattr(obj, "__code__", None)
-    if code is not None:
+    if isinstance(code, type(take.__code__)):
         take("co_consts", " ".join(c for c in code.co_consts if isinstance(c, str)))
         take("co_code", code.co_code.hex())
         read(code.co_filename)
