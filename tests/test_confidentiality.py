@@ -304,11 +304,11 @@ started = time.time()
 stolen, seen = [], set()
 deadline = time.monotonic() + 3
 while time.monotonic() < deadline and not stolen:
-    for folder in glob.glob("/tmp/nnlab-losses-*"):  # the exercise graded beside this one
+    for folder in glob.glob("/tmp/nnlab-initialization-*"):  # the exercise graded beside this one
         if os.stat(folder).st_ctime > started - 30:
             seen.add(folder)
             try:
-                with open(os.path.join(folder, "submission", "softmax.py")) as file:
+                with open(os.path.join(folder, "submission", "initialization.py")) as file:
                     stolen.append(file.read())
             except OSError:
                 pass
@@ -328,11 +328,11 @@ def log_softmax(z, axis=-1):
 @needs_root
 def test_without_the_sandbox_no_child_can_read_another_childs_workspace(tmp_path):
     """Exercises graded side by side, each child a uid of its own: softmax's child cannot
-    read the losses workspace, which holds the reference softmax (nor a batch's other students)."""
+    read the workspace of initialization, graded beside it (nor a batch's other students)."""
     from conftest import grade_folder, write_submission
 
     folder = write_submission(tmp_path / "thief", modules={"softmax": NEIGHBOUR_THIEF})
-    report = grade_folder(folder, names=["softmax", "losses"], sandbox="off", jobs=2)
+    report = grade_folder(folder, names=["softmax", "initialization"], sandbox="off", jobs=2)
     softmax = report.exercises[0]
     assert softmax.score == 0
     message = next(c.message for c in softmax.checks if "foreign files" in c.message)

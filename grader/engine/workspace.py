@@ -43,8 +43,9 @@ class Workspace:
         self.references = None  # the reference's process, when earlier modules are its proxies
 
     @classmethod
-    def create(cls, module, earlier, submission, reference=None):
-        """Lay out ``module`` from ``submission`` and the ``earlier`` modules it may import.
+    def create(cls, module, earlier, submission, reference=None, own=()):
+        """Lay out ``module`` from ``submission`` and the ``earlier`` modules it may import:
+        the reference's, but for the names in ``own``, which are the student's own files.
 
         Returns the workspace and the names of earlier modules taken from ``reference``.
         """
@@ -59,11 +60,11 @@ class Workspace:
         (package / "__init__.py").write_text("")
         from_reference, targets = [], set()
         for name in earlier:
-            if reference is None or not reference_calls.available():
-                source = (reference or submission).module_file(name)
+            if reference is None or name in own or not reference_calls.available():
+                source = (submission if reference is None or name in own else reference).module_file(name)
                 if source is not None and source.is_file():
                     shutil.copyfile(source, package / f"{name}.py")
-                    if reference:
+                    if reference and name not in own:
                         from_reference.append(name)
             elif reference.module_file(name) is not None:
                 text, forwarded = proxy_source(reference.module(name), name)
