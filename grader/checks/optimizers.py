@@ -4,12 +4,14 @@ Parameters travel to the student's process by value, so "in place" is seen throu
 ``sub.run(..., return_args=True)``: ``args_after[0]`` is the params dict as the call left
 it, and ``originals_after[0]`` holds the array objects the dict held before the call,
 which show new values only when they were updated in place. Every expected update is
-computed here by :class:`Adam`, the grader's own copy of Kingma and Ba's formulas.
+computed by :func:`adam_updates`, a formula (see :mod:`.baked`): Kingma and Ba's update in
+either correct form, with deliberate variants that reproduce the usual mistakes.
 """
 
 import numpy as np
 
 from . import expect
+from .baked import formula
 from .core import Exercise, Hint, fail
 
 exercise = Exercise(
@@ -38,46 +40,6 @@ exercise = Exercise(
 )
 
 
-class Adam:
-    """The grader's Adam: Kingma and Ba's update, in place, in either correct form, with
-    deliberate variants that reproduce the usual mistakes so a failure can name the one it
-    matches.
-
-    ``form="paper"`` is Algorithm 1, lr * m_hat / (sqrt(v_hat) + eps). ``form="hat"`` is the
-    paper's Section 2 (as Keras writes it): lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t) and
-    lr_t * m / (sqrt(v) + eps), which is Algorithm 1 with eps / sqrt(1 - beta2^t) in place of
-    eps. The two differ only where sqrt(v_hat) is not much larger than eps.
-    """
-
-    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, mistake=None, form="paper"):
-        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
-        self.mistake, self.form = mistake, form
-        self.t, self.m, self.v = 0, {}, {}
-
-    def step(self, params, grads):
-        self.t += 1
-        for key, g in grads.items():
-            if self.mistake == "t per key" and key != next(iter(grads)):
-                self.t += 1
-            g = np.asarray(g, dtype=np.float64)
-            m = self.m.get(key, np.zeros_like(g))
-            v = self.v.get(key, np.zeros_like(g))
-            self.m[key] = m = self.beta1 * m + (1 - self.beta1) * g
-            self.v[key] = v = self.beta2 * v + (1 - self.beta2) * g * g
-            t = {"t stays 1": 1, "t starts at 2": self.t + 1}.get(self.mistake, self.t)
-            c1 = 1.0 if self.mistake in ("no bias correction", "only v corrected") else 1 / (1 - self.beta1 ** t)
-            c2 = 1.0 if self.mistake in ("no bias correction", "only m corrected") else 1 / (1 - self.beta2 ** t)
-            m_hat, v_hat = c1 * m, c2 * v
-            eps = self.eps if self.form == "paper" else self.eps * np.sqrt(c2)
-            if self.mistake == "eps inside the sqrt":  # the hat form's sqrt(v + eps), scaled like v_hat
-                update = self.lr * m_hat / np.sqrt(v_hat + (self.eps if self.form == "paper" else self.eps * c2))
-            elif self.mistake == "no sqrt":
-                update = self.lr * m_hat / (v_hat + eps)
-            else:
-                update = self.lr * m_hat / (np.sqrt(v_hat) + eps)
-            params[key] -= update
-
-
 FORMS = ("paper", "hat")
 ADAM_MISTAKES = {
     "no bias correction": "m and v are used without the bias correction m / (1 - beta1**t), "
@@ -95,14 +57,48 @@ ADAM_MISTAKES = {
 }
 
 
+@formula
 def adam_updates(grads_seq, mistake=None, form="paper", **hyper):
-    """The update (old - new) of every step, for a sequence of gradient dicts."""
-    adam, updates = Adam(mistake=mistake, form=form, **hyper), []
+    """The update (old - new) of every step of Adam, for a sequence of gradient dicts.
+
+    ``form="paper"`` is Algorithm 1, lr * m_hat / (sqrt(v_hat) + eps). ``form="hat"`` is the
+    paper's Section 2 (as Keras writes it): lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t) and
+    lr_t * m / (sqrt(v) + eps), which is Algorithm 1 with eps / sqrt(1 - beta2^t) in place of
+    eps. The two differ only where sqrt(v_hat) is not much larger than eps. ``mistake`` is
+    one of ADAM_MISTAKES."""
+    hyper = {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, **hyper}
+    lr, beta1, beta2, eps0 = hyper["lr"], hyper["beta1"], hyper["beta2"], hyper["eps"]
+    time, moments, updates = 0, {}, []
     for grads in grads_seq:
-        params = {k: np.zeros_like(g, dtype=np.float64) for k, g in grads.items()}
-        adam.step(params, grads)
-        updates.append({k: -p for k, p in params.items()})
+        time += 1
+        update = {}
+        for key, g in grads.items():
+            if mistake == "t per key" and key != next(iter(grads)):
+                time += 1
+            g = np.asarray(g, dtype=np.float64)
+            m, v = moments.get(key, (np.zeros_like(g), np.zeros_like(g)))
+            m, v = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g * g
+            moments[key] = m, v
+            t = {"t stays 1": 1, "t starts at 2": time + 1}.get(mistake, time)
+            c1 = 1.0 if mistake in ("no bias correction", "only v corrected") else 1 / (1 - beta1 ** t)
+            c2 = 1.0 if mistake in ("no bias correction", "only m corrected") else 1 / (1 - beta2 ** t)
+            m_hat, v_hat = c1 * m, c2 * v
+            eps = eps0 if form == "paper" else eps0 * np.sqrt(c2)
+            if mistake == "eps inside the sqrt":  # the hat form's sqrt(v + eps), scaled like v_hat
+                update[key] = lr * m_hat / np.sqrt(v_hat + (eps0 if form == "paper" else eps0 * c2))
+            elif mistake == "no sqrt":
+                update[key] = lr * m_hat / (v_hat + eps)
+            else:
+                update[key] = lr * m_hat / (np.sqrt(v_hat) + eps)
+        updates.append(update)
     return updates
+
+
+@formula
+def sgd_variants(params, grads, lr):
+    """params after a step of SGD, after one uphill, and after one that ignores lr."""
+    return ({k: params[k] - lr * grads[k] for k in params}, {k: params[k] + lr * grads[k] for k in params},
+            {k: params[k] - grads[k] for k in params})
 
 
 def matches_adam(got, grads_seq, step, **hyper):
@@ -123,6 +119,7 @@ def reproduces(got, grads_seq, step, hyper, mistake=None, overrides=None):
     return False
 
 
+@formula
 def corrected_moments(grads_seq, beta1, beta2):
     """(m_hat, v_hat) per key for every step t = 1, 2, ... of a sequence of gradient dicts."""
     m, v, steps = {}, {}, []
@@ -212,12 +209,13 @@ def sgd_step_subtracts_lr_times_grad(sub, rng):
     lr = 0.05
     outcome = sub.run("sgd_step", ({k: v.copy() for k, v in params.items()}, grads, lr), return_args=True)
     got = params_after(outcome, params, "sgd_step(params, grads, lr=0.05)")
+    stepped, uphill, without_lr = sgd_variants(params, grads, lr)
     for key in params:
-        want = params[key] - lr * grads[key]
-        if np.allclose(got[key], params[key] + lr * grads[key]):
+        want = stepped[key]
+        if np.allclose(got[key], uphill[key]):
             fail(f"sgd_step moved params[{key!r}] uphill: params[k] + lr * grads[k]. Step against the "
                  "gradient: params[k] -= lr * grads[k].")
-        if np.allclose(got[key], params[key] - grads[key]):
+        if np.allclose(got[key], without_lr[key]):
             fail(f"sgd_step ignored the learning rate for params[{key!r}]: multiply the gradient by lr.")
         expect.close(got[key], want, f"params[{key!r}] after sgd_step(params, grads, lr=0.05)",
                      mistake="Expected params[k] - lr * grads[k].")
@@ -231,12 +229,13 @@ def sgd_step_updates_in_place(sub, rng):
     outcome = sub.run("sgd_step", (params, grads, 0.1), return_args=True)
     after = params_after(outcome, params, "sgd_step(params, grads, 0.1)")
     caller = originals(outcome, params, "sgd_step(params, grads, 0.1)")
+    want = sgd_variants(params, grads, 0.1)[0]
     for key in params:
         if not np.allclose(caller[key], after[key]):
             fail(f"sgd_step put a new array under params[{key!r}]; the caller's array kept its old values. "
                  "params[k] = params[k] - lr * grads[k] only rebinds the dict entry: update the array "
                  "itself with params[k] -= lr * grads[k].")
-        expect.close(caller[key], params[key] - 0.1 * grads[key], f"the caller's params[{key!r}] after sgd_step")
+        expect.close(caller[key], want[key], f"the caller's params[{key!r}] after sgd_step")
     if outcome.value is not None:
         fail(f"sgd_step returned {expect.kind_of(outcome.value)}; it updates params in place and "
              "returns None.")
@@ -373,6 +372,7 @@ def quadratic(x):
     return float(0.5 * np.sum(CURVATURES * x ** 2))
 
 
+@formula
 def best_sgd_loss(x0):
     """The lowest loss plain gradient descent reaches in QUADRATIC_STEPS, over stable lrs."""
     best = np.inf
@@ -384,6 +384,16 @@ def best_sgd_loss(x0):
     return best
 
 
+@formula
+def adam_on_quadratic(x0):
+    """The loss Adam(lr=ADAM_LR) reaches in QUADRATIC_STEPS from ``x0``."""
+    x, grads_seq = x0.copy(), []
+    for _ in range(QUADRATIC_STEPS):
+        grads_seq.append({"x": CURVATURES * x})
+        x = x - adam_updates(grads_seq, lr=ADAM_LR)[-1]["x"]
+    return quadratic(x)
+
+
 @exercise.check(points=2)
 def adam_beats_sgd_on_ill_conditioned_quadratic(sub, rng):
     """On f(x) = 0.5 * sum(c_i x_i^2) with curvatures c from 0.01 to 100, 100 steps of
@@ -391,13 +401,11 @@ def adam_beats_sgd_on_ill_conditioned_quadratic(sub, rng):
     Adam's per-weight step sizes do not care about the scale of each gradient."""
     x = rng.uniform(0.5, 1.5, size=CURVATURES.size) * rng.choice([-1.0, 1.0], size=CURVATURES.size)
     x0 = x.copy()
-    adam, mine = sub.call("Adam", lr=ADAM_LR), Adam(lr=ADAM_LR)
-    expected = {"x": x0.copy()}
+    adam = sub.call("Adam", lr=ADAM_LR)
     for step in range(QUADRATIC_STEPS):
         outcome = sub.run(adam, ({"x": x}, {"x": CURVATURES * x}), method="step", return_args=True)
         x = params_after(outcome, {"x": x}, f"Adam step {step + 1} on the quadratic")["x"]
-        mine.step(expected, {"x": CURVATURES * expected["x"]})
-    sgd, got, want = best_sgd_loss(x0), quadratic(x), quadratic(expected["x"])
+    sgd, got, want = best_sgd_loss(x0), quadratic(x), adam_on_quadratic(x0)
     if not got < sgd / 5:
         fail(f"after {QUADRATIC_STEPS} steps of Adam(lr={ADAM_LR}) on an ill-conditioned quadratic the "
              f"loss is {got:.4g} (it started at {quadratic(x0):.4g}); plain gradient descent reaches "
@@ -417,15 +425,16 @@ def optimizers_match_reference(sub, ref, rng):
         expect.close(got[key], want[key], f"params[{key!r}] after sgd_step with lr={lr:.3g}")
     hyper = {"lr": float(rng.uniform(1e-3, 0.1)), "beta1": float(rng.uniform(0.5, 0.95)),
              "beta2": float(rng.uniform(0.9, 0.9999)), "eps": float(10 ** rng.uniform(-8, -3))}
-    adam, theirs, hat = sub.call("Adam", **hyper), ref.Adam(**hyper), Adam(form="hat", **hyper)
+    adam, theirs, seen = sub.call("Adam", **hyper), ref.Adam(**hyper), []
     params = random_params(rng, SHAPES)
     for step in range(1, 5):
         grads = {k: v * 10 ** rng.uniform(-3, 1) for k, v in random_params(rng, SHAPES).items()}
         outcome = sub.run(adam, (params, grads), method="step", return_args=True)
         got = params_after(outcome, params, f"Adam step {step}")
-        in_hat_form = {k: v.copy() for k, v in params.items()}
+        seen.append(grads)
+        hat_update = adam_updates(seen, form="hat", **hyper)[-1]
+        in_hat_form = {k: v - hat_update[k] for k, v in params.items()}
         theirs.step(params, grads)
-        hat.step(in_hat_form, grads)
         if all(np.allclose(got[k], in_hat_form[k], rtol=1e-7, atol=1e-10) for k in params):
             params = in_hat_form  # the epsilon-hat form is right too
             continue
