@@ -221,7 +221,7 @@ def same(baked, given):
 def encode(value):
     """``value`` (arrays, numbers, strings, None, lists, tuples, dicts) as JSON data."""
     if isinstance(value, np.ndarray):
-        array = np.ascontiguousarray(value)
+        array = np.asarray(value, order="C")
         if array.dtype.kind not in "biufc":
             raise TypeError(f"cannot bake an array of dtype {array.dtype}")
         return {"$array": array.dtype.str, "shape": list(array.shape),
@@ -248,7 +248,7 @@ def decode(data):
         return data
     if "$array" in data:
         raw = base64.b64decode(data["data"])
-        return np.frombuffer(raw, dtype=np.dtype(data["$array"])).reshape(data["shape"]).copy()
+        return np.frombuffer(raw, dtype=np.dtype(data["$array"])).reshape(tuple(data["shape"])).copy()
     if "$scalar" in data:
         return decode(data["$scalar"])[()]
     if "$float" in data:

@@ -121,8 +121,9 @@ def one_optimizer_step_per_minibatch(sub, rng):
              f"per epoch). {reason}".rstrip())
     for grads in recorded_grads(sub, recorder, 6, what):
         by_shape(grads, shapes(3, spec), what)
-    get_weights(sub, model, shapes(3, spec), f"{describe(spec)} after {what}")
-    want = measured_loss(sub, SPARSE, True, predict(sub, model, X, 3, f"predict(X) after {what}"), y)
+    weights = get_weights(sub, model, shapes(3, spec), f"{describe(spec)} after {what}")
+    outputs = predict(sub, with_weights(sub, spec, weights), X, 3, "predict(X) of a new model given those weights")
+    want = measured_loss(sub, SPARSE, True, outputs, y)
     if not np.allclose(losses, want, rtol=1e-6, atol=1e-9):
         mistake = ("Weight each batch's mean loss by its size: sum(loss_b * len(batch)) / m (the last "
                    "batch has only 2 samples).")
