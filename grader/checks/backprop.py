@@ -243,6 +243,13 @@ def dense_problem(rng):
     return rng.normal(size=(4, 5)), rng.normal(size=(4, 3)), rng.normal(size=(3, 5)), rng.normal(size=5)
 
 
+@formula
+def dense_grads_over_m(dZ, X, W):
+    """(dX, dW, db) of a dense layer with a 1/m too many, the classic mistake."""
+    m = len(X)
+    return dZ @ W.T / m, X.T @ dZ / m, dZ.sum(axis=0) / m
+
+
 def dense_result(sub, dZ, X, W, return_args=False):
     what = f"dense_backward(dZ, X, W) for dZ {dZ.shape}, X {X.shape}, W {W.shape}"
     outcome = sub.run("dense_backward", (dZ, X, W), return_args=return_args)
@@ -270,7 +277,8 @@ def dense_backward_weight_and_bias_grads(sub, rng):
         fail(f"{what} returned db = {expect.show(db)}, one number: sum over the samples only "
              "(axis=0), one entry per unit.")
     db = expect.float_array(db, f"{what}: db", b.shape)
-    named = [(X.T @ dZ / m, dZ.sum(axis=0) / m,
+    _, over_m_dW, over_m_db = dense_grads_over_m(dZ, X, W)
+    named = [(over_m_dW, over_m_db,
               f"dW and db are m = {m} times too small: no 1/m here, dZ is already the gradient of the mean.")]
     for wrong_dW, wrong_db, message in named:
         if np.allclose(dW, wrong_dW) and np.allclose(db, wrong_db):
@@ -299,7 +307,7 @@ def dense_backward_input_grad(sub, rng):
         fail(f"{what} returned dX of shape (3, 4), the transpose of X's (4, 3): W @ dZ.T is the "
              "column-major formula; with one sample per row dX = dZ @ W.T.")
     dX = expect.float_array(dX, f"{what}: dX", X.shape)
-    if np.allclose(dX, dZ @ W.T / len(X)):
+    if np.allclose(dX, dense_grads_over_m(dZ, X, W)[0]):
         fail(f"{what} returned dX = {expect.show(dX)}, m = {len(X)} times too small: no 1/m here, "
              "dZ is already the gradient of the mean.")
     numeric = numeric_gradient(lambda Xp: float(np.sum(dZ * (Xp @ W + b))), X)

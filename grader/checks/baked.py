@@ -172,21 +172,9 @@ def unbaked_message(baked_seed, seed):
         return (f"not judged: the expected values in your copy of the grader were computed for "
                 f"--seed {baked_seed}, not --seed {seed}; grade with --seed {baked_seed} (or without "
                 "--seed). Your instructor's grader judges any seed.")
-    return ("not judged: your copy of the grader holds expected values for the check's own inputs "
-            "only, and this step asked about others (they came from your own results). Fix the "
-            "checks before this one; your instructor's grader judges it.")
-
-
-def seed_refusal(seed):
-    """Why the student's copy cannot grade with ``seed`` (an int), or "" when it can: for a
-    CLI that prefers refusing at once to reporting checks as not judged."""
-    seeds = {entry.get("seed") for path in sorted(TABLES.glob("*.json.gz"))
-             for entry in table(path.name.split(".")[0]).values()} if BAKED else set()
-    seeds.discard(None)
-    if seeds and seed not in seeds:
-        return (f"this copy of the grader was baked for --seed {min(seeds)}; grade with that seed "
-                "(or without --seed)")
-    return ""
+    return ("not judged: your copy of the grader holds the expected values for the inputs this check "
+            "makes itself, and this step asked about others, made from your own results (they differ "
+            "from the reference's). Your instructor's grader judges it.")
 
 
 def same(baked, given):

@@ -155,6 +155,11 @@ def same_params(params, after, what):
 
 # -- dense_forward ------------------------------------------------------------------
 
+@formula
+def affine(X, W, b):
+    return X @ W + b
+
+
 def affine_result(value, shape, what):
     got = expect.float_array(value, what)
     if got.shape == shape[::-1] != shape:
@@ -177,9 +182,9 @@ def dense_forward_is_affine(sub, rng):
     what = "dense_forward(X, W, b) for X (4, 3), W (3, 5), b (5,)"
     outcome = sub.run("dense_forward", (X, W, b), return_args=True)
     got = affine_result(outcome.value, (4, 5), what)
-    if np.allclose(got, X @ W):
+    if np.allclose(got, affine(X, W, np.zeros_like(b))):
         fail(f"{what} returned X @ W: the bias b is missing.")
-    expect.close(got, X @ W + b, what, mistake="Z = X @ W + b.")
+    expect.close(got, affine(X, W, b), what, mistake="Z = X @ W + b.")
     expect.unmodified(outcome, [X, W, b], "dense_forward(X, W, b)")
 
 
