@@ -275,17 +275,17 @@ def train_logistic_is_gradient_descent(sub, rng):
     w, b = weights_and_bias(outcome.value, 3, what)
     expect.unmodified(outcome, [X, y], "train_logistic(X, y)")
     want_w, want_b = gradient_descent(X, y, lr, epochs)
+    named = [(gradient_descent(X, y, lr, epochs, ascent=True),
+              "the parameters moved UP the gradient: gradient descent subtracts, w = w - lr * dw."),
+             (gradient_descent(X, y, lr, epochs, sequential=True),
+              "b was stepped with a gradient computed after w had already moved; compute dw and "
+              "db at the same (w, b), then update both."),
+             (gradient_descent(X, y, lr, epochs + 1), "that is epochs + 1 steps: take exactly `epochs` steps."),
+             (gradient_descent(X, y, lr, epochs - 1), "that is epochs - 1 steps: take exactly `epochs` steps."),
+             (gradient_descent(X, y, 0.1, epochs), "that is lr = 0.1: use the lr argument, not a fixed value.")]
     got = np.append(w, b)
     if not np.allclose(got, np.append(want_w, want_b), rtol=1e-6, atol=1e-9):
         again = np.append(*weights_and_bias(sub.train_logistic(X, y, lr=lr, epochs=epochs), 3, what))
-        named = [(gradient_descent(X, y, lr, epochs, ascent=True),
-                  "the parameters moved UP the gradient: gradient descent subtracts, w = w - lr * dw."),
-                 (gradient_descent(X, y, lr, epochs, sequential=True),
-                  "b was stepped with a gradient computed after w had already moved; compute dw and "
-                  "db at the same (w, b), then update both."),
-                 (gradient_descent(X, y, lr, epochs + 1), "that is epochs + 1 steps: take exactly `epochs` steps."),
-                 (gradient_descent(X, y, lr, epochs - 1), "that is epochs - 1 steps: take exactly `epochs` steps."),
-                 (gradient_descent(X, y, 0.1, epochs), "that is lr = 0.1: use the lr argument, not a fixed value.")]
         if not np.allclose(again, got):
             fail(f"Two calls of {what} on the same data returned different results ({expect.show(got)} "
                  f"then {expect.show(again)}): start from w = np.zeros(n), b = 0.0, not from random values.")

@@ -158,12 +158,12 @@ def measured_loss(sub, loss, from_logits, A, y):
 
 def check_reported_loss(reported, loss, from_logits, A, y, what):
     """The loss fit reported for a full batch is the loss of the outputs of its weights."""
-    want = loss_of(loss, from_logits, A, y)
+    want, as_probabilities = loss_of(loss, from_logits, A, y), loss_of(loss, False, A, y)
     if np.isclose(reported, want, rtol=1e-6, atol=1e-9):
         return
     mistake = ("Is the loss computed on the batch's own outputs and targets (X and y shuffled "
                "together), with the same forward pass as predict?")
-    if from_logits and np.isclose(reported, loss_of(loss, False, A, y), rtol=1e-6):
+    if from_logits and np.isclose(reported, as_probabilities, rtol=1e-6):
         mistake = ("That is the loss of the raw outputs read as probabilities: with from_logits=True "
                    "the outputs are logits, and the loss applies softmax / sigmoid itself (stably).")
     elif np.isclose(reported, want * len(A), rtol=1e-6):
@@ -443,6 +443,7 @@ def gradients_match_numeric_in_every_layer(sub, rng):
         weights, X, y = network_problem(rng, spec, n, loss)
         reported, grads, what = first_step(sub, spec, weights, loss, from_logits, X, y, int(rng.integers(1000)))
         check_reported_loss(reported, loss, from_logits, forward(spec, weights, X)[0], y, what)
+        mistaken = {mistake: gradients(spec, weights, X, loss, from_logits, y, mistake) for mistake in LAYER_MISTAKES}
         for index, error, analytic, numeric in directional_errors(sub, spec, weights, X, y, loss, from_logits,
                                                                   grads, rng):
             if error <= NUMERIC_THRESHOLD:
@@ -450,7 +451,7 @@ def gradients_match_numeric_in_every_layer(sub, rng):
             name = parameter_name(index)
             named = [text for mistake, text in LAYER_MISTAKES.items()
                      if all(np.allclose(g, w, rtol=1e-6, atol=1e-10) for g, w in
-                            zip(grads, gradients(spec, weights, X, loss, from_logits, y, mistake)))]
+                            zip(grads, mistaken[mistake]))]
             fail(f"{what}: the gradient of {name} does not match the numeric derivative of the loss along a "
                  f"random direction d: sum(grad * d) = {analytic:.7g}, but (loss({name} + h d) - "
                  f"loss({name} - h d)) / 2h = {numeric:.7g} (relative error {error:.2g}, allowed "

@@ -106,17 +106,19 @@ def matches_adam(got, grads_seq, step, **hyper):
     return any(updates_close(got, adam_updates(grads_seq, None, form, **hyper)[step - 1]) for form in FORMS)
 
 
-def reproduces(got, grads_seq, step, hyper, mistake=None, overrides=None):
-    """``mistake`` with ``overrides`` of ``hyper`` (in either form) explains ``got``: it lies a
-    thousand times closer to ``got`` than the right update does, so that a tiny difference is
-    never blamed on a big mistake."""
-    right = adam_updates(grads_seq, **hyper)[step - 1]
+@formula
+def adam_variants(grads_seq, hyper, variants):
+    """For each (mistake, overrides of ``hyper``) of ``variants``, the updates of both forms."""
+    return [[adam_updates(grads_seq, mistake, form, **{**hyper, **overrides}) for form in FORMS]
+            for mistake, overrides in variants]
+
+
+def reproduces(got, right, forms):
+    """One of ``forms`` (a variant's update in either form) explains ``got``: it lies a
+    thousand times closer to ``got`` than the ``right`` update does, so that a tiny
+    difference is never blamed on a big mistake."""
     off = max(float(np.max(np.abs(got[k] - right[k]))) for k in got)
-    for form in FORMS:
-        variant = adam_updates(grads_seq, mistake, form, **{**hyper, **(overrides or {})})[step - 1]
-        if max(float(np.max(np.abs(got[k] - variant[k]))) for k in got) <= 1e-3 * off:
-            return True
-    return False
+    return any(max(float(np.max(np.abs(got[k] - variant[k]))) for k in got) <= 1e-3 * off for variant in forms)
 
 
 @formula
@@ -131,22 +133,23 @@ def corrected_moments(grads_seq, beta1, beta2):
     return steps
 
 
-def implied_eps(got, grads_seq, hyper):
+def implied_eps(got, moments, hyper):
     """(eps, form) when one constant eps explains every update of ``got`` in that form, else None;
     when both forms do (a single step cannot tell them apart), the one with the rounder eps.
 
     In Algorithm 1, update = lr * m_hat / (sqrt(v_hat) + eps), so eps = lr * m_hat / update -
     sqrt(v_hat); in the epsilon-hat form that eps is eps_hat / sqrt(1 - beta2^t)."""
-    found = [(eps, form) for form in FORMS for eps in [constant_eps(got, grads_seq, hyper, form)] if eps]
+    found = [(eps, form) for form in FORMS for eps in [constant_eps(got, moments, hyper, form)] if eps]
     return min(found, key=lambda pair: abs(float(f"{pair[0]:.1g}") / pair[0] - 1), default=None)
 
 
-def constant_eps(got, grads_seq, hyper, form):
-    """The eps of ``form`` that explains every update of ``got``, when it is one constant, else None."""
+def constant_eps(got, moments, hyper, form):
+    """The eps of ``form`` that explains every update of ``got``, when it is one constant, else None;
+    ``moments`` are :func:`corrected_moments` of the gradients."""
     lr, b1, b2 = hyper.get("lr", 1e-3), hyper.get("beta1", 0.9), hyper.get("beta2", 0.999)
     values, sizes = [], []
-    for t, (update, moments) in enumerate(zip(got, corrected_moments(grads_seq, b1, b2)), start=1):
-        for key, (m_hat, v_hat) in moments.items():
+    for t, (update, step_moments) in enumerate(zip(got, moments), start=1):
+        for key, (m_hat, v_hat) in step_moments.items():
             u = update[key]
             if np.any(u == 0) or np.any(np.sign(u) != np.sign(m_hat)):
                 return None
@@ -158,9 +161,9 @@ def constant_eps(got, grads_seq, hyper, form):
     return c if c > 0 and np.all(np.abs(values - c) <= 1e-3 * c + 1e-9 * sizes) else None
 
 
-def eps_mistake(got, grads_seq, hyper):
+def eps_mistake(got, moments, hyper):
     """The message for updates that are Adam's with another, fixed eps; "" when they are not."""
-    found = implied_eps(got, grads_seq, hyper)
+    found = implied_eps(got, moments, hyper)
     if found is None:
         return ""
     eps, form = found
@@ -245,10 +248,12 @@ FIRST_STEP_MISTAKES = ("no bias correction", "only v corrected", "only m correct
                        "no sqrt", "t starts at 2")
 
 
-def first_step_mistake(got, g, lr, kwargs):
-    """What a wrong first step of Adam(lr) on gradients ``g`` shows, or ""."""
+def first_step_mistake(got, g, lr, kwargs, alternatives, moments):
+    """What a wrong first step of Adam(lr) on gradients ``g`` shows, or ""; ``alternatives``
+    are the :func:`adam_variants` of FIRST_STEP_MISTAKES, ``moments`` the corrected moments."""
     want = adam_updates([{"W": g}], lr=lr)[0]["W"]
-    named = [ADAM_MISTAKES[m] for m in FIRST_STEP_MISTAKES if reproduces(got, [{"W": g}], 1, {"lr": lr}, m)]
+    named = [ADAM_MISTAKES[m] for m, forms in zip(FIRST_STEP_MISTAKES, alternatives)
+             if reproduces(got, {"W": want}, [updates[0] for updates in forms])]
     if named:
         return named[0]
     if np.allclose(got["W"], -want):
@@ -257,7 +262,7 @@ def first_step_mistake(got, g, lr, kwargs):
         return "That is a plain gradient step lr * g; Adam divides by sqrt(v_hat)."
     if kwargs and matches_adam(got, [{"W": g}], 1, lr=1e-3):
         return "The lr argument is ignored: store it in __init__ and use self.lr."
-    return eps_mistake([got], [{"W": g}], {"lr": lr}) or "On the first step m_hat = g and v_hat = g**2."
+    return eps_mistake([got], moments, {"lr": lr}) or "On the first step m_hat = g and v_hat = g**2."
 
 
 @exercise.check(points=2)
@@ -275,12 +280,14 @@ def adam_first_step_moves_by_lr(sub, rng):
         params = {"W": rng.normal(0, 1, size=g.shape)}
         outcome = sub.run(adam, (params, {"W": g}), method="step", return_args=True)
         got = {"W": params["W"] - params_after(outcome, params, f"{call}(params, grads)")["W"]}
+        alternatives = adam_variants([{"W": g}], {"lr": lr}, [(mistake, {}) for mistake in FIRST_STEP_MISTAKES])
+        moments = corrected_moments([{"W": g}], 0.9, 0.999)
         if matches_adam(got, [{"W": g}], 1, lr=lr):
             continue
         want = adam_updates([{"W": g}], lr=lr)[0]
         ratio = np.median(got["W"] / want["W"])
         fail(f"the first {call} with gradients {expect.show(g)}: {show_update(got, want, 'W')}; that is "
-             f"{ratio:.3g} times lr*sign(g). {first_step_mistake(got, g, lr, kwargs)}")
+             f"{ratio:.3g} times lr*sign(g). {first_step_mistake(got, g, lr, kwargs, alternatives, moments)}")
 
 
 @exercise.check(points=1)
@@ -316,14 +323,16 @@ def compare_trajectory(got, grads_seq, what, hyper, variants=()):
     overrides), that reproduces it, or a fixed eps."""
     variants = [(text, name, {}) for name, text in ADAM_MISTAKES.items()] + list(variants)
     want = adam_updates(grads_seq, **hyper)
+    alternatives = adam_variants(grads_seq, hyper, [(mistake, overrides) for _, mistake, overrides in variants])
+    moments = corrected_moments(grads_seq, hyper.get("beta1", 0.9), hyper.get("beta2", 0.999))
     for step, (g, w) in enumerate(zip(got, want), start=1):
         if matches_adam(g, grads_seq, step, **hyper):
             continue
         key = next(k for k in w if not np.allclose(g[k], w[k], rtol=1e-6, atol=1e-12))
-        named = [text for text, mistake, overrides in variants
-                 if reproduces(g, grads_seq, step, hyper, mistake, overrides)]
+        named = [text for (text, _, _), forms in zip(variants, alternatives)
+                 if reproduces(g, w, [updates[step - 1] for updates in forms])]
         fail(f"step {step} of {what}: {show_update(g, w, key)}. "
-             + (named[0] if named else eps_mistake(got, grads_seq, hyper)
+             + (named[0] if named else eps_mistake(got, moments, hyper)
                 or "It is none of the usual mistakes (t, the bias corrections, eps): compare your m, v, "
                    "m_hat, v_hat and the update with the formulas, one at a time."))
 
