@@ -188,17 +188,26 @@ def test_a_formula_asked_about_unbaked_inputs_is_not_judged_and_says_why(monkeyp
 
     monkeypatch.setattr(baked, "BAKED", True)
     monkeypatch.setattr(baked, "table", lambda module: {"c": {"seed": 0, "calls": [
-        {"formula": "activations.expected_sigmoid", "inputs": baked.encode({"z": np.zeros(2)}),
-         "output": baked.encode(np.full(2, 0.5))}]}})
+        {"formula": "activations.expected_sigmoid", "inputs": {"z": np.zeros(2)}, "output": np.full(2, 0.5)}]}})
     token = core.running.set(("activations", "c", 0))
     try:
         assert np.array_equal(expected_sigmoid(np.zeros(2) + 1e-14), [0.5, 0.5])  # rounding still matches
-        with pytest.raises(baked.Unbaked, match="came from your own results"):
+        with pytest.raises(baked.Unbaked, match="made from your own results"):
             expected_sigmoid(np.ones(2))
     finally:
         core.running.reset(token)
     with pytest.raises(baked.Unbaked, match="only answers inside a check"):
         expected_sigmoid(np.zeros(2))
+
+
+def test_missing_baked_data_is_not_judged_and_says_so(monkeypatch, tmp_path):
+    monkeypatch.setattr(baked, "TABLES", tmp_path)
+    baked.table.cache_clear()
+    try:
+        with pytest.raises(baked.Unbaked, match="no usable baked data for softmax .*release the student's copy again"):
+            baked.table("softmax")
+    finally:
+        baked.table.cache_clear()
 
 
 def test_baked_values_round_trip():

@@ -35,6 +35,7 @@ SKIPPED = ("grader.cli", "grader.instructor", "grader.notebooks", "grader.report
 ONLY = {"grader.engine.child": {"NullOptimizer", "RecordingOptimizer", "PlainSGD"}}  # the rest drops
 # privileges, sets limits or installs import hooks: not for this process
 SECONDS_PER_CALL = 2
+JUDGED_PART = {"forward.mlp_forward": 0}  # (logits, cache): the cache is the student's business
 
 
 def candidate_modules(root):
@@ -120,6 +121,11 @@ def trivial(value):
         return False
 
 
+def materialised(value):
+    """A generator's items as a list (iterate_minibatches may return either); other values as they are."""
+    return list(value) if inspect.isgenerator(value) else value
+
+
 def reproduces(way, samples):
     """``way`` gives the reference's answer (and leaves the arguments as the reference
     does) on every sample, and at least one of those answers is not trivial."""
@@ -128,14 +134,14 @@ def reproduces(way, samples):
         given = copy.deepcopy(args)
         try:
             signal.alarm(SECONDS_PER_CALL)
-            got = way(given)
+            got = materialised(way(given))
         except BaseException:  # noqa: BLE001 -- any failure means it does not reproduce
             return False
         finally:
             signal.alarm(0)
         if not (same(got, want) and same(given, args_after)):
             return False
-        evidence = evidence or not (trivial(want) and trivial(args_after) and args_after == args)
+        evidence = evidence or not (trivial(want) and trivial(args_after) and same(args_after, args))
     return evidence
 
 
@@ -149,13 +155,23 @@ def attack(root, contract):
     for target, samples in sorted(contract.items()):
         if not samples:
             continue
-        n = len(samples[0][0])
+        n, part = len(samples[0][0]), JUDGED_PART.get(target)
+        if part is not None:
+            samples = [(args, want[part], after) for args, want, after in samples]
         for name, candidate in pool:
             for glue, way in glued_calls(candidate, n):
-                if reproduces(way, samples):
+                if reproduces(way if part is None else part_of(way, part), samples):
                     found.append((target, name, glue))
                     break
     return found
+
+
+def part_of(way, part):
+    """``way`` answering with item ``part`` of what it returns (when it returns a tuple)."""
+    def call(args):
+        value = way(args)
+        return value[part] if isinstance(value, (tuple, list)) and len(value) > part else value
+    return call
 
 
 def timed_out(signum, frame):

@@ -20,6 +20,7 @@ says why; it never crashes and never gives points.
 
 import base64
 import contextvars
+import copy
 import functools
 import gzip
 import inspect
@@ -147,10 +148,14 @@ def table_bytes(records, module):
 
 @functools.lru_cache(maxsize=None)
 def table(module):
+    """``{check: {"seed", "calls": [{"formula", "inputs", "output"}]}}`` of exercise ``module``, decoded."""
     path = TABLES / f"{module}.json.gz"
     try:
-        return json.loads(gzip.decompress(path.read_bytes()))["checks"]
-    except (OSError, ValueError, KeyError) as error:
+        checks = json.loads(gzip.decompress(path.read_bytes()))["checks"]
+        return {check: {"seed": entry["seed"], "calls": [{"formula": call["formula"], "inputs": decode(call["inputs"]),
+                                                          "output": decode(call["output"])} for call in entry["calls"]]}
+                for check, entry in checks.items()}
+    except (OSError, ValueError, KeyError, TypeError) as error:
         raise Unbaked(f"not judged: this copy of the grader has no usable baked data for {module} "
                       f"({path.name}: {error}); release the student's copy again") from None
 
@@ -162,8 +167,8 @@ def look_up(name, inputs):
     module, check, seed = where
     entry = table(module).get(check, {"seed": seed, "calls": []})
     for call in entry["calls"]:
-        if call["formula"] == name and same(decode(call["inputs"]), inputs):
-            return decode(call["output"])
+        if call["formula"] == name and same(call["inputs"], inputs):
+            return copy.deepcopy(call["output"])  # the caller may change it
     raise Unbaked(unbaked_message(entry.get("seed"), seed))
 
 

@@ -103,7 +103,8 @@ def sgd_variants(params, grads, lr):
 
 def matches_adam(got, grads_seq, step, **hyper):
     """``got`` (step ``step``'s update) is that of Adam in either correct form."""
-    return any(updates_close(got, adam_updates(grads_seq, None, form, **hyper)[step - 1]) for form in FORMS)
+    right = [adam_updates(grads_seq, None, form, **hyper)[step - 1] for form in FORMS]  # both, always
+    return any(updates_close(got, updates) for updates in right)
 
 
 @formula

@@ -41,6 +41,7 @@ from pathlib import Path
 
 from ..checks import EXERCISES, baked
 from ..datasets import DEFAULT_DATA_DIR
+from ..grading import exercise_names, grade
 from ..submission import Reference, Submission
 from ..authoring import paste
 from ..report.files import write_atomic
@@ -160,8 +161,6 @@ def bake_formulas(solutions, seed=BAKED_SEED):
     """Grade the reference with the visible checks, recording every formula; return
     ``(formulas, samples)`` (see :func:`grader.checks.baked.recording`). Refuses when the
     reference does not earn every visible point: the baked answers would be wrong."""
-    from ..grading import exercise_names, grade
-
     names = exercise_names()
     with baked.recording() as (formulas, samples):
         report = grade(Submission(solutions, names), names=names, seed=seed, jobs=1)
@@ -339,7 +338,7 @@ def contract_samples(solutions, samples):
                 bound.apply_defaults()
                 given = list(bound.arguments.values())
                 answered = copy.deepcopy(given)
-                answer = implementation(*answered)
+                answer = paste.materialised(implementation(*answered))
                 entry = [baked.encode(given), baked.encode(answer), baked.encode(answered)]
             except (TypeError, ValueError):  # a keyword-only or *args function, an answer not plain data
                 continue
