@@ -58,13 +58,15 @@ def formula(function):
         bound.apply_defaults()
         if BAKED:
             return look_up(name, dict(bound.arguments))
+        recorded = _recorder is not None and _depth.get() == 0 and running.get() is not None
+        inputs = encode(dict(bound.arguments)) if recorded else None  # before the call can change them
         token = _depth.set(_depth.get() + 1)
         try:
             value = function(*args, **kwargs)
         finally:
             _depth.reset(token)
-        if _recorder is not None and _depth.get() == 0 and running.get() is not None:
-            record(name, dict(bound.arguments), value)
+        if recorded:
+            record(name, inputs, value)
         return value
 
     call.formula = name
@@ -131,8 +133,9 @@ class WatchedSub:
 
 
 def record(name, inputs, output):
+    """Keep one call of formula ``name`` (``inputs`` already encoded) for the running check."""
     module, check, seed = running.get()
-    entry = {"formula": name, "inputs": encode(inputs), "output": encode(output)}
+    entry = {"formula": name, "inputs": inputs, "output": encode(output)}
     with _lock:
         _recorder.setdefault((module, check), {"seed": seed, "calls": []})["calls"].append(entry)
 
