@@ -157,6 +157,10 @@ def test_the_release_refuses_a_contract_function_put_back(bake):
     files[checks] += "\n\ndef softmax(z, axis=-1):\n    return z\n"
     with pytest.raises(release.ReleaseError, match=r"softmax.py:\d+ defines softmax"):
         release.verify(files, SOLUTIONS, bake[1])
+    files = release.student_copy(SOLUTIONS, bake)
+    files[Path("grader/checks/losses.py")] += "\nfrom .activations import expected_sigmoid as sigmoid\n"
+    with pytest.raises(release.ReleaseError, match=r"losses.py:\d+ defines sigmoid"):
+        release.verify(files, SOLUTIONS, bake[1])
 
 
 def test_the_paste_attack_finds_a_working_function_under_any_name(bake):

@@ -26,12 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..checks.baked import decode
+
 # Modules whose functions read or write files or start processes are not called: nothing
 # in them computes an exercise's answer, and calling them with arrays is no attack.
 SKIPPED = ("grader.cli", "grader.instructor", "grader.notebooks", "grader.report", "grader.grading",
            "grader.engine.process", "grader.engine.sandbox", "grader.engine.workspace",
            "grader.engine.runtime", "grader.engine.reaper", "grader.engine.arena", "grader.engine.limits",
-           "grader.authoring.paste", "grader.__main__", "grader.cli.__main__")
+           "grader.authoring.paste", "grader.__main__")
 ONLY = {"grader.engine.child": {"NullOptimizer", "RecordingOptimizer", "PlainSGD"}}  # the rest drops
 # privileges, sets limits or installs import hooks: not for this process
 SECONDS_PER_CALL = 2
@@ -189,23 +191,29 @@ def contract_names(solutions):
 
 
 def definitions_named_like(files, names):
-    """``[(relative path, line, name)]``: each function, class or assignment in the ``.py``
-    texts of ``files`` whose name is one of ``names``."""
+    """``[(relative path, line, name)]``: each function, class, assignment or import in the
+    ``.py`` texts of ``files`` that binds one of ``names``."""
     found = []
     for relative, text in sorted(files.items()):
         if not (str(relative).endswith(".py") and isinstance(text, str)):
             continue
         for node in ast.walk(ast.parse(text)):
-            defined = [node.name] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
-                else [t.id for t in getattr(node, "targets", [])
-                      if isinstance(t, ast.Name)] if isinstance(node, ast.Assign) else []
-            found += [(relative, node.lineno, name) for name in defined if name in names]
+            found += [(relative, node.lineno, name) for name in bound_names(node) if name in names]
     return found
 
 
-def main(argv):
-    from ..checks.baked import decode
+def bound_names(node):
+    """The names ``node`` (a statement) binds in its scope."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, ast.Assign):
+        return [target.id for target in node.targets if isinstance(target, ast.Name)]
+    if isinstance(node, ast.ImportFrom) and node.module:  # `from . import softmax` binds a module
+        return [alias.asname or alias.name for alias in node.names]
+    return []
 
+
+def main(argv):
     data = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     contract = {target: [tuple(decode(part) for part in sample) for sample in samples]
                 for target, samples in data["contract"].items()}

@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import datasets
 from . import expect
-from .activations import NEURON, expected_sigmoid as sigmoid
+from .activations import expected_sigmoid
 from .baked import formula
 from .core import Exercise, Hint, fail
 from .figures import decision_regions
@@ -64,14 +64,14 @@ LOSS_IS_OFF = ("This gradient is the right one for the mean cross-entropy, so th
 @formula
 def loss_and_grads(X, y, w, b):
     z = X @ w + b
-    dz = (sigmoid(z) - y) / len(y)
+    dz = (expected_sigmoid(z) - y) / len(y)
     return bce_with_logits(y, z), X.T @ dz, float(np.sum(dz))
 
 
 @formula
 def sign_typo_grads(X, y, w, b):
     """dw and db of the notes' sign typo, p = 1/(1 + e^z)."""
-    dz = (sigmoid(-(X @ w + b)) - y) / len(y)
+    dz = (expected_sigmoid(-(X @ w + b)) - y) / len(y)
     return X.T @ dz, float(np.sum(dz))
 
 
@@ -154,10 +154,10 @@ def predict_proba_known_value(sub, rng):
             fail(f"{what} returned shape {got.shape}; expected (1,), one probability per sample. "
                  "Keep w of shape (n,) so that X @ w has shape (m,).")
         z = X @ w + b
-        named = [(sigmoid(-z), "That is 1/(1 + e^z), the notes' sign typo. The model is sigmoid(z) = 1/(1 + e^-z)."),
-                 (sigmoid(X @ w), "The bias is missing: p = sigmoid(X @ w + b)."),
+        named = [(expected_sigmoid(-z), "That is 1/(1 + e^z), the notes' sign typo. The model is sigmoid(z) = 1/(1 + e^-z)."),
+                 (expected_sigmoid(X @ w), "The bias is missing: p = sigmoid(X @ w + b)."),
                  (z, "That is z itself: apply the sigmoid, p = sigmoid(X @ w + b).")]
-        expect.close(got, sigmoid(z), what, rtol=1e-7, candidates=named)
+        expect.close(got, expected_sigmoid(z), what, rtol=1e-7, candidates=named)
 
 
 @exercise.check(points=1)
@@ -172,7 +172,7 @@ def predict_proba_one_probability_per_row(sub, rng):
         if got.shape != (m,):
             fail(f"{what} returned shape {got.shape}; expected ({m},), one probability per sample "
                  "(keep w of shape (n,); a column w of shape (n, 1) gives (m, 1)).")
-        expect.close(got, sigmoid(X @ w + b), what, mistake="Each row x gives sigmoid(x . w + b).")
+        expect.close(got, expected_sigmoid(X @ w + b), what, mistake="Each row x gives sigmoid(x . w + b).")
         expect.unmodified(outcome, [X, w], "predict_proba(X, w, b)")
 
 
