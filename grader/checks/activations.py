@@ -167,7 +167,7 @@ def sigmoid_keeps_shape_and_symmetry(sub, rng):
 
 @exercise.check(points=2)
 def sigmoid_grad_matches_numeric(sub, rng):
-    """sigmoid_grad(z) = sigmoid_slope(z): 0.25 at z = 0, and it agrees with the
+    """sigmoid_grad(z) = sigmoid(z) * (1 - sigmoid(z)): 0.25 at z = 0, and it agrees with the
     numeric derivative of your sigmoid."""
     z = np.concatenate([[0.0], random_batch(rng, (9,))])
     got = expect.float_array(sub.sigmoid_grad(z), "sigmoid_grad(z)", z.shape)

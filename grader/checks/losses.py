@@ -32,7 +32,7 @@ exercise = Exercise(
                     "categorical_cross_entropy_honours_eps", "sparse_categorical_cross_entropy_honours_eps",
                     "binary_cross_entropy_with_logits_is_stable",
                     "softmax_cross_entropy_with_logits_is_stable")),
-        Hint("The gradients are those of the MEAN: dLoss/dZ = (expected_softmax(Z) - Y_onehot) / m for the "
+        Hint("The gradients are those of the MEAN: dLoss/dZ = (softmax(Z) - Y_onehot) / m for the "
              "softmax cross-entropy, and dMSE/dy_hat = 2 (y_hat - y) / N, prediction minus target, "
              "with N the number of elements.",
              helps=("softmax_cross_entropy_grad_matches_numeric", "mean_squared_error_grad_matches_numeric")),
@@ -104,7 +104,7 @@ def mean_not_sum(got, want, what):
 
 @exercise.check(points=1)
 def one_hot_encodes_labels(sub, rng):
-    """expected_one_hot(y, K) has a row per label with a single 1.0 in the label's column."""
+    """one_hot(y, K) has a row per label with a single 1.0 in the label's column."""
     for y, k in [(np.array([0, 2, 1, 2]), 4), (rng.integers(0, 5, size=7), 6)]:
         what = f"one_hot({y.tolist()}, {k})"
         got = expect.float_array(sub.one_hot(y, k), what, (len(y), k))
@@ -174,17 +174,17 @@ def binary_losses_take_column_targets(sub, rng):
 
 @exercise.check(points=2)
 def binary_cross_entropy_with_logits_is_stable(sub, rng):
-    """The loss from logits equals the loss of expected_sigmoid(z), and stays finite for |z| = 1000."""
+    """The loss from logits equals the loss of sigmoid(z), and stays finite for |z| = 1000."""
     y, z = (rng.random(8) < 0.5).astype(float), rng.normal(0, 3, 8)
     expect.close_number(sub.binary_cross_entropy_with_logits(y, z), bce_with_logits(y, z),
                         "binary_cross_entropy_with_logits(y, z)", rtol=1e-7,
-                        mistake="It is binary_cross_entropy(y, expected_sigmoid(z)), written without computing sigmoid.")
+                        mistake="It is binary_cross_entropy(y, sigmoid(z)), written without computing sigmoid.")
     y, z = np.array([1.0, 0.0, 1.0, 0.0]), np.array([-1000.0, 1000.0, 1000.0, -1000.0])
     outcome = sub.run("binary_cross_entropy_with_logits", (y, z))
     expect.no_warnings(outcome, "binary_cross_entropy_with_logits(y, z) with z = +-1000",
                        "use max(z, 0) - z*y + log(1 + e^-|z|), which never exponentiates a positive number.")
     expect.close_number(outcome.value, 500.0, "binary_cross_entropy_with_logits([1, 0, 1, 0], [-1000, 1000, 1000, -1000])",
-                        mistake="Clipping expected_sigmoid(z) loses the size of a confident mistake: the loss of "
+                        mistake="Clipping sigmoid(z) loses the size of a confident mistake: the loss of "
                                 "z = -1000 for y = 1 is 1000, not -log(1e-12).")
 
 
@@ -279,11 +279,11 @@ def sparse_categorical_cross_entropy_honours_eps(sub, rng):
 
 @exercise.check(points=2)
 def softmax_cross_entropy_with_logits_is_stable(sub, rng):
-    """The loss from logits is the mean of -expected_log_softmax(Z)[i, y_i], finite even for logits of 2000."""
+    """The loss from logits is the mean of -log_softmax(Z)[i, y_i], finite even for logits of 2000."""
     y, Z = np.array([0, 2, 1, 1]), rng.normal(0, 2, size=(4, 3))
     expect.close_number(sub.softmax_cross_entropy_with_logits(y, Z), softmax_ce(y, Z),
                         "softmax_cross_entropy_with_logits(y, Z)", rtol=1e-7,
-                        mistake="It is the mean over rows of -log expected_softmax(Z)[i, y_i].")
+                        mistake="It is the mean over rows of -log softmax(Z)[i, y_i].")
     y, Z = np.array([0, 1]), np.array([[0.0, 2000.0], [1000.0, -1000.0]])
     outcome = sub.run("softmax_cross_entropy_with_logits", (y, Z), return_args=True)
     expect.no_warnings(outcome, "softmax_cross_entropy_with_logits(y, Z) with logits of 2000",
@@ -295,14 +295,14 @@ def softmax_cross_entropy_with_logits_is_stable(sub, rng):
 
 @exercise.check(points=2)
 def softmax_cross_entropy_grad_matches_numeric(sub, rng):
-    """dLoss/dZ = (expected_softmax(Z) - one_hot(y)) / m agrees with the numeric gradient of your loss."""
+    """dLoss/dZ = (softmax(Z) - one_hot(y)) / m agrees with the numeric gradient of your loss."""
     y, Z = np.array([1, 0, 3]), rng.normal(0, 1, size=(3, 4))
     got = expect.float_array(sub.softmax_cross_entropy_grad(y, Z), "softmax_cross_entropy_grad(y, Z)", Z.shape)
     want = softmax_ce_slope(y, Z)
     if np.allclose(got, want * 3):
         fail("softmax_cross_entropy_grad(y, Z) is m times too large: the loss is a mean, so divide by m.")
     if np.allclose(got, -want):
-        fail("softmax_cross_entropy_grad(y, Z) has the wrong sign: it is expected_softmax(Z) - one_hot(y), over m.")
+        fail("softmax_cross_entropy_grad(y, Z) has the wrong sign: it is softmax(Z) - one_hot(y), over m.")
     numeric = numeric_gradient(lambda Zp: expect.number(
         sub.softmax_cross_entropy_with_logits(y, Zp), "softmax_cross_entropy_with_logits(y, Z)"), Z)
     matches_numeric(got, numeric, "softmax_cross_entropy_grad(y, Z)", threshold=1e-6)
