@@ -10,8 +10,9 @@ class's constructor (``PlainSGD(lr).step(params, grads)`` for ``sgd_step(params,
 A candidate that reproduces the reference on every sampled call, where the reference's
 answer is not trivial, is a working implementation: the release refuses.
 
-Run as ``python -m grader.authoring.paste SAMPLES.json`` with the copy's folder first on
-``sys.path`` (the copy's grader is the one imported); it prints the findings as JSON.
+Run as ``python -m grader.authoring.paste REQUEST.json`` (the copy's folder and the
+samples), that folder first on ``sys.path`` so that the copy's grader is the one imported;
+it prints the findings as JSON.
 """
 
 import ast
