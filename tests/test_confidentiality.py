@@ -208,7 +208,7 @@ def test_where_no_other_user_can_run_the_child_grading_refuses_unless_root_is_al
     assert run.returncode == 2 and "refusing to run student code as root" in run.stderr
     assert "nnlab-no-such-user" in run.stderr and "--allow-root" in run.stderr
     report, exercise, scan = grade_attack("off", public, marks, "--allow-root", NNLAB_CHILD_USER="nnlab-no-such-user")
-    assert exercise["child"] == {"sandbox": False, "uid": 0} and scan["uid"] == 0
+    assert (exercise["child"]["sandbox"], exercise["child"]["uid"]) == (False, 0) and scan["uid"] == 0
     assert any("ran as root" in notice for notice in report["notices"])
     assert {marks[name] for name in ("solution", "check", "grader", "environment")} <= set(scan["found"])
 
@@ -293,7 +293,7 @@ def test_the_batch_refuses_to_run_student_code_as_root_and_says_why(tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     report = json.loads((tmp_path / "grades" / "reports" / "alice.json").read_text())
-    assert report["exercises"][0]["child"] == {"sandbox": False, "uid": 0}
+    assert (report["exercises"][0]["child"]["sandbox"], report["exercises"][0]["child"]["uid"]) == (False, 0)
     assert report["score"] == report["max_score"] > 0
 
 

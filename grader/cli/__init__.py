@@ -4,8 +4,11 @@ Student code never runs in this process: grading starts one child process per ex
 and decides every verdict here, from the plain data the child sends back.
 """
 
+import sys
+
 import click
 
+from ..report.console import tolerate_any_text
 from .authoring import make_stubs
 from .batch import batch, gradebook, similarity
 from .release import export, init_ci, release
@@ -89,6 +92,7 @@ def main():
       nnlab watch                  grade each exercise again when you save it
       nnlab notebook --out work    the exercises as Jupyter notebooks
     """
+    tolerate_any_text(sys.stdout, sys.stderr)  # a cp1252 console must not end the grader
 
 
 for command in (list_exercises, grade, hint, make_stubs, batch, gradebook, similarity, release, export,

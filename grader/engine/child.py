@@ -103,10 +103,11 @@ class ImportPolicy:
         return None
 
 
-def read_config():
-    """What the grader wrote beside this file: ``allowed_imports``, ``student_files``."""
+def read_config(root):
+    """What the grader wrote into the workspace ``root``, beside its copy of this file (a
+    forked child's copy was loaded from elsewhere): ``allowed_imports``, ``student_files``."""
     try:
-        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), CONFIG_FILE), encoding="utf-8") as file:
+        with open(os.path.join(root, "_engine", CONFIG_FILE), encoding="utf-8") as file:
             return json.load(file)
     except FileNotFoundError:
         return {}
@@ -200,7 +201,7 @@ class Server:
         self.module_name = module
         self.module = None
         self.objects = {}
-        self.config = read_config()
+        self.config = read_config(self.root)
         self.student_files = self.config.get("student_files")
 
     # -- values ------------------------------------------------------------------

@@ -59,10 +59,10 @@ class Workspace:
         used = relative_imports(package / f"{module}.py")
         return workspace, [name for name in from_reference if name in used]
 
-    def open_to(self, uid, gid=None):
+    def open_to(self, uid, gid=None, root_mode=0o755):
         """Let ``uid`` read the workspace and write its home (the child drops to it)."""
         for folder, _, files in os.walk(self.root):
-            os.chmod(folder, 0o755)
+            os.chmod(folder, root_mode if folder == str(self.root) else 0o755)
             for name in files:
                 os.chmod(os.path.join(folder, name), 0o644)
         os.chown(self.home, uid, uid if gid is None else gid)
@@ -71,10 +71,10 @@ class Workspace:
         """Open the workspace to ``uid`` (with a group of its own, ``gid``) and close it to
         every other user: a child without the sandbox runs as a uid of its own, and no
         other child may look in. The files stay root's, so the child cannot change the
-        engine that a restarted child would run."""
-        self.open_to(uid, gid)
+        engine that a restarted child would run. The workspace is closed to others before
+        its inside opens: a child forked beside it may be looking already."""
         os.chown(self.root, 0, gid)
-        os.chmod(self.root, 0o750)
+        self.open_to(uid, gid, root_mode=0o750)
 
     def usage(self, max_bytes, max_files):
         """``(bytes, files)`` on disk under the workspace, counted until either passes its cap."""
@@ -91,7 +91,7 @@ class Workspace:
                     if entry.is_dir(follow_symlinks=False):
                         folders.append(entry.path)
                     else:
-                        used += entry.stat(follow_symlinks=False).st_blocks * 512
+                        used += disk_bytes(entry.stat(follow_symlinks=False))
                 except OSError:
                     pass
         return used, files
@@ -103,6 +103,13 @@ class Workspace:
 
     def remove(self):
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def disk_bytes(info):
+    """What a file takes on disk: its blocks (a sparse file takes few), or its size on
+    Windows, whose ``os.stat`` has no ``st_blocks``."""
+    blocks = getattr(info, "st_blocks", None)
+    return blocks * 512 if blocks is not None else info.st_size
 
 
 def parse(source):

@@ -16,6 +16,7 @@ from .causes import link_root_causes
 from ..checks import EXERCISES
 from ..checks.core import CheckFailed, NotJudged
 from ..engine import runtime, sandbox as sandbox_module
+from ..engine.forkserver import ForkServer
 from ..engine.process import ByteBudget, ChildGone, ChildProcess, ChildTimeout, child_identity
 from ..engine.sandbox import AUTO
 from ..engine.student import OwnFrames, StudentCode, StudentError
@@ -60,11 +61,21 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     hidden = [submission.path] + ([reference.path] if reference else [])
     runtime.include_packages(allowed_imports)  # the child's Python holds what may be imported
     box, sandbox_notice = sandbox_module.choose(sandbox, hidden)
-    if box is None and runtime.refusal():
-        raise runtime.RootRefused(runtime.refusal())
-    seed = as_seed(seed)
-    options = dict(reference=reference, seed=seed.value, timeout=timeout, memory_mb=memory_mb,
-                   sandbox=box, allowed_imports=tuple(allowed_imports))
+    forks = ForkServer.start() if box is None else None  # under the sandbox, each child is a sandbox of its own
+    try:
+        if box is None and runtime.refusal():
+            raise runtime.RootRefused(runtime.refusal())
+        seed = as_seed(seed)
+        return grade_with(submission, exercises, reference, seed, box, sandbox_notice, progress, jobs,
+                          dict(reference=reference, seed=seed.value, timeout=timeout, memory_mb=memory_mb,
+                               sandbox=box, allowed_imports=tuple(allowed_imports), forks=forks))
+    finally:
+        if forks is not None:
+            forks.close()
+
+
+def grade_with(submission, exercises, reference, seed, box, sandbox_notice, progress, jobs, options):
+    """The rest of :func:`grade`, once the sandbox and the fork server are settled."""
 
     def one(exercise):
         if progress:
@@ -124,16 +135,18 @@ def map_jobs(function, items, jobs):
 
 
 def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, memory_mb=None,
-                   sandbox=None, allowed_imports=()):
-    """Grade one exercise of ``submission`` in a workspace of its own; return its ExerciseResult."""
+                   sandbox=None, allowed_imports=(), forks=None):
+    """Grade one exercise of ``submission`` in a workspace of its own; return its ExerciseResult.
+    Its children are forks of ``forks`` (a :class:`~grader.engine.forkserver.ForkServer`) when given."""
     return ExerciseRun(exercise, submission, reference, seed, Clock(timeout or exercise.timeout), memory_mb,
-                       sandbox, allowed_imports).grade()
+                       sandbox, allowed_imports, forks).grade()
 
 
 class ExerciseRun:
     """One exercise graded: its workspace, the child running the student's code, its clock."""
 
-    def __init__(self, exercise, submission, reference, seed, clock, memory_mb, sandbox, allowed_imports):
+    def __init__(self, exercise, submission, reference, seed, clock, memory_mb, sandbox, allowed_imports,
+                 forks=None):
         self.exercise, self.submission, self.reference, self.seed = exercise, submission, reference, seed
         self.clock, self.memory_mb, self.sandbox = clock, memory_mb, sandbox
         self.module = exercise.module
@@ -145,6 +158,7 @@ class ExerciseRun:
         self.child = None
         self.restart_error = ""  # a restarted child could not import the module: no more restarts
         self.budget = ByteBudget()  # the bytes of answers the exercise's children may send, together
+        self.forks = forks  # the submission's fork server, if any: children are forks of it
 
     def grade(self):
         workspace, from_reference = Workspace.create(self.module, self.earlier, self.submission, self.reference)
@@ -245,7 +259,7 @@ class ExerciseRun:
         module = self.module
         try:
             child = ChildProcess(self.workspace, module, self.clock.start_deadline(), self.memory_mb,
-                                 self.sandbox, self.budget)
+                                 self.sandbox, self.budget, self.forks)
             self.ran_as = child.ran_as  # without the sandbox, each child has a uid of its own
         except ChildTimeout:
             return None, f"importing {module}.py took longer than the time limit (a loop at module level?)"
