@@ -29,14 +29,13 @@ import numpy as np
 
 from ..checks.baked import decode
 
-# Modules whose functions read or write files or start processes are not called: nothing
-# in them computes an exercise's answer, and calling them with arrays is no attack.
+# Modules whose functions read or write files, start or stop processes or change this one are
+# not called: nothing in them computes an exercise's answer, and calling them is no attack.
 SKIPPED = ("grader.cli", "grader.instructor", "grader.notebooks", "grader.report", "grader.grading",
-           "grader.engine.process", "grader.engine.sandbox", "grader.engine.workspace",
-           "grader.engine.runtime", "grader.engine.reaper", "grader.engine.arena", "grader.engine.limits",
-           "grader.authoring.paste", "grader.__main__")
-ONLY = {"grader.engine.child": {"NullOptimizer", "RecordingOptimizer", "PlainSGD"}}  # the rest drops
-# privileges, sets limits or installs import hooks: not for this process
+           "grader.engine", "grader.authoring.paste", "grader.__main__")
+# ... but for the engine's helpers the checks hand to student code (the rest of child.py drops
+# privileges, sets limits or installs import hooks)
+ONLY = {"grader.engine.child": {"NullOptimizer", "RecordingOptimizer", "PlainSGD"}}
 SECONDS_PER_CALL = 2
 JUDGED_PART = {"forward.mlp_forward": 0}  # (logits, cache): the cache is the student's business
 
@@ -46,7 +45,7 @@ def candidate_modules(root):
     names = []
     for path in sorted((Path(root) / "grader").rglob("*.py")):
         dotted = ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
-        if not dotted.startswith(SKIPPED):
+        if dotted in ONLY or not dotted.startswith(SKIPPED):
             names.append(dotted)
     return names
 
