@@ -312,7 +312,8 @@ def train_and_measure(sub, X, y, X_test, y_test, lr, epochs, what):
     w, b = weights_and_bias(sub.train_logistic(X, y, lr=lr, epochs=epochs), n, what)
     short = f"train_logistic(X, y, lr={lr}, epochs={epochs // 10})"
     w_short, b_short = weights_and_bias(sub.train_logistic(X, y, lr=lr, epochs=epochs // 10), n, short)
-    start, early, final = np.log(2.0), training_loss(sub, X, y, w_short, b_short), training_loss(sub, X, y, w, b)
+    start = training_loss(sub, X, y, np.zeros(n), 0.0)  # log 2
+    early, final = training_loss(sub, X, y, w_short, b_short), training_loss(sub, X, y, w, b)
     if not final < early < start:
         fail(f"The training loss should go down: {start:.4f} at w = 0, b = 0, then {early:.4f} after "
              f"{epochs // 10} epochs and {final:.4f} after {epochs}. "

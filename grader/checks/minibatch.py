@@ -393,7 +393,7 @@ def trains_params_in_place(sub, rng):
     if all(np.array_equal(trained[k], params[k]) for k in params):
         fail(f"{what} left the caller's params unchanged: train the dict you are given (optimizer.step "
              "updates it in place), not a copy of it.")
-    before, after = loss(params, X, y), their_loss(sub, trained, X, y)
+    before, after = their_loss(sub, params, X, y), their_loss(sub, trained, X, y)
     if not after < before:
         fail(f"{what}: the training loss went from {before:.4g} to {after:.4g}; "
              "training with Adam should lower it.")
