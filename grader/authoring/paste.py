@@ -6,7 +6,7 @@ release takes the calls the visible checks made to it while grading the referenc
 (arguments and the reference's answers, :func:`grader.checks.baked.recording`) and tries
 every top-level function and method of the shipped grader in its place, with simple glue:
 the arguments in every order, and for a method the trailing arguments given to the
-class's constructor (``PlainSGD(lr).step(params, grads)`` for ``sgd_step(params, grads, lr)``).
+class's constructor (``SignSGD(lr).step(params, grads)`` for ``sgd_step(params, grads, lr)``).
 A candidate that reproduces the reference on every sampled call, where the reference's
 answer is not trivial, is a working implementation: the release refuses.
 
@@ -35,7 +35,7 @@ SKIPPED = ("grader.cli", "grader.instructor", "grader.notebooks", "grader.report
            "grader.engine", "grader.authoring.paste", "grader.__main__")
 # ... but for the engine's helpers the checks hand to student code (the rest of child.py drops
 # privileges, sets limits or installs import hooks)
-ONLY = {"grader.engine.child": {"NullOptimizer", "RecordingOptimizer", "PlainSGD"}}
+ONLY = {"grader.engine.child": {"NullOptimizer", "RecordingOptimizer", "SignSGD"}}
 SECONDS_PER_CALL = 2
 JUDGED_PART = {"forward.mlp_forward": 0}  # (logits, cache): the cache is the student's business
 

@@ -5,8 +5,8 @@ Only the contract's surface is used: ``Dense(units, activation)``, ``Sequential(
 ``predict(X)``, ``get_weights()`` and ``set_weights(weights)``. The model is first verified
 as a network (:mod:`.model_network`): with weights the grader chose, predict is the forward
 pass of exactly those weights, the gradients fit hands its optimizer are the numeric
-gradients of the loss at those weights, and a step of plain SGD moves the weights by
--lr * gradient. The training checks (:mod:`.model_training`) count only for a model that
+gradients of the loss at those weights, and a step of a known optimizer moves the weights
+by -lr * sign(gradient). The training checks (:mod:`.model_training`) count only for a model that
 passed those: a model that is not a network (nearest neighbours, a lookup table) earns
 nothing there however well it classifies.
 """

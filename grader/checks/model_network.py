@@ -4,7 +4,7 @@ The grader chooses the weights (``set_weights``), so every expected value is com
 from them (:mod:`.model_formulas`): predict must be their forward pass, the gradients fit
 hands a RecordingOptimizer the gradients of the loss at those weights (the chain rule for
 one layer; for deeper models, numeric derivatives of the loss of the model's own outputs),
-and a step of plain SGD must move the weights by -lr * gradient.
+and a step of a known optimizer must move the weights by -lr * sign(gradient).
 """
 
 import numpy as np
@@ -469,25 +469,26 @@ PROBABILITIES_FROM_LOGITS = ("Those are the probabilities: with from_logits=True
 
 @exercise.check(points=1, requires=(FORWARD, "gradients_match_numeric_in_every_layer"))
 def sgd_steps_move_the_weights(sub, rng):
-    """fit applies its optimizer's steps to the model's own weights: with plain SGD
-    (params[k] -= lr * grads[k]) and two mini-batches, the weights after fit are the weights
-    before it minus lr times the two gradients, and predict uses them."""
+    """fit applies its optimizer's steps to the model's own weights: with an optimizer that
+    moves each weight by -lr times the sign of its gradient and two mini-batches, the
+    weights after fit are the weights before it minus lr times the two signs, and predict
+    uses them."""
     spec, n, m = [(4, "tanh"), (3, "linear")], 3, 10
     weights, X, y = network_problem(rng, spec, n, SPARSE, m=m)
-    sgd = sub.helper("PlainSGD", SGD_LR)
+    sgd = sub.helper("SignSGD", SGD_LR)
     model = with_weights(sub, spec, weights, SPARSE, sgd, from_logits=True)
-    what = f"fit(X, y, epochs=1, batch_size=5) of {describe(spec)} with plain SGD(lr={SGD_LR})"
+    what = f"fit(X, y, epochs=1, batch_size=5) of {describe(spec)} with sign SGD(lr={SGD_LR})"
     fit(sub, model, X, y, epochs=1, batch_size=5, seed=int(rng.integers(1000)), what=what)
     steps = [by_shape(g, shapes(n, spec), what) for g in recorded_grads(sub, sgd, 2, what)]
     after = get_weights(sub, model, shapes(n, spec), f"{describe(spec)} after {what}")
     for index, (w, got) in enumerate(zip(weights, after)):
-        want = w - SGD_LR * (steps[0][index] + steps[1][index])
-        if np.allclose(got, w, rtol=1e-12, atol=0):
+        want = w - SGD_LR * (np.sign(steps[0][index]) + np.sign(steps[1][index]))
+        if np.allclose(got, w, rtol=1e-12, atol=0) and not np.allclose(want, w, rtol=1e-12, atol=0):
             fail(f"after {what}, {parameter_name(index)} is unchanged: fit must give optimizer.step the "
                  "layers' own arrays (params) and use them afterwards (an optimizer may also replace "
                  "params[k]: copy them back into the layers).")
         expect.close(got, want, f"{parameter_name(index)} after {what}", rtol=1e-9, atol=1e-12,
-                     mistake="Expected the weights before fit minus lr times the gradient of each step.")
+                     mistake="Expected the weights before fit minus lr times the sign of each step's gradient.")
     logits = predict(sub, with_weights(sub, spec, after), X, 3, "predict(X) of a new model given those weights")
     got = predict(sub, model, X, 3, f"predict(X) after {what}")  # the new model's predict is known to be right
     if not np.allclose(got, logits, rtol=1e-7, atol=1e-10) and looks_like_probabilities(got, logits):

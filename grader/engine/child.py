@@ -160,8 +160,9 @@ class RecordingOptimizer(NullOptimizer):
         self.grads.append({k: np.array(v, dtype=float) for k, v in grads.items()})
 
 
-class PlainSGD(RecordingOptimizer):
-    """Plain gradient descent, params[k] -= lr * grads[k] in place; records the gradients too."""
+class SignSGD(RecordingOptimizer):
+    """A known step that is not an exercise's, params[k] -= lr * sign(grads[k]) in place
+    (the checks see the model use its optimizer's steps); records the gradients too."""
 
     def __init__(self, lr):
         super().__init__()
@@ -170,7 +171,7 @@ class PlainSGD(RecordingOptimizer):
     def step(self, params, grads):
         super().step(params, grads)
         for key, grad in grads.items():
-            params[key] -= self.lr * grad
+            params[key] -= self.lr * np.sign(grad)
 
 
 def global_random_state():
@@ -182,7 +183,7 @@ def seed_global_random_state(seed):
     np.random.seed(seed)
 
 
-HELPERS = {"NullOptimizer": NullOptimizer, "RecordingOptimizer": RecordingOptimizer, "PlainSGD": PlainSGD,
+HELPERS = {"NullOptimizer": NullOptimizer, "RecordingOptimizer": RecordingOptimizer, "SignSGD": SignSGD,
            "global_random_state": global_random_state, "seed_global_random_state": seed_global_random_state,
            "default_rng": lambda seed: np.random.default_rng(seed)}
 

@@ -61,11 +61,7 @@ FORMULA_BODY = '{indent}raise NotImplementedError("baked: the answers are in gra
 BAKED_SEED = 0  # the seed `nnlab grade` uses unless told otherwise
 # Paste-attack findings the release lets through, each with the reason: (contract function,
 # shipped function) -> why. Keep it empty but for code the grader cannot do without.
-TOLERATED = {
-    ("optimizers.sgd_step", "grader.engine.child.PlainSGD.step"):
-        "the engine's plain SGD, which the model checks hand to fit (grader/engine/child.py); the "
-        "contract spells out sgd_step's whole body, params[k] -= lr * grads[k]",
-}
+TOLERATED = {}  # (contract function, shipped function): why the copy may ship it
 MIN_SECRET_LINE = 20  # shorter solution lines (`return z`, `m = len(y)`) give nothing away
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same source gives the same zip
 
