@@ -1,10 +1,12 @@
 """Grade one submission in any layout, in a process of its own.
 
     python -m grader.instructor.worker SUBMISSION [--format json] [-e NAME ...] [grading options]
+    python -m grader.instructor.worker --serve --batch-fd FD   (requests on stdin: see serve)
 
-``nnlab batch`` starts one of these per submission, so that a submission that hangs or
-crashes the grading takes only its own process down; the Gradescope autograder runs one
-on ``/autograder/submission``. SUBMISSION is a folder, a ``.zip`` or a notebook (see
+The Gradescope autograder runs one on ``/autograder/submission``; ``nnlab batch`` keeps
+``--jobs`` of them serving (see :mod:`.pool`), each grading submission after submission
+with the grader and NumPy imported once, so that a submission that hangs or crashes the
+grading takes only its own worker down. SUBMISSION is a folder, a ``.zip`` or a notebook (see
 :mod:`grader.intake`). The report goes to stdout, whatever the student's code prints.
 
 Exit status: 0 graded; 3 the submission could not be taken in (the report printed
