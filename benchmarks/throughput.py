@@ -44,7 +44,8 @@ def run(settings):
     section.tables.append(memory_table(exercise_peaks, exercise_names(settings), modes))
     section.figures = {"per_minute": {key: sample.median for key, sample in rates.items()},
                        "child_mib": max(peak["child"] for peak in exercise_peaks.values()),
-                       "batch_mib": max(peak["batch"] for peak in peaks.values())}
+                       "batch_mib": max(peak["batch"] for peak in peaks.values()),
+                       "exercises": list(settings.exercises)}
     section.notes += [
         "`nnlab batch --jobs N` keeps N warm workers (`python -m grader.instructor.worker --serve`), each "
         "grading submission after submission; a worker starts one child per exercise, one at a time (the "
