@@ -21,6 +21,7 @@ DIES_OF_B = ("import os, sys; from grader.instructor import worker; real = worke
              "        os.kill(os.getpid(), 9)\n"
              "    return real(**arguments)\n"
              "worker.grade = grade; worker.serve(sys.argv[1:])")
+FAILS_ON_B = DIES_OF_B.replace("b-dies", "b-fails").replace("os.kill(os.getpid(), 9)", "raise RuntimeError('lost')")
 HANG = {"softmax.softmax": "def softmax(z, axis=-1):\n    while True:\n        pass"}
 
 
@@ -92,6 +93,18 @@ def test_a_worker_that_dies_costs_only_its_submission_s_row(tmp_path, started, m
     reports = {path.stem: json.loads(path.read_text()) for path in (tmp_path / "out" / "reports").glob("*.json")}
     assert {s: r["batch"]["status"] for s, r in reports.items()} == {"a-fine": "graded", "b-dies": "error",
                                                                      "c-fine": "graded"}
+
+
+def test_a_worker_that_fails_unexpectedly_is_replaced_before_the_next_submission(tmp_path, started, monkeypatch):
+    submissions = tmp_path / "submissions"
+    for student in ("a-fine", "b-fails", "c-fine"):
+        write_submission(submissions / student)
+    serve = Batch.serve_command
+    monkeypatch.setattr(Batch, "serve_command", lambda self: [sys.executable, "-c", FAILS_ON_B, *serve(self)[4:]])
+    outcomes = grade_all(tmp_path)
+    assert outcomes["b-fails"].reason == "the grading process failed (exit status 1): RuntimeError: lost"
+    assert [outcomes[s].report["score"] for s in ("a-fine", "c-fine")] == [12, 12]
+    assert len(started) == 2
 
 
 def test_a_submission_past_its_backstop_loses_its_worker_not_the_next_one(tmp_path, started, monkeypatch):

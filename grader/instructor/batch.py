@@ -8,14 +8,14 @@
     OUT/feedback/alice.md       the same as Markdown
 
 Each of ``jobs`` threads keeps a warm worker (``python -m grader.instructor.worker --serve``,
-see :mod:`.pool`) that grades submission after submission, each with fresh children;
-this module kills a worker whose submission outlives a wall-clock backstop: a submission
-that hangs, crashes or attacks the grader takes only its own worker down (the next
-submission gets a fresh one), and gets a report that says so. The batch probes the
-sandbox once for all its workers. Only this process writes reports. They are the batch's whole state: an
-interrupted batch loses only the submissions being graded at that moment, and a report
-is up to date while its fingerprint (the submission's files, the checks and the engine, the reference
-solutions and the grading options) is unchanged.
+see :mod:`.pool`) that grades submission after submission, each afresh with fresh
+children; the batch probes the sandbox once for all of them. A worker whose submission
+outlives a wall-clock backstop is killed: a submission that hangs, crashes or attacks the
+grader takes only its own worker down (the next submission gets a fresh one), and gets a
+report that says so. Only this process writes reports. They are the batch's whole state:
+an interrupted batch loses only the submissions being graded at that moment, and a report
+is up to date while its fingerprint (the submission's files, the checks and the engine,
+the reference solutions and the grading options) is unchanged.
 """
 
 import hashlib

@@ -58,9 +58,12 @@ class WarmWorker:
             return self._died()
         try:
             answer = json.loads(line)
-            return int(answer["status"]), answer["report"].encode(), answer["error"].encode()
+            found = int(answer["status"]), answer["report"].encode(), answer["error"].encode()
         except (ValueError, TypeError, KeyError, AttributeError):
             return 0, line, b""  # read_worker_answer says it is unreadable
+        if answer.get("last"):  # it ends after this answer: the next submission gets a fresh worker
+            self.close()
+        return found
 
     def _read_line(self, deadline):
         """The next answer line, or None when the worker closed its end (it died)."""

@@ -28,9 +28,9 @@ from .. import coordinate_single_threaded
 
 coordinate_single_threaded()  # before NumPy loads
 
-import numpy as np  # noqa: E402 -- and so on: imported after the line above
+import numpy as np  # noqa: E402 -- this and the imports below it load NumPy: after that line
 
-from .. import grading  # noqa: E402
+from .. import grading
 from ..checks import EXERCISES
 from ..options import allow_import_option, seed_option
 from ..grading.seeds import as_seed
@@ -165,8 +165,9 @@ def serve(batch_fd, sandbox_probe, label):
     """Grade submissions one after the other, for ``nnlab batch`` (see :mod:`.pool`).
 
     Each line on stdin is a request: this module's own arguments, as a JSON list; each
-    answer is a line on stdout: ``{"status", "report", "error"}``, what a worker of its
-    own would have exited with, printed and written last on stderr. Each submission is
+    answer is a line on stdout: ``{"status", "report", "error", "last"}``, what a worker
+    of its own would have exited with, printed and written last on stderr, and whether
+    this process ends after it. Each submission is
     graded afresh: its arguments parsed anew, its reference modules loaded anew, its
     children started anew; a submission whose grading fails unexpectedly ends this process.
     """
@@ -177,7 +178,7 @@ def serve(batch_fd, sandbox_probe, label):
     os.dup2(2, 1)  # whatever else prints goes to stderr, never into an answer
     for line in sys.stdin:
         answer, fatal = answer_request(json.loads(line))
-        answers.write(json.dumps(answer) + "\n")
+        answers.write(json.dumps({**answer, "last": fatal}) + "\n")
         answers.flush()
         forget_reference_modules()
         if fatal:
