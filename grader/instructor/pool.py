@@ -67,8 +67,8 @@ class WarmWorker:
 
     def _read_line(self, deadline):
         """The next answer line, or None when the worker closed its end (it died)."""
-        fd = self.process.stdout.fileno()
-        while b"\n" not in self._answers:
+        fd, chunks = self.process.stdout.fileno(), [self._answers]
+        while b"\n" not in chunks[-1]:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 self.kill()
@@ -76,8 +76,8 @@ class WarmWorker:
             chunk = os.read(fd, 1 << 16)
             if not chunk:
                 return None
-            self._answers += chunk
-        line, self._answers = self._answers.split(b"\n", 1)
+            chunks.append(chunk)
+        line, _, self._answers = b"".join(chunks).partition(b"\n")
         return line
 
     def _died(self):
