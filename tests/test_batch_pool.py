@@ -2,14 +2,16 @@
 the others; one that dies or hangs costs only its own submission, and is replaced."""
 
 import json
+import subprocess
 import sys
 
 import pytest
 
-from conftest import SOLUTIONS, write_submission
+from conftest import ROOT, SOLUTIONS, write_submission
 from grader.engine import sandbox
 from grader.instructor import batch, pool, worker
 from grader.instructor.batch import Batch, Options, discover, find_reference
+from grader.report import plots
 from grader.submission import Reference
 
 BUG = {"softmax.softmax": "def softmax(z, axis=-1):\n    e = np.exp(z)\n    return e / e.sum(axis=axis, keepdims=True)"}
@@ -160,3 +162,20 @@ def test_the_reference_is_loaded_afresh_for_each_submission():
     assert any(name.startswith(worker.REFERENCE_PACKAGE) for name in sys.modules)
     worker.forget_reference_modules()
     assert not any(name.startswith(worker.REFERENCE_PACKAGE) for name in sys.modules)
+
+
+BATCH_THEN_MODULES = ("import json, runpy, sys; sys.argv = ['nnlab', 'batch', *sys.argv[1:]]\n"
+                      "try:\n    runpy.run_module('grader', run_name='__main__')\n"
+                      "except SystemExit:\n    pass\n"
+                      "print(json.dumps(sorted(sys.modules)), file=sys.stderr)")
+
+
+@pytest.mark.skipif(not plots.available(), reason="matplotlib draws the figures")
+def test_the_workers_draw_the_feedback_figures_not_the_batch_process(tmp_path):
+    write_submission(tmp_path / "submissions" / "ann")
+    run = subprocess.run([sys.executable, "-c", BATCH_THEN_MODULES, str(tmp_path / "submissions"), "--out",
+                          str(tmp_path / "out"), "-e", "initialization", "--jobs", "1"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    modules = json.loads(run.stderr.strip().splitlines()[-1])
+    assert "data:image/png;base64," in (tmp_path / "out" / "feedback" / "ann.html").read_text()
+    assert not [name for name in modules if name.startswith("matplotlib")]

@@ -41,7 +41,7 @@ from ..report.files import write_atomic
 from ..report.model import Report, clean_text
 from ..grading.seeds import Seed, as_seed
 from ..submission import Reference
-from .feedback import FEEDBACK, write_feedback
+from .feedback import FEEDBACK, feedback_texts, write_texts
 from .pool import BackstopExpired, WarmWorker
 from .worker import FIGURES, NOT_TAKEN_IN, SERVE
 
@@ -49,6 +49,7 @@ GRADER_PACKAGE = Path(__file__).resolve().parents[1]
 MOVED_ASIDE = "moved-aside"
 STUDENT_FILES = [("reports", ".json"), (FEEDBACK, ".html"), (FEEDBACK, ".md")]
 STARTUP_SECONDS = 60  # the worker's own start, the intake of a large zip, the reference's import
+FEEDBACK_SECONDS = 60  # a worker drawing a student's figures
 
 
 @dataclass
@@ -117,7 +118,7 @@ class Outcome:
     status: str
     reason: str
     report: dict
-    figures: dict = field(default_factory=dict)  # the checks' figures, for the feedback page only
+    feedback: tuple  # (html, markdown) for OUT/feedback/
 
 
 class Stopped(Exception):
@@ -217,8 +218,7 @@ class Batch:
                         outcome = future.result()
                         signing.sign(outcome.report, self.key)
                         write_atomic(self.report_path(outcome.entry), json.dumps(outcome.report, indent=2))
-                        write_feedback(self.reports.parent, outcome.entry.student, outcome.report,
-                                       outcome.figures, outcome.entry.sources[0].resolve().parent)
+                        write_texts(self.reports.parent, outcome.entry.student, outcome.feedback)
                         on_outcome(outcome)
                 except BaseException:
                     self.stop(futures)
@@ -261,7 +261,21 @@ class Batch:
         if entry.student in self.untrusted:
             report["notices"].append("graded again: the earlier report's signature did not verify "
                                      "(it was changed outside the batch)")
-        return Outcome(entry, status, reason, report, figures)
+        return Outcome(entry, status, reason, report, self.feedback(entry, report, figures))
+
+    def feedback(self, entry, report, figures):
+        """The entry's feedback texts: drawn by this thread's worker when there are figures
+        (matplotlib stays out of this process), else, or when the worker could not, here."""
+        arguments = {"student": entry.student, "report": report, "figures": figures,
+                     "folder": str(entry.sources[0].resolve().parent)}
+        worker = getattr(self._local, "worker", None)
+        if figures and worker is not None and worker.alive:
+            texts = worker.feedback(arguments, FEEDBACK_SECONDS)
+            if not worker.alive:
+                self.retire(worker)
+            if texts:
+                return texts
+        return feedback_texts(**arguments)
 
     def grade_source(self, source):
         """``(status, reason, report or None, deadline record or None)`` for one source;

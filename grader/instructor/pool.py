@@ -3,6 +3,7 @@ submission, so that the grader and NumPy are imported once per worker, not once 
 
     worker = WarmWorker(command, cwd, alive_fd)
     code, stdout, stderr = worker.grade(arguments, backstop)   # as a worker of its own would exit
+    html, markdown = worker.feedback(feedback_arguments, timeout)  # drawn there: matplotlib stays there
     worker.close()
 
 A worker grades one submission at a time, each with fresh children (see ``worker.serve``).
@@ -48,12 +49,7 @@ class WarmWorker:
     def grade(self, arguments, backstop):
         """``(exit status, stdout, stderr)`` of the worker's arguments ``arguments``, as a
         worker process of its own would have ended; BackstopExpired after ``backstop`` s."""
-        try:
-            self.process.stdin.write(json.dumps([str(a) for a in arguments]).encode() + b"\n")
-            self.process.stdin.flush()
-        except OSError:
-            return self._died()
-        line = self._read_line(time.monotonic() + backstop)
+        line = self._exchange([str(a) for a in arguments], backstop)
         if line is None:
             return self._died()
         try:
@@ -61,9 +57,39 @@ class WarmWorker:
             found = int(answer["status"]), answer["report"].encode(), answer["error"].encode()
         except (ValueError, TypeError, KeyError, AttributeError):
             return 0, line, b""  # read_worker_answer says it is unreadable
-        if answer.get("last"):  # it ends after this answer: the next submission gets a fresh worker
-            self.close()
+        self._end_if_last(answer)
         return found
+
+    def feedback(self, arguments, timeout):
+        """``(html, markdown)`` of ``feedback.feedback_texts(**arguments)``, drawn by the
+        worker; None when it could not (it failed, died or took longer than ``timeout`` s)."""
+        try:
+            line = self._exchange({"feedback": arguments}, timeout)
+        except BackstopExpired:
+            return None
+        if line is None:
+            self._died()
+            return None
+        try:
+            answer = json.loads(line)
+            texts = answer.get("html"), answer.get("markdown")
+        except (ValueError, AttributeError):
+            return None
+        self._end_if_last(answer)
+        return texts if all(isinstance(text, str) for text in texts) else None
+
+    def _exchange(self, request, timeout):
+        """The answer line to ``request``, or None when the worker is gone."""
+        try:
+            self.process.stdin.write(json.dumps(request).encode() + b"\n")
+            self.process.stdin.flush()
+        except OSError:
+            return None
+        return self._read_line(time.monotonic() + timeout)
+
+    def _end_if_last(self, answer):
+        if answer.get("last"):  # it ends after this answer: the next request gets a fresh worker
+            self.close()
 
     def _read_line(self, deadline):
         """The next answer line, or None when the worker closed its end (it died)."""

@@ -36,6 +36,7 @@ from ..options import allow_import_option, seed_option
 from ..grading.seeds import as_seed
 from ..engine import sandbox as sandbox_module
 from ..engine.sandbox import SandboxUnavailable
+from .feedback import feedback_texts
 from .intake import IntakeError, take_in
 from ..report.files import write_atomic
 from ..report.formats import FORMATS, render
@@ -167,7 +168,8 @@ def serve(batch_fd, sandbox_probe, label):
     Each line on stdin is a request: this module's own arguments, as a JSON list; each
     answer is a line on stdout: ``{"status", "report", "error", "last"}``, what a worker
     of its own would have exited with, printed and written last on stderr, and whether
-    this process ends after it. Each submission is
+    this process ends after it. A request ``{"feedback": {...}}`` asks for a student's
+    feedback texts instead (``answer_feedback``). Each submission is
     graded afresh: its arguments parsed anew, its reference modules loaded anew, its
     children started anew; a submission whose grading fails unexpectedly ends this process.
     """
@@ -177,7 +179,8 @@ def serve(batch_fd, sandbox_probe, label):
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # whatever else prints goes to stderr, never into an answer
     for line in sys.stdin:
-        answer, fatal = answer_request(json.loads(line))
+        request = json.loads(line)
+        answer, fatal = answer_feedback(request) if isinstance(request, dict) else answer_request(request)
         answers.write(json.dumps({**answer, "last": fatal}) + "\n")
         answers.flush()
         forget_reference_modules()
@@ -197,6 +200,16 @@ def answer_request(arguments):
     except Exception as error:  # noqa: BLE001 -- the batch gets the reason; a fresh worker the next one
         last = traceback.format_exception_only(type(error), error)[-1].strip()
         return {"status": 1, "report": "", "error": last}, True
+
+
+def answer_feedback(request):
+    """``(answer, fatal)`` for ``{"feedback": feedback_texts' arguments}``: the student's
+    page and Markdown, drawn here so that matplotlib stays out of the batch process."""
+    try:
+        html, markdown = feedback_texts(**request["feedback"])
+        return {"html": html, "markdown": markdown}, False
+    except Exception as error:  # noqa: BLE001 -- the batch draws it itself; a fresh worker grades on
+        return {"error": traceback.format_exception_only(type(error), error)[-1].strip()}, True
 
 
 def trust_probe(answer):
