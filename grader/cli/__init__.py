@@ -9,10 +9,12 @@ answer in a few tens of milliseconds.
 """
 
 import importlib
+import sys
 
 import click
 
 from .. import coordinate_single_threaded
+from ..report.console import tolerate_any_text
 
 coordinate_single_threaded()  # before any verb imports NumPy
 
@@ -126,3 +128,4 @@ def main():
       nnlab watch                  grade each exercise again when you save it
       nnlab notebook --out work    the exercises as Jupyter notebooks
     """
+    tolerate_any_text(sys.stdout, sys.stderr)  # a cp1252 console must not end the grader

@@ -4,7 +4,10 @@ import sys
 import threading
 import time
 
+from ..report.console import encodes
+
 FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+PLAIN_FRAMES = "|/-\\"  # for a console without braille (cp1252)
 
 
 class ProgressLine:
@@ -16,6 +19,7 @@ class ProgressLine:
 
     def __init__(self, stream=None, interval=0.1):
         self.stream = stream or sys.stderr
+        self.frames = FRAMES if encodes(FRAMES, self.stream) else PLAIN_FRAMES
         self.interval = interval
         self.running = {}  # exercise name -> when it started
         self.lock = threading.Lock()
@@ -40,7 +44,7 @@ class ProgressLine:
             if not self.running:
                 return ""
             seconds = time.monotonic() - min(self.running.values())
-            return f"{FRAMES[frame % len(FRAMES)]} grading {', '.join(self.running)}  {seconds:.0f} s"
+            return f"{self.frames[frame % len(self.frames)]} grading {', '.join(self.running)}  {seconds:.0f} s"
 
     def _animate(self):
         frame = 0

@@ -16,6 +16,7 @@ import click
 from .. import grading
 from ..notebooks.extract import NotebookError, exercise_from_file_name, parse_notebook
 from ..progress import Progress, record_grades
+from ..report.console import symbol
 from ..report.formats import fmt
 from ..report.model import ERROR, PASSED, VISIBLE
 from ..submission import NotASubmission, Reference, Submission
@@ -71,7 +72,7 @@ class WatchSession:
 
     def show(self, exercise):
         """The score line, then the first failing check with its hint (or the error)."""
-        mark = "✓" if exercise.status == PASSED else "✗"
+        mark = symbol("✓", "+") if exercise.status == PASSED else symbol("✗", "x")
         self.echo(f"{mark} {exercise.name}  {fmt(exercise.score)}/{fmt(exercise.max_score)}  {exercise.status}")
         if exercise.status == PASSED:
             return
@@ -124,7 +125,7 @@ class WatchSession:
 
     def _announce_current(self):
         if self.current:
-            self.echo(f"→ now: {self.current}. Save its file to grade it again.")
+            self.echo(f"{symbol('→', '->')} now: {self.current}. Save its file to grade it again.")
         else:
             self.echo("every exercise passes: well done!")
 

@@ -59,6 +59,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 from protocol import MAX_ITEMS, decode, encode, pack, unpack  # noqa: E402
 
+import blackbox  # noqa: E402,F401 -- before the import policy: the reference's proxies use it
+
 MAX_TEXT = 2000
 CONFIG_FILE = "config.json"  # written by the grader beside this file (see read_config)
 
@@ -103,10 +105,11 @@ class ImportPolicy:
         return None
 
 
-def read_config():
-    """What the grader wrote beside this file: ``allowed_imports``, ``student_files``."""
+def read_config(root):
+    """What the grader wrote into the workspace ``root``, beside its copy of this file (a
+    forked child's copy was loaded from elsewhere): ``allowed_imports``, ``student_files``."""
     try:
-        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), CONFIG_FILE), encoding="utf-8") as file:
+        with open(os.path.join(root, "_engine", CONFIG_FILE), encoding="utf-8") as file:
             return json.load(file)
     except FileNotFoundError:
         return {}
@@ -200,7 +203,7 @@ class Server:
         self.module_name = module
         self.module = None
         self.objects = {}
-        self.config = read_config()
+        self.config = read_config(self.root)
         self.student_files = self.config.get("student_files")
 
     # -- values ------------------------------------------------------------------

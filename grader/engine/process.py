@@ -6,11 +6,12 @@ strictly and checked field by field before a check sees it. Anything else is "no
 answer" and ends the child, never the grader. Writes to the child have the same
 deadline as reads, so a child that stops reading cannot stall the grader either.
 Without the sandbox (whose writable folders are size-capped tmpfs), the workspace's size
-is watched while the child runs, and the child stopped past its disk quota.
+is watched while the child runs, and the child stopped past its disk quota. What this
+needs from the operating system (pipes with deadlines, the child's tree killed) is
+asked of it in ``portable.py``, the same way on Linux, macOS and Windows.
 """
 
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -19,8 +20,9 @@ import time
 import uuid
 from pathlib import Path
 
-from . import limits, reaper, runtime
+from . import limits, portable, reaper, runtime
 from .arena import Arena
+from .forkserver import ForkServerGone
 from .protocol import Handle, ProtocolError, decode, encode, pack, unpack
 
 CHILD_SCRIPT = Path(__file__).with_name("child.py")
@@ -59,13 +61,15 @@ class ByteBudget:
 class ChildProcess:
     """A running ``child.py`` that imported one module of a submission."""
 
-    def __init__(self, workspace, module, deadline, memory_mb=None, sandbox=None, budget=None):
+    def __init__(self, workspace, module, deadline, memory_mb=None, sandbox=None, budget=None, forks=None):
         self.deadline = deadline
         self.budget = budget or ByteBudget()
         self.workspace = workspace
         self.watch_disk = sandbox is None
         self.output = CappedOutput(MAX_OUTPUT_BYTES)
         env = limits.child_environment(workspace.home, memory_mb, deadline - time.monotonic())
+        self.job_limits = limits.job_limits(memory_mb, deadline - time.monotonic())  # Windows only
+        self.memory_cap = limits.watched_memory(memory_mb)  # macOS: no RLIMIT_AS
         python, self.ran_as = choose_python_and_user(sandbox, env, workspace)
         isolation = ["-I"] if python == sys.executable else ["-I", "-S"]  # the prepared one: no site
         argv = [str(python), *isolation, str(workspace.child_script), str(workspace.root),
@@ -78,7 +82,9 @@ class ChildProcess:
             argv = sandbox.wrap(argv, workspace, env)
         reaper.adopt_orphans()
         try:
-            self.process = self._start(argv, env, workspace)
+            forks = forks if sandbox is None else None  # under the sandbox, each child has one of its own
+            self.process = self._fork(forks, python, env, workspace, module) or self._start(argv, env, workspace)
+            self.tree = self._contain(self.process)
         except BaseException:
             if self.arena is not None:
                 self.arena.close()
@@ -87,14 +93,23 @@ class ChildProcess:
         self._drain = threading.Thread(target=self.output.drain,
                                        args=(self.process.stderr.fileno(), self._stop_draining), daemon=True)
         self._drain.start()
-        self._fd = self.process.stdout.fileno()
-        self._in = self.process.stdin.fileno()
-        os.set_blocking(self._in, False)
+        self.pipes = portable.Pipes(self.process.stdout.fileno(), self.process.stdin.fileno())
         try:
             self.hello = self._receive(hello=True)
         except BaseException:
             self.close()
             raise
+
+    def _fork(self, forks, python, env, workspace, module):
+        """The child forked by the submission's fork server (see ``forkserver.py``), or None:
+        then it is spawned."""
+        if forks is None:
+            return None
+        try:
+            return forks.fork(python, workspace.root, workspace.package, module, env,
+                              (self.arena.fd,) if self.arena else ())
+        except ForkServerGone:
+            return None
 
     def _start(self, argv, env, workspace):
         return reaper.popen(
@@ -106,8 +121,14 @@ class ChildProcess:
             stderr=subprocess.PIPE,
             cwd=workspace.root,
             env=env,
-            start_new_session=True,
+            **portable.start_options(),
         )
+
+    def _contain(self, process):
+        """The child's process tree, to kill as one; the report records how (see portable.py)."""
+        tree = portable.ProcessTree(process, self.job_limits)
+        self.ran_as["kill"] = tree.mechanism
+        return tree
 
     # -- talking -------------------------------------------------------------------
 
@@ -133,10 +154,7 @@ class ChildProcess:
         view = memoryview(data)
         while view:
             self._wait_until_ready(write=True)
-            try:
-                view = view[os.write(self._in, view[:1 << 20]):]
-            except BlockingIOError:
-                continue
+            view = view[self.pipes.write(view[:1 << 20]):]
 
     def _receive(self, hello=False):
         try:
@@ -151,7 +169,7 @@ class ChildProcess:
         chunks = []
         while n:
             self._wait_until_ready()
-            chunk = os.read(self._fd, min(n, 1 << 20))
+            chunk = self.pipes.read(min(n, 1 << 20))
             if not chunk:
                 raise ChildGone(self._exit_reason() + self._last_output())
             chunks.append(chunk)
@@ -161,15 +179,15 @@ class ChildProcess:
     def _wait_until_ready(self, write=False):
         """Wait until the child's pipe can be read (or written); kill it at the deadline,
         or as soon as it is over its disk quota."""
-        fds = ([], [self._in]) if write else ([self._fd], [])
         while True:
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 self.kill()
                 raise ChildTimeout("timed out")
-            if any(select.select(*fds, [], min(remaining, DISK_CHECK_SECONDS))[:2]):
+            if self.pipes.ready(min(remaining, DISK_CHECK_SECONDS), write):
                 return
             self._check_disk()
+            self._check_memory()
 
     def _check_disk(self):
         if not self.watch_disk:
@@ -180,6 +198,14 @@ class ChildProcess:
             self.workspace.clear_home()
             raise ChildGone(f"wrote more than {MAX_DISK_BYTES // 2**20} MiB or {MAX_DISK_FILES} files "
                             "to its folder (the disk quota of an exercise)")
+
+    def _check_memory(self):
+        if self.memory_cap is None:
+            return
+        used = self.tree.memory()
+        if used is not None and used > self.memory_cap:
+            self.kill()
+            raise ChildGone(f"used more than {self.memory_cap // 2**20} MiB of memory (the memory limit)")
 
     def _last_output(self):
         self._drain.join(timeout=1)
@@ -194,11 +220,15 @@ class ChildProcess:
             return "closed its connection to the grader"
         finally:
             self.kill()
+        if getattr(self.process, "lost", ""):  # a forked child: its server went first
+            return f"was stopped: {self.process.lost}"
         if code < 0:
             name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else -code
             reason = {"SIGKILL": " (memory or CPU limit?)", "SIGXCPU": " (CPU time limit)",
                       "SIGSEGV": " (a crash in native code)"}.get(name, "")
             return f"was killed by {name}{reason}"
+        if portable.windows_crash(code):
+            return f"crashed: {portable.windows_crash(code)}"
         return f"exited with status {code} (sys.exit() or os._exit() in your code?)"
 
     # -- stopping ------------------------------------------------------------------
@@ -207,18 +237,12 @@ class ChildProcess:
         """Kill the child, its process group and whatever it left behind; safe to call
         more than once."""
         if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            self.tree.kill()
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # grandchildren left in the group
-        except (ProcessLookupError, PermissionError):
-            pass
+        self.tree.kill()  # grandchildren left in the group
         if self.process.returncode is not None:
             reaper.forget(self.process)
         reaper.kill_orphans()
@@ -227,22 +251,28 @@ class ChildProcess:
     def close(self):
         """End the child: its input closes, it exits by itself or is killed soon after.
         Every step has a deadline, whatever the child (or what it started) holds open."""
-        for stream in (self.process.stdin, self.process.stdout):
-            try:
-                stream.close()
-            except OSError:
-                pass
+        self.pipes.stop()  # before the pipes close: their threads must not read a reused fd
+        close_quietly(self.process.stdin)
         try:
             self.process.wait(timeout=0.5)
         except subprocess.TimeoutExpired:
             pass
         self.kill()
+        close_quietly(self.process.stdout)  # after the kill: on Windows, closing a pipe that a
+        self.tree.close()                   # thread is reading waits until that read ends
         self._stop_draining.set()
         self._drain.join(timeout=1)
         self.process.stderr.close()
         if self.arena is not None:
             self.arena.close()
             self.arena = None
+
+
+def close_quietly(stream):
+    try:
+        stream.close()
+    except OSError:
+        pass
 
 
 def choose_python_and_user(sandbox, env, workspace):
@@ -269,7 +299,18 @@ def choose_python_and_user(sandbox, env, workspace):
 
 
 def child_identity(sandbox):
-    """How a child runs: ``{"sandbox": bool, "uid": int}`` (None where there are no uids)."""
+    """How a child runs: ``{"sandbox": bool, "uid": int}`` (None where there are no uids),
+    with what limits it and how it is killed here (see ``containment``)."""
+    return {**user_identity(sandbox), **containment()}
+
+
+def containment():
+    """``{"limits": [...], "kill": ...}``: the limits this platform puts on the child, in
+    words, and how it kills the child's process tree (``portable.kill_mechanism``)."""
+    return {"limits": limits.limit_names(), "kill": portable.kill_mechanism()}
+
+
+def user_identity(sandbox):
     if not hasattr(os, "getuid"):
         return {"sandbox": sandbox is not None, "uid": None}
     if sandbox is not None:
@@ -367,12 +408,7 @@ class CappedOutput:
         """Read ``fd`` until its end, or until ``stop`` is set (a process the child left
         behind may hold the pipe open for ever)."""
         try:
-            while not stop.is_set():
-                if not select.select([fd], [], [], 0.1)[0]:
-                    continue
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    return
+            for chunk in portable.chunks(fd, stop):
                 room = self.cap - len(self.kept)
                 self.kept += chunk[:room]
                 self.dropped += max(0, len(chunk) - room)

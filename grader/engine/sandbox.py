@@ -57,7 +57,7 @@ class Sandbox:
         if self.drop_to_nobody:
             uid, gid = runtime.child_user()
             env = {**env, "NNLAB_RUN_AS": f"{uid}:{gid}"}
-            workspace.open_to(uid, gid)
+            workspace.give_to(uid, gid)  # and closed to other users on the machine
         command = self.command(workspace) + ["--clearenv"]
         for key, value in env.items():
             command += ["--setenv", key, value]
