@@ -66,6 +66,10 @@ def results_text(machine, goals, sections, settings, argv):
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     header = (f"# Benchmark results\n\nWritten by `{command}` on {when}: {settings.repeats} runs per "
               f"measurement, {settings.trials} trials per bug. Load average at the end: {load}.")
+    if max(os.getloadavg()) > (os.cpu_count() or 1):
+        header += (f" **The machine was busy with other work** (a load above its {os.cpu_count()} cores): "
+                   "the times are longer, and the rates lower, than on a quiet machine; ratios of contenders "
+                   "measured side by side suffer least.")
     return "\n\n".join([header, machine.markdown(), goals.markdown(), *(s.markdown() for s in sections)]) + "\n"
 
 

@@ -2,7 +2,8 @@
 
 - ``nnlab batch`` on N copies of the reference with ``--jobs 1`` and ``--jobs 2``:
   submissions per minute; meanwhile /proc is polled for the RSS high-water mark
-  (VmHWM) of every process the batch starts: its workers and their children.
+  (VmHWM) of the batch process itself and of every process it starts: its workers
+  and their children.
 - Per exercise, the exact peak of the child processes that grade it
   (``RUSAGE_CHILDREN``, see :mod:`benchmarks.peak_memory`).
 """
@@ -42,11 +43,14 @@ def run(settings):
     exercise_peaks = {(name, mode): child_peak(name, mode) for name in exercise_names(settings) for mode in modes}
     section.tables.append(memory_table(exercise_peaks, exercise_names(settings), modes))
     section.figures = {"per_minute": {key: sample.median for key, sample in rates.items()},
-                       "child_mib": max(peak["child"] for peak in exercise_peaks.values())}
+                       "child_mib": max(peak["child"] for peak in exercise_peaks.values()),
+                       "batch_mib": max(peak["batch"] for peak in peaks.values()),
+                       "exercises": list(settings.exercises)}
     section.notes += [
-        "`nnlab batch` grades each submission in a worker process (`python -m grader.instructor.worker`), which "
-        "starts one child per exercise, one at a time (the worker's default). Peaks are VmHWM, polled every "
-        "10 ms from /proc, the largest of any process of that kind.",
+        "`nnlab batch --jobs N` keeps N warm workers (`python -m grader.instructor.worker --serve`), each "
+        "grading submission after submission; a worker starts one child per exercise, one at a time (the "
+        "worker's default). Peaks are VmHWM, polled every 10 ms from /proc, the largest of any process of "
+        "that kind; \"batch\" is the `nnlab batch` process itself.",
         "Per exercise: the largest child's ru_maxrss from getrusage(RUSAGE_CHILDREN) in a process that "
         "grades only that exercise (so sandbox-on figures include bwrap's own processes if larger).",
     ]
@@ -81,7 +85,7 @@ def timed_batch(folder, out, jobs, mode, names=()):
     return seconds, memory.peaks
 
 
-KINDS = ("worker", "child")
+KINDS = ("batch", "worker", "child")
 
 
 def kind_of(cmdline):
@@ -113,9 +117,9 @@ class PeakMemory:
 
     def _poll(self):
         while not self._done.is_set():
-            for pid in descendants(self.pid):
+            for pid in [self.pid, *descendants(self.pid)]:
                 try:
-                    kind = kind_of(Path(f"/proc/{pid}/cmdline").read_bytes())
+                    kind = "batch" if pid == self.pid else kind_of(Path(f"/proc/{pid}/cmdline").read_bytes())
                     hwm = high_water_mib(pid)
                 except OSError:
                     continue
@@ -153,12 +157,12 @@ def child_peak(name, mode):
 
 
 def batch_table(rates, peaks, modes, count, names):
-    table = Table(["command", "sandbox", "submissions per minute", "peak worker", "peak child"],
+    table = Table(["command", "sandbox", "submissions per minute", "peak batch process", "peak worker", "peak child"],
                   title=f"`nnlab batch` of {count} copies of the reference" + (f" ({', '.join(names)} only)" if names else ""))
     for jobs in JOBS:
         for mode in modes:
             peak = peaks[jobs, mode]
-            table.rows.append([f"`--jobs {jobs}`", mode, rates[jobs, mode].show("/min"),
+            table.rows.append([f"`--jobs {jobs}`", mode, rates[jobs, mode].show("/min"), f"{peak['batch']:.0f} MiB",
                                f"{peak['worker']:.0f} MiB", f"{peak['child']:.0f} MiB"])
     return table
 

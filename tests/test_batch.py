@@ -513,7 +513,7 @@ def test_shard_auto_in_a_slurm_array_grades_its_share(tmp_path):
 
 
 def worker_pids(marker):
-    """The worker processes grading a submission whose path holds ``marker``."""
+    """The worker processes of the batch whose argument (its output folder) holds ``marker``."""
     pids = []
     for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
         try:
@@ -533,12 +533,12 @@ def test_workers_stop_when_the_batch_is_killed(tmp_path):
                                   str(tmp_path / "out"), "-e", "activations", "--timeout", "30"],
                                  cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
-    while not worker_pids(str(submissions)):
+    while not worker_pids(str(tmp_path / "out")):
         assert time.monotonic() < deadline and batch_run.poll() is None, "no worker started"
         time.sleep(0.05)
     batch_run.kill()
     batch_run.wait()
     deadline = time.monotonic() + 5  # the hang would keep an orphan busy for 30 s
-    while worker_pids(str(submissions)):
+    while worker_pids(str(tmp_path / "out")):
         assert time.monotonic() < deadline, "the worker outlived its batch"
         time.sleep(0.05)

@@ -1,4 +1,4 @@
-"""The student's verbs: list the exercises, grade a submission, ask for a hint."""
+"""The student's verb that grades: ``nnlab grade``."""
 
 import contextlib
 import sys
@@ -7,32 +7,19 @@ from pathlib import Path
 import click
 
 from .. import grading
-from ..checks import EXERCISES
+from ..checks import MODULES
 from ..engine import runtime
 from ..engine.sandbox import SandboxUnavailable
 from ..report.files import write_atomic
 from ..report.formats import FORMATS, render
 from ..options import allow_import_option, seed_option
-from ..progress import Progress, record_grades
+from ..progress import record_grades
 from ..submission import NotASubmission, Reference, Submission
 from .batch import step_summary
 from .live import ProgressLine
 
-EXERCISE_NAMES = [e.module for e in EXERCISES]
+EXERCISE_NAMES = list(MODULES)
 DEFAULT_FOLDER = "exercises"
-
-
-@click.command("list")
-def list_exercises():
-    """Show the exercises in teaching order, with their points and your last grade."""
-    progress = Progress()
-    for number, exercise in enumerate(EXERCISES, start=1):
-        hidden = exercise.max_points - exercise.visible_points
-        extra = f" (+{hidden:g} hidden)" if hidden else ""
-        points = f"{exercise.visible_points:g} points{extra}"
-        last = progress.last_grade(exercise.module)
-        grade = f"  {last['status']} {last['score']:g}/{last['max_score']:g}" if last else ""
-        click.echo(f"{number:>2}. {exercise.module:<15} {exercise.title:<34} {points:<22}{grade}".rstrip())
 
 
 @click.command()
@@ -145,31 +132,3 @@ def find_reference(solutions, names):
         raise click.UsageError(f"--solutions {solutions} lacks {', '.join(m + '.py' for m in missing)}: "
                                "give the folder of the complete reference solutions")
     return reference
-
-
-@click.command()
-@click.argument("name", type=click.Choice(EXERCISE_NAMES), metavar="EXERCISE")
-@click.option("--level", type=click.IntRange(min=1),
-              help="Show hints 1 to LEVEL: 1 is a nudge, higher levels explain the idea "
-                   "(default: one more than last time).")
-def hint(name, level):
-    """Hints for EXERCISE, from a nudge to the idea; never the code.
-
-    Each call reveals one more hint than the last: nnlab remembers how far you got
-    in .nnlab/state.json, in the folder you run it from.
-    """
-    hints = grading.find_exercise(name).hints
-    if not hints:
-        click.echo(f"{name} has no hints yet; the messages of `nnlab grade -e {name}` explain what fails.")
-        return
-    progress = Progress()
-    level = min(level or progress.hints_seen(name) + 1, len(hints))
-    for number, text in enumerate(hints[:level], start=1):
-        click.echo(f"hint {number}/{len(hints)}: {click.wrap_text(text, 88, subsequent_indent='  ')}")
-    if level < len(hints):
-        click.echo(f"\n(run nnlab hint {name} again, or --level {level + 1}, for the next hint)")
-    progress.reveal_hints(name, level, len(hints))
-    try:
-        progress.save()
-    except OSError as error:
-        click.echo(f"note: progress not saved: {error}", err=True)

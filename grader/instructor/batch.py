@@ -1,4 +1,4 @@
-"""Grade a folder of submissions: one worker process per submission, one report file each.
+"""Grade a folder of submissions in a pool of worker processes, one report file each.
 
     SUBMISSIONS/alice/          a folder: the modules, or a repository with exercises/
     SUBMISSIONS/bob.zip         a .zip of either
@@ -7,20 +7,21 @@
     OUT/feedback/alice.html     what to hand back to alice: the page of nnlab grade --report
     OUT/feedback/alice.md       the same as Markdown
 
-Each submission is graded by ``python -m grader.instructor.worker`` in a process of its own, which
-this module kills when it outlives a wall-clock backstop: a submission that hangs,
-crashes or attacks the grader takes only its own process down, and gets a report that
-says so. Only this process writes reports. They are the batch's whole state: an
-interrupted batch loses only the submissions being graded at that moment, and a report
-is up to date while its fingerprint (the submission's files, the checks and the engine, the reference
-solutions and the grading options) is unchanged.
+Each of ``jobs`` threads keeps a warm worker (``python -m grader.instructor.worker --serve``,
+see :mod:`.pool`) that grades submission after submission, each afresh with fresh
+children; the batch probes the sandbox once for all of them. A worker whose submission
+outlives a wall-clock backstop is killed: a submission that hangs, crashes or attacks the
+grader takes only its own worker down (the next submission gets a fresh one), and gets a
+report that says so. Only this process writes reports. They are the batch's whole state:
+an interrupted batch loses only the submissions being graded at that moment, and a report
+is up to date while its fingerprint (the submission's files, the checks and the engine,
+the reference solutions and the grading options) is unchanged.
 """
 
 import hashlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,7 +33,7 @@ from pathlib import Path
 
 from . import deadline, intake, signing
 from ..checks import EXERCISES
-from ..engine import reaper
+from ..engine import reaper, sandbox
 from .reports import ERROR, GRADED, replace_text
 from .runs import nnlab_version
 from ..engine.timing import time_bound
@@ -40,13 +41,15 @@ from ..report.files import write_atomic
 from ..report.model import Report, clean_text
 from ..grading.seeds import Seed, as_seed
 from ..submission import Reference
-from .feedback import FEEDBACK, write_feedback
-from .worker import FIGURES, NOT_TAKEN_IN
+from .feedback import FEEDBACK, feedback_texts, write_texts
+from .pool import BackstopExpired, WarmWorker
+from .worker import FIGURES, NOT_TAKEN_IN, SERVE
 
 GRADER_PACKAGE = Path(__file__).resolve().parents[1]
 MOVED_ASIDE = "moved-aside"
 STUDENT_FILES = [("reports", ".json"), (FEEDBACK, ".html"), (FEEDBACK, ".md")]
 STARTUP_SECONDS = 60  # the worker's own start, the intake of a large zip, the reference's import
+FEEDBACK_SECONDS = 60  # a worker drawing a student's figures
 
 
 @dataclass
@@ -115,7 +118,7 @@ class Outcome:
     status: str
     reason: str
     report: dict
-    figures: dict = field(default_factory=dict)  # the checks' figures, for the feedback page only
+    feedback: tuple  # (html, markdown) for OUT/feedback/
 
 
 class Stopped(Exception):
@@ -135,7 +138,8 @@ class Batch:
         self.record = run_record(options)
         self.key = signing.load_key(out)
         self.untrusted = set()  # students whose report on disk did not verify
-        self._running = set()
+        self._workers = set()  # every warm worker alive, whichever thread it serves
+        self._local = threading.local()  # .worker: the warm worker of this thread
         # Each worker watches the read end: when this process dies (even by kill -9),
         # the kernel closes the write end and the workers stop instead of grading on.
         self._alive, self._alive_write = os.pipe()
@@ -206,27 +210,31 @@ class Batch:
         On KeyboardInterrupt every running worker is killed and nothing more is written:
         the reports already written stay, whole.
         """
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(self.grade, entry) for entry in entries]
-            try:
-                for future in as_completed(futures):
-                    outcome = future.result()
-                    signing.sign(outcome.report, self.key)
-                    write_atomic(self.report_path(outcome.entry), json.dumps(outcome.report, indent=2))
-                    write_feedback(self.reports.parent, outcome.entry.student, outcome.report, outcome.figures,
-                                   outcome.entry.sources[0].resolve().parent)
-                    on_outcome(outcome)
-            except BaseException:
-                self.stop(futures)
-                raise
+        try:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                futures = [pool.submit(self.grade, entry) for entry in entries]
+                try:
+                    for future in as_completed(futures):
+                        outcome = future.result()
+                        signing.sign(outcome.report, self.key)
+                        write_atomic(self.report_path(outcome.entry), json.dumps(outcome.report, indent=2))
+                        write_texts(self.reports.parent, outcome.entry.student, outcome.feedback)
+                        on_outcome(outcome)
+                except BaseException:
+                    self.stop(futures)
+                    raise
+        finally:
+            for worker in self._workers:
+                worker.close()
+            self._workers.clear()
 
     def stop(self, futures):
         for future in futures:
             future.cancel()
         with self._lock:
             self._stopping.set()
-            for process in self._running:
-                kill_group(process)
+            for worker in self._workers:
+                worker.signal_stop()
 
     def grade(self, entry):
         started = time.monotonic()
@@ -253,7 +261,21 @@ class Batch:
         if entry.student in self.untrusted:
             report["notices"].append("graded again: the earlier report's signature did not verify "
                                      "(it was changed outside the batch)")
-        return Outcome(entry, status, reason, report, figures)
+        return Outcome(entry, status, reason, report, self.feedback(entry, report, figures))
+
+    def feedback(self, entry, report, figures):
+        """The entry's feedback texts: drawn by this thread's worker when there are figures
+        (matplotlib stays out of this process), else, or when the worker could not, here."""
+        arguments = {"student": entry.student, "report": report, "figures": figures,
+                     "folder": str(entry.sources[0].resolve().parent)}
+        worker = getattr(self._local, "worker", None)
+        if figures and worker is not None and worker.alive:
+            texts = worker.feedback(arguments, FEEDBACK_SECONDS)
+            if not worker.alive:
+                self.retire(worker)
+            if texts:
+                return texts
+        return feedback_texts(**arguments)
 
     def grade_source(self, source):
         """``(status, reason, report or None, deadline record or None)`` for one source;
@@ -274,30 +296,58 @@ class Batch:
         return status, reason, report, deadline.record(snapshot, self.options.before, self.options.late_penalty)
 
     def run_worker(self, source):
-        """``(status, reason, report or None)`` from one worker process grading ``source``."""
-        command = [sys.executable, "-m", "grader.instructor.worker", str(source.resolve()), "--format", "json",
-                   "--figures", "--batch-fd", str(self._alive), *self.options.worker_arguments()]
+        """``(status, reason, report or None)`` from this thread's warm worker grading ``source``."""
+        arguments = [str(source.resolve()), "--format", "json", "--figures", *self.options.worker_arguments()]
+        worker = self.warm_worker()
+        backstop = self.options.backstop_seconds()
+        try:
+            code, stdout, stderr = worker.grade(arguments, backstop)
+        except BackstopExpired:
+            return ERROR, f"grading took longer than {backstop:g} s and was stopped", None
+        finally:
+            if not worker.alive:
+                self.retire(worker)
+            reaper.kill_orphans()
+        return read_worker_answer(code, stdout, stderr)
+
+    def warm_worker(self):
+        """This thread's worker, started afresh when it has none or its worker died."""
+        worker = getattr(self._local, "worker", None)
+        if worker is not None and worker.alive:
+            if self._stopping.is_set():
+                raise Stopped
+            return worker
         with self._lock:
             if self._stopping.is_set():
                 raise Stopped
-            # cwd: the folder above this grader package, so that the worker imports this very grader
             reaper.adopt_orphans()  # what a killed worker leaves behind comes to us, and dies
-            process = reaper.popen(command, cwd=GRADER_PACKAGE.parent, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, start_new_session=True, pass_fds=(self._alive,))
-            self._running.add(process)
-        backstop = self.options.backstop_seconds()
-        try:
-            stdout, stderr = process.communicate(timeout=backstop)
-        except subprocess.TimeoutExpired:
-            kill_group(process)
-            process.communicate()
-            return ERROR, f"grading took longer than {backstop:g} s and was stopped", None
-        finally:
-            with self._lock:
-                self._running.discard(process)
-            reaper.forget(process)
-            reaper.kill_orphans()
-        return read_worker_answer(process.returncode, stdout, stderr)
+            # cwd: the folder above this grader package, so that the worker imports this very grader
+            worker = WarmWorker(self.serve_command(), GRADER_PACKAGE.parent, self._alive)
+            self._workers.add(worker)
+        self._local.worker = worker
+        return worker
+
+    def retire(self, worker):
+        worker.kill()
+        with self._lock:
+            self._workers.discard(worker)
+
+    def serve_command(self):
+        """How a warm worker starts: it exits when this process's end of ``_alive`` closes,
+        and takes this process's sandbox probe for its own."""
+        command = [sys.executable, "-m", "grader.instructor.worker", SERVE, "--batch-fd", str(self._alive),
+                   "--batch", str(self.reports.parent.resolve())]
+        answer = sandbox_probe(self.options.sandbox)
+        return command if answer is None else command + ["--sandbox-probe", answer]
+
+
+def sandbox_probe(mode):
+    """The sandbox probe's answer (``""``: it runs here; else why not), probed once in this
+    process; None where there is nothing to probe."""
+    if mode == sandbox.OFF or not sys.platform.startswith("linux"):
+        return None
+    bwrap = sandbox.find_bwrap()
+    return sandbox.probe(bwrap) if bwrap else None
 
 
 def read_worker_answer(code, stdout, stderr):
@@ -324,13 +374,6 @@ def check_report(report):
                     and isinstance(e["max_score"], numbers) and isinstance(e["status"], str)
                     for e in report["exercises"])):
         raise ValueError("not a report")
-
-
-def kill_group(process):
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def find_reference(solutions=None):

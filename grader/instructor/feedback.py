@@ -7,7 +7,8 @@ Notices about the grading machine (the sandbox falling back) are left out: they 
 instructor's, in ``OUT/reports/``.
 
 The checks' figures (loss curves, decision regions) travel from the worker as plain data
-(lists of numbers) next to its report, and are drawn here; the report file keeps none.
+(lists of numbers) next to its report, and are drawn by :func:`feedback_texts` (in a batch,
+by the worker again, given the final report); the report file keeps none.
 """
 
 import os
@@ -54,17 +55,27 @@ def feedback_paths(out, student):
 
 
 def write_feedback(out, student, report, figures=None, folder=None):
-    """Write the student's feedback page and Markdown from their batch report (a dict).
+    """Write the student's feedback page and Markdown from their batch report (a dict)."""
+    write_texts(out, student, feedback_texts(student, report, figures, folder))
+
+
+def feedback_texts(student, report, figures=None, folder=None):
+    """``(html, markdown)``: the student's feedback from their batch report (a dict).
 
     ``folder`` (the submissions' folder) is taken out of every message: the student's
     files are named from their own submission on, not by where the instructor keeps them.
+    Drawing ``figures`` imports matplotlib (tens of MB): the batch has its workers do it.
     """
     if folder:
-        report = replace_text(report, os.path.join(folder, ""), "")
+        report = replace_text(report, os.path.join(str(folder), ""), "")
     if not plots.available():  # a page without figures, not one that tells students to install matplotlib
         figures = None
     readable = report_from_dict(report, figures)
     readable.submission = student
+    return to_html(readable), to_markdown(readable)
+
+
+def write_texts(out, student, texts):
     html, markdown = feedback_paths(out, student)
-    write_atomic(html, to_html(readable))
-    write_atomic(markdown, to_markdown(readable))
+    for path, text in zip((html, markdown), texts):
+        write_atomic(path, text)
