@@ -12,10 +12,10 @@ from conftest import ROOT
 
 
 def simulated_pytest(platform, *args):
-    """pytest run under ``simulated_windows.py`` pretending to be ``platform``."""
+    """pytest run under ``simulated_platform.py`` pretending to be ``platform``."""
     env = {**os.environ, "SIMULATED_PLATFORM": platform,
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "tests"), os.environ.get("PYTHONPATH")]))}
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "simulated_windows", "-p", "no:cacheprovider",
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "simulated_platform", "-p", "no:cacheprovider",
                            "--capture=no", "-q", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
 
