@@ -310,11 +310,11 @@ started = time.time()
 stolen, seen = [], set()
 deadline = time.monotonic() + 3
 while time.monotonic() < deadline and not stolen:
-    for folder in glob.glob("/tmp/nnlab-losses-*"):  # the exercise graded beside this one
+    for folder in glob.glob("/tmp/nnlab-initialization-*"):  # the exercise graded beside this one
         if os.stat(folder).st_ctime > started - 30:
             seen.add(folder)
             try:
-                with open(os.path.join(folder, "submission", "softmax.py")) as file:
+                with open(os.path.join(folder, "submission", "initialization.py")) as file:
                     stolen.append(file.read())
             except OSError:
                 pass
@@ -335,14 +335,231 @@ def log_softmax(z, axis=-1):
 @needs_root
 def test_without_the_sandbox_no_child_can_read_another_childs_workspace(tmp_path):
     """Exercises graded side by side, each child a uid of its own: softmax's child cannot
-    read the losses workspace, which holds the reference softmax (nor a batch's other students)."""
+    read the workspace of initialization, graded beside it (nor a batch's other students)."""
     from conftest import grade_folder, write_submission
 
     folder = write_submission(tmp_path / "thief", modules={"softmax": NEIGHBOUR_THIEF})
-    report = grade_folder(folder, names=["softmax", "losses"], sandbox="off", jobs=2)
+    report = grade_folder(folder, names=["softmax", "initialization"], sandbox="off", jobs=2)
     softmax = report.exercises[0]
     assert softmax.score == 0
     message = next(c.message for c in softmax.checks if "foreign files" in c.message)
     seen, read = (int(n) for n in re.findall(r"saw (\d+) foreign files, read (\d+)", message)[0])
     assert seen >= 1 and read == 0, message  # it found the workspace beside it, and could not read it
     assert report.exercises[1].child["uid"] != softmax.child["uid"]
+
+
+# The attacking model.py: it hunts for the source of the earlier modules, which are the
+# reference's. It is told the SHA-256 of each reference module and of each of its lines
+# (an oracle only the test has), looks everywhere a submission can, and reports what
+# matched, along with everything it read of its own package in plain, base64, zlib +
+# base64 and hex, as a thief would carry it out.
+SOURCE_THIEF = r'''
+import base64, gc, glob, hashlib, importlib, inspect, json, linecache, os, sys, traceback, zlib
+
+import numpy as np
+
+from .activations import relu
+from .forward import mlp_forward
+from .initialization import init_params
+from .minibatch import iterate_minibatches
+from .optimizers import Adam
+
+SECRETS = set(SECRET_HASHES)
+texts = []  # (where, text) of everything found
+
+
+def take(where, data):
+    if isinstance(data, bytes):
+        data = data.decode("utf-8", "replace")
+    if isinstance(data, str) and data:
+        texts.append((where, data))
+
+
+def read(path):
+    try:
+        if os.path.isfile(path) and os.path.getsize(path) < 2**20:
+            with open(path, "rb") as handle:
+                take(path, handle.read())
+    except OSError:
+        pass
+
+
+here = os.path.dirname(os.path.abspath(__file__))
+for top in (here, os.path.dirname(here), os.getcwd(), os.path.expanduser("~")):
+    for folder, _, names in os.walk(top):
+        for name in names:
+            read(os.path.join(folder, name))
+for folder, subfolders, names in os.walk("/", onerror=lambda error: None):
+    if folder == "/":
+        subfolders[:] = [s for s in subfolders if s not in ("proc", "sys", "dev")]
+    for name in names:
+        if name in MODULE_FILES:
+            read(os.path.join(folder, name))
+folders = []
+for pid in filter(str.isdigit, os.listdir("/proc")):  # the reference's process names its folder
+    try:
+        words = open(f"/proc/{pid}/cmdline", "rb").read().decode("utf-8", "replace").split("\0")
+    except OSError:
+        continue
+    for word in words:
+        for path in glob.glob(os.path.join(word, "*.py")) if os.path.isdir(word) else [word]:
+            read(path)
+        if os.path.isdir(word):
+            folders.append(word)
+
+for name in MODULES:
+    module = importlib.import_module(f"{__package__}.{name}")
+    take(f"{name}.__file__", open(module.__file__, "rb").read())
+    try:
+        take(f"{name} loader", module.__loader__.get_source(module.__name__))
+    except Exception as error:
+        take(f"{name} loader error", str(error))
+    take(f"{name} linecache", "".join(linecache.getlines(module.__file__)))
+    for attr, value in vars(module).items():
+        for obj in (value, *(value.values() if isinstance(value, dict) else ())):
+            try:
+                take(f"{name}.{attr} getsource", inspect.getsource(obj))
+            except Exception:
+                pass
+            take(f"{name}.{attr} doc", getattr(obj, "__doc__", None))
+
+for obj in gc.get_objects():
+    code = getattr(obj, "__code__", None)
+    if isinstance(code, type(take.__code__)):
+        take("co_consts", " ".join(c for c in code.co_consts if isinstance(c, str)))
+        take("co_code", code.co_code.hex())
+        read(code.co_filename)
+    elif isinstance(obj, (list, tuple)):
+        take("gc strings", "\n".join(s for s in obj if isinstance(s, str)))
+    elif isinstance(obj, dict):
+        take("gc strings", "\n".join(s for s in obj.values() if isinstance(s, str)))
+
+blackbox = sys.modules["blackbox"]  # the proxies' own channel: ask the reference for what it will not give
+for fields in ({"target": "forward:mlp_forward", "action": "getattr", "name": "__doc__"},
+               {"target": "optimizers:Adam", "action": "getattr", "name": "step"},
+               {"target": "forward:HIDDEN_ACTIVATIONS"}, {"target": "forward:__doc__"}):
+    try:
+        value = blackbox.request(fields)
+        take("reference " + str(fields), repr(value))
+        for name in ("__doc__", "__code__", "__wrapped__", "__func__"):
+            take("reference attribute", repr(getattr(value, name, None)))
+    except Exception:
+        take("reference error", traceback.format_exc())
+batches = iterate_minibatches(np.ones((3, 2)), np.ones(3), 2)
+for attempt in (lambda: [take("frame", batches.gi_frame.f_globals["__builtins__"]["open"](os.path.join(f, "forward.py")).read())
+                         for f in folders],
+                lambda: take("code", repr(batches.gi_code.co_consts)),
+                lambda: mlp_forward(np.ones((2, 2)), {}, "nope"), lambda: relu("x"),
+                lambda: init_params([2, 2], "not a generator"), lambda: Adam(lr=0.1).step(None, None),
+                lambda: next(iter(iterate_minibatches(np.ones((3, 2)), np.ones(2), 2)))):
+    try:
+        attempt()
+    except Exception:
+        take("traceback", traceback.format_exc())
+
+found = set()
+for where, text in texts:
+    lines = [text] + [line.strip() for line in text.splitlines()]
+    found |= {h for h in (hashlib.sha256(line.encode()).hexdigest() for line in lines) if h in SECRETS}
+own = "".join(open(os.path.join(here, f"{name}.py")).read() for name in MODULES)
+matched = [(where, text) for where, text in texts if hashlib.sha256(text.encode()).hexdigest() in SECRETS
+           or any(hashlib.sha256(line.strip().encode()).hexdigest() in SECRETS for line in text.splitlines())]
+for where, text in matched[:3]:  # carry out what matched, in every encoding a thief would use
+    print(where[-40:], base64.b64encode(zlib.compress(text.encode())).decode()[:200], text.encode().hex()[:200],
+          base64.b64encode(text.encode()).decode()[:200], text[:200].replace("\n", " "))
+print("THIEF " + json.dumps({"found": len(found), "where": sorted({w[-40:] for w, _ in matched})[:3], "texts": len(texts),
+                             "read_proxies": "blackbox.install" in own}).encode().hex())
+FOOTPRINT = base64.b64encode(zlib.compress(own.encode())).decode()
+
+
+class Sequential:
+    def __init__(self, layers):
+        raise RuntimeError(FOOTPRINT[:1500])
+
+
+class Dense:
+    def __init__(self, units, activation="linear"):
+        raise RuntimeError(FOOTPRINT[:1500])
+'''
+
+
+def marked_reference(folder):
+    """A private copy of the solutions whose solution lines are its own: each carries a
+    canary, so that what the thief finds can only come from this copy (the repository's
+    solutions, which anyone here may read, differ in every line)."""
+    from grader.authoring.stubs import BEGIN, END
+
+    folder.mkdir(mode=0o700)
+    mark = canary()
+    for path in SOLUTIONS.glob("*.py"):
+        inside, lines = False, []
+        for line in path.read_text().splitlines():
+            if BEGIN.match(line) or END.match(line):
+                inside = BEGIN.match(line) is not None
+            elif inside and len(line.strip()) >= 12:
+                line = f"{line}  # {mark}"
+            lines.append(line)
+        (folder / path.name).write_text("\n".join(lines) + "\n")
+        compile((folder / path.name).read_text(), str(path), "exec")
+    return folder
+
+
+def secret_material(reference, names):
+    """What must not reach the report: each module's text and its lines, their SHA-256, and
+    the module in base64, zlib + base64 and hex."""
+    import base64
+    import hashlib
+    import zlib
+
+    hashes, texts = set(), set()
+    for name in names:
+        source = (reference / f"{name}.py").read_text()
+        lines = {line.strip() for line in source.splitlines() if "nnlab-canary" in line}
+        hashes |= {hashlib.sha256(text.encode()).hexdigest() for text in {source, *lines}}
+        data = source.encode()
+        texts |= lines | {base64.b64encode(data).decode()[:80], base64.b64encode(zlib.compress(data)).decode()[:80],
+                          data.hex()[:80]}
+    return hashes, texts
+
+
+def grade_thief(tmp_path, with_reference):
+    from conftest import EXERCISE_NAMES, write_submission
+    from grader import grading
+    from grader.submission import Reference, Submission
+
+    names = EXERCISE_NAMES[:-1]
+    reference = marked_reference(tmp_path / "instructor")
+    hashes, texts = secret_material(reference, names)
+    thief = (SOURCE_THIEF.replace("SECRET_HASHES", repr(sorted(hashes))).replace("MODULES", repr(names))
+             .replace("MODULE_FILES", repr({f"{n}.py" for n in names})))
+    folder = write_submission(tmp_path / "student", modules={"model": thief})
+    if not with_reference:  # the control: the earlier modules are the student's, copies of the marked ones
+        for name in names:
+            shutil.copyfile(reference / f"{name}.py", folder / f"{name}.py")
+    report = grading.grade(Submission(folder, EXERCISE_NAMES), names=["model"], sandbox="off",
+                           reference=Reference(reference) if with_reference else None)
+    text = json.dumps(report.to_dict())
+    match = re.search(r"THIEF ([0-9a-f]+)", report.exercises[0].output)
+    assert match, (report.exercises[0].error, report.exercises[0].output[-2000:])
+    return json.loads(bytes.fromhex(match.group(1))), text, texts
+
+
+@needs_root
+def test_a_model_cannot_obtain_the_source_of_the_reference_modules_it_calls(tmp_path):
+    """As root without the sandbox (the child another user): the thief reads its folder, the
+    workspace, the file system, every command line, getsource, the loader, gc's code objects
+    and strings, asks the reference's process for private names and provokes its errors,
+    and finds no module of the reference, no line of one, nor any encoding of them."""
+    scan, report, secrets = grade_thief(tmp_path, with_reference=True)
+    assert scan["read_proxies"] and scan["texts"] > 100
+    assert scan["found"] == 0, scan["where"]
+    assert not [text for text in secrets if text in report]
+
+
+@needs_root
+def test_the_thief_finds_the_modules_when_they_are_the_students_own(tmp_path):
+    """The control: the same search, where the earlier modules are the student's own files
+    (copies of the marked reference), finds them and carries them into the report."""
+    scan, report, secrets = grade_thief(tmp_path, with_reference=False)
+    assert scan["found"] > 50
+    assert any(text in report for text in secrets)

@@ -15,13 +15,30 @@ def messages(exercise):
     return "\n".join(c.message for c in exercise.checks if not c.passed) + exercise.error
 
 
+UNSTABLE_LOG_SOFTMAX = """
+def log_softmax(z, axis=-1):
+    return np.log(softmax(z, axis=axis))
+"""
+
+
 def test_the_reference_and_the_grader_are_left_out(submission):
-    folder = submission(replacements={"losses.softmax_cross_entropy_grad": RAISES_IN_REFERENCE})
+    folder = submission(replacements={"losses.softmax_cross_entropy_grad": RAISES_IN_REFERENCE,
+                                      "softmax.log_softmax": UNSTABLE_LOG_SOFTMAX})
     exercise = grade_folder(folder, names=["losses"]).exercises[0]
+    assert exercise.reference_modules == ["softmax"]  # theirs lost points: the reference's black box
     text = messages(exercise)
     assert "losses.py, line" in text and "in softmax_cross_entropy_grad" in text
-    assert "softmax.py" not in text  # the earlier module is the reference's here
-    assert "_engine" not in text and "child.py" not in text
+    assert "softmax.py" not in text
+    assert "_engine" not in text and "child.py" not in text and "blackbox" not in text
+
+
+def test_an_earlier_module_with_full_marks_is_the_students_own(submission):
+    folder = submission(replacements={"losses.softmax_cross_entropy_grad": RAISES_IN_REFERENCE})
+    report = grade_folder(folder, names=["losses"])
+    assert [e.name for e in report.exercises] == ["losses"]  # softmax was graded to judge it, not reported
+    exercise = report.exercises[0]
+    assert exercise.reference_modules == []
+    assert "softmax.py, line" in messages(exercise)
 
 
 def test_the_students_own_earlier_module_is_kept_without_the_reference(submission):

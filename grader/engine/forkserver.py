@@ -38,7 +38,7 @@ from pathlib import Path
 
 from . import limits, reaper, runtime
 
-ENGINE_FILES = ("child.py", "protocol.py", "serve_forks.py")
+ENGINE_FILES = ("child.py", "protocol.py", "blackbox.py", "serve_forks.py")  # child.py imports blackbox
 MAX_LINE = 4096            # one message of the server
 FORK_SECONDS = 10          # the longest a fork may take before the server counts as stuck
 MAX_FAILURES = 2           # servers in a row that could not fork: then children are spawned

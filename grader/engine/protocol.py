@@ -202,6 +202,15 @@ def unpack(read_exact, max_bytes, max_header=None):
     return message, blobs
 
 
+def unpack_trusted(read_exact):
+    """Read one message that the grader's own side framed (the reference's process
+    answering a proxy, see blackbox.py): the same frame as :func:`unpack`, without its caps."""
+    (header_len,) = struct.unpack("<I", read_exact(4))
+    message = json.loads(read_exact(header_len))
+    (count,) = struct.unpack("<I", read_exact(4))
+    return message, [read_exact(struct.unpack("<Q", read_exact(8))[0]) for _ in range(count)]
+
+
 STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 DEPTH_STEP = np.zeros(256, np.int8)  # per byte: +1 opens a level, -1 closes one
 DEPTH_STEP[list(b"[{")], DEPTH_STEP[list(b"]}")] = 1, -1

@@ -1,13 +1,20 @@
 """A fresh temporary folder per exercise, holding only what the child may run.
 
     <tmp>/
-        _engine/child.py, protocol.py    the child's server (copied, so nothing else is importable)
+        _engine/child.py, protocol.py,   the child's server (copied, so nothing else is importable)
+                blackbox.py
+        _engine/reference.sock           the way to the reference's process (when proxies need it)
         home/                            HOME and TMPDIR of the child, writable scratch
         submission/__init__.py           the package the student's modules are loaded as
         submission/<module>.py ...       the exercise's module and the earlier ones it may import
 
 When the reference solutions are available, the earlier modules come from them, so a bug
-in an early exercise does not fail a later one for the wrong reason.
+in an early exercise does not fail a later one for the wrong reason. They come as black
+boxes: each is a proxy that holds none of the reference's source, whose functions and
+classes forward their calls to a trusted process holding the reference (see
+``reference_calls.py`` and ``blackbox.py``; where there are no Unix sockets, Windows,
+they are still copies). Without the reference, the earlier modules are the student's own
+files.
 """
 
 import ast
@@ -17,7 +24,10 @@ import tempfile
 import threading
 from pathlib import Path
 
-ENGINE_FILES = ("child.py", "protocol.py")
+from . import reference_calls
+from .reference_calls import OPEN_SOCKET, ReferenceCalls, is_socket, proxy_source
+
+ENGINE_FILES = ("child.py", "protocol.py", "blackbox.py")
 # CPython 3.11's parser is not safe in two threads at once ("AST constructor recursion
 # depth mismatch"), and exercises are laid out from threads.
 _parsing = threading.Lock()
@@ -30,10 +40,12 @@ class Workspace:
         self.package = PACKAGE
         self.child_script = self.root / "_engine" / "child.py"
         self.home = self.root / "home"
+        self.references = None  # the reference's process, when earlier modules are its proxies
 
     @classmethod
-    def create(cls, module, earlier, submission, reference=None):
-        """Lay out ``module`` from ``submission`` and the ``earlier`` modules it may import.
+    def create(cls, module, earlier, submission, reference=None, own=()):
+        """Lay out ``module`` from ``submission`` and the ``earlier`` modules it may import:
+        the reference's, but for the names in ``own``, which are the student's own files.
 
         Returns the workspace and the names of earlier modules taken from ``reference``.
         """
@@ -46,13 +58,21 @@ class Workspace:
         package = workspace.root / PACKAGE
         package.mkdir()
         (package / "__init__.py").write_text("")
-        from_reference = []
+        from_reference, targets = [], set()
         for name in earlier:
-            source = reference.module_file(name) if reference else submission.module_file(name)
-            if source is not None and source.is_file():
-                shutil.copyfile(source, package / f"{name}.py")
-                if reference:
-                    from_reference.append(name)
+            if reference is None or name in own or not reference_calls.available():
+                source = (submission if reference is None or name in own else reference).module_file(name)
+                if source is not None and source.is_file():
+                    shutil.copyfile(source, package / f"{name}.py")
+                    if reference and name not in own:
+                        from_reference.append(name)
+            elif reference.module_file(name) is not None:
+                text, forwarded = proxy_source(reference.module(name), name)
+                (package / f"{name}.py").write_text(text, encoding="utf-8")
+                from_reference.append(name)
+                targets |= forwarded
+        if targets:
+            workspace.references = ReferenceCalls(reference.path, targets, engine)
         own = submission.module_file(module)
         if own is not None and own.is_file():
             shutil.copyfile(own, package / f"{module}.py")
@@ -64,7 +84,8 @@ class Workspace:
         for folder, _, files in os.walk(self.root):
             os.chmod(folder, root_mode if folder == str(self.root) else 0o755)
             for name in files:
-                os.chmod(os.path.join(folder, name), 0o644)
+                path = os.path.join(folder, name)
+                os.chmod(path, OPEN_SOCKET if is_socket(path) else 0o644)
         os.chown(self.home, uid, uid if gid is None else gid)
 
     def give_to(self, uid, gid):
@@ -102,6 +123,8 @@ class Workspace:
         self.home.mkdir(exist_ok=True)
 
     def remove(self):
+        if self.references is not None:
+            self.references.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
 

@@ -6,8 +6,11 @@ a crash, a hang) into results. Each check has its own time budget; a child that 
 ran out of it is restarted for the next check (see :class:`~grader.engine.timing.Clock`).
 """
 
+import functools
+import inspect
 import json
 import re
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -20,7 +23,7 @@ from ..engine.forkserver import ForkServer
 from ..engine.process import ByteBudget, ChildGone, ChildProcess, ChildTimeout, child_identity
 from ..engine.sandbox import AUTO
 from ..engine.student import OwnFrames, StudentCode, StudentError
-from ..engine.workspace import Workspace
+from ..engine.workspace import Workspace, relative_imports
 from ..report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
 from .seeds import as_seed
 from ..engine.timing import CHECK_SHARE, TIMEOUT_ALLOWANCE, Clock
@@ -77,20 +80,22 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
 def grade_with(submission, exercises, reference, seed, box, sandbox_notice, progress, jobs, options):
     """The rest of :func:`grade`, once the sandbox and the fork server are settled."""
 
-    def one(exercise):
-        if progress:
+    def one(exercise, own_earlier=(), reported=True):
+        if progress and reported:
             progress.started(exercise.module)
-        result = grade_exercise(exercise, submission, **options)
-        if progress:
+        result = grade_exercise(exercise, submission, own_earlier=own_earlier, **options)
+        if progress and reported:
             progress.finished(result)
         return result
 
     def quietly(name):  # an earlier exercise not asked for: graded to judge it, not reported
         return grade_exercise(find_exercise(name), submission, **options)
 
-    results = map_jobs(one, exercises, jobs)
     if reference is None:  # the student's earlier modules are used as they are: name the root causes
+        results = map_jobs(one, exercises, jobs)
         link_root_causes(results, submission, exercise_names(), lambda more: map_jobs(quietly, more, jobs))
+    else:
+        results = in_waves(exercises, submission, one, jobs)
     report = Report(str(submission), results, seed=seed.shown, seed_fingerprint=seed.fingerprint,
                     hidden_checks_ran=reference is not None, sandboxed=box is not None,
                     student_work=not submission.is_reference(reference))
@@ -106,6 +111,57 @@ def grade_with(submission, exercises, reference, seed, box, sandbox_notice, prog
         from ..notebooks.terms import in_notebook_terms
         in_notebook_terms(report, submission.path)
     return report
+
+
+def in_waves(exercises, submission, one, jobs):
+    """Grade ``exercises`` with the reference present, each after the earlier exercises its
+    module imports (directly, or through the student's own earlier files). An earlier
+    module that earned full marks in its own exercise is used as the student wrote it; any
+    other is the reference's black box, so a bug there does not fail this exercise for the
+    wrong reason. (Black boxes cost a round trip per call: a model trained through them is
+    several times slower to grade.) Earlier exercises that were not asked for are graded
+    too, to judge them, and left out of the results."""
+    names = exercise_names()
+    asked = {exercise.module for exercise in exercises}
+    needs, todo = {}, sorted(asked, key=names.index)
+    for name in todo:  # grows while it is walked: what the modules need, and what that needs
+        needs[name] = imported_earlier(name, submission) | called_by_checks(name)
+        todo += sorted(needs[name] - set(todo), key=names.index)
+    done = {}
+    while len(done) < len(needs):
+        wave = [name for name in sorted(needs, key=names.index) if name not in done and needs[name] <= done.keys()]
+        full = [{d for d in needs[name] if done[d].max_score and done[d].score == done[d].max_score} for name in wave]
+        graded = map_jobs(lambda job: one(find_exercise(job[0]), frozenset(job[1]), job[0] in asked),
+                          list(zip(wave, full)), jobs)
+        done.update(zip(wave, graded))
+    return [done[exercise.module] for exercise in exercises]
+
+
+@functools.cache
+def called_by_checks(module):
+    """The earlier exercises' modules that the checks of ``module`` call themselves (e.g.
+    the minibatch checks train with ``"optimizers:Adam"``), read from the checks' source."""
+    names, exercise = exercise_names(), find_exercise(module)
+    sources = {inspect.getsource(sys.modules[check.function.__module__]) for check in exercise.checks}
+    called = {found for source in sources for found in re.findall(r'"(\w+):\w', source)}
+    return called & set(names[:names.index(module)])
+
+
+def imported_earlier(module, submission):
+    """The earlier exercises' modules that the student's ``module`` imports, directly or
+    through the student's own earlier files."""
+    names = exercise_names()
+    found, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        path = submission.module_file(name)
+        if path is None or not path.is_file():
+            continue
+        for used in relative_imports(path) & set(names[:names.index(name)]):
+            if used not in found:
+                found.add(used)
+                todo.append(used)
+    return found
 
 
 def child_notices(results, reference):
@@ -135,24 +191,27 @@ def map_jobs(function, items, jobs):
 
 
 def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, memory_mb=None,
-                   sandbox=None, allowed_imports=(), forks=None):
+                   sandbox=None, allowed_imports=(), forks=None, own_earlier=()):
     """Grade one exercise of ``submission`` in a workspace of its own; return its ExerciseResult.
-    Its children are forks of ``forks`` (a :class:`~grader.engine.forkserver.ForkServer`) when given."""
+    Its children are forks of ``forks`` (a :class:`~grader.engine.forkserver.ForkServer`) when given.
+    With the reference, the earlier modules are its black boxes, but for ``own_earlier``:
+    those are the student's own."""
     return ExerciseRun(exercise, submission, reference, seed, Clock(timeout or exercise.timeout), memory_mb,
-                       sandbox, allowed_imports, forks).grade()
+                       sandbox, allowed_imports, forks, own_earlier).grade()
 
 
 class ExerciseRun:
     """One exercise graded: its workspace, the child running the student's code, its clock."""
 
     def __init__(self, exercise, submission, reference, seed, clock, memory_mb, sandbox, allowed_imports,
-                 forks=None):
+                 forks=None, own_earlier=()):
         self.exercise, self.submission, self.reference, self.seed = exercise, submission, reference, seed
         self.clock, self.memory_mb, self.sandbox = clock, memory_mb, sandbox
         self.module = exercise.module
         self.earlier = exercise_names()[: exercise_names().index(self.module)]
         self.allowed_imports = allowed_imports
-        self.own_files = student_files(self.module, self.earlier, submission, reference)
+        self.own_earlier = frozenset(own_earlier)
+        self.own_files = student_files(self.module, self.earlier, submission, reference, self.own_earlier)
         self.frames = OwnFrames(self.own_files)
         self.workspace = None
         self.child = None
@@ -161,7 +220,8 @@ class ExerciseRun:
         self.forks = forks  # the submission's fork server, if any: children are forks of it
 
     def grade(self):
-        workspace, from_reference = Workspace.create(self.module, self.earlier, self.submission, self.reference)
+        workspace, from_reference = Workspace.create(self.module, self.earlier, self.submission, self.reference,
+                                                      own=self.own_earlier)
         self.workspace = workspace
         result = ExerciseResult(self.module, self.exercise.title, reference_modules=from_reference,
                                 child=child_identity(self.sandbox))
@@ -295,10 +355,10 @@ def write_child_config(workspace, allowed_imports, student_files):
     workspace.child_script.with_name(CHILD_CONFIG).write_text(json.dumps(config), encoding="utf-8")
 
 
-def student_files(module, earlier, submission, reference):
+def student_files(module, earlier, submission, reference, own_earlier=frozenset()):
     """The files in the workspace that are the student's: the module, and the earlier ones
     that did not come from the reference (see ``Workspace.create``)."""
-    theirs = [name for name in earlier if not (reference and reference.module_file(name))]
+    theirs = [name for name in earlier if name in own_earlier or not (reference and reference.module_file(name))]
     return {f"{name}.py" for name in [module, *theirs] if submission.module_file(name) is not None}
 
 
