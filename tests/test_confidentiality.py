@@ -493,14 +493,14 @@ def marked_reference(folder):
     mark = canary()
     for path in SOLUTIONS.glob("*.py"):
         inside, lines = False, []
-        for line in path.read_text().splitlines():
+        for line in path.read_text(encoding="utf-8").splitlines():
             if BEGIN.match(line) or END.match(line):
                 inside = BEGIN.match(line) is not None
             elif inside and len(line.strip()) >= 12:
                 line = f"{line}  # {mark}"
             lines.append(line)
-        (folder / path.name).write_text("\n".join(lines) + "\n")
-        compile((folder / path.name).read_text(), str(path), "exec")
+        (folder / path.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        compile((folder / path.name).read_text(encoding="utf-8"), str(path), "exec")
     return folder
 
 
@@ -513,7 +513,7 @@ def secret_material(reference, names):
 
     hashes, texts = set(), set()
     for name in names:
-        source = (reference / f"{name}.py").read_text()
+        source = (reference / f"{name}.py").read_text(encoding="utf-8")
         lines = {line.strip() for line in source.splitlines() if "nnlab-canary" in line}
         hashes |= {hashlib.sha256(text.encode()).hexdigest() for text in {source, *lines}}
         data = source.encode()
@@ -544,6 +544,7 @@ def grade_thief(tmp_path, with_reference):
     return json.loads(bytes.fromhex(match.group(1))), text, texts
 
 
+@pytest.mark.linux_only("needs Linux: the attack looks through /proc and /tmp")
 @needs_root
 def test_a_model_cannot_obtain_the_source_of_the_reference_modules_it_calls(tmp_path):
     """As root without the sandbox (the child another user): the thief reads its folder, the
@@ -556,6 +557,7 @@ def test_a_model_cannot_obtain_the_source_of_the_reference_modules_it_calls(tmp_
     assert not [text for text in secrets if text in report]
 
 
+@pytest.mark.linux_only("needs Linux: the attack looks through /proc and /tmp")
 @needs_root
 def test_the_thief_finds_the_modules_when_they_are_the_students_own(tmp_path):
     """The control: the same search, where the earlier modules are the student's own files
