@@ -20,7 +20,8 @@ import yaml
 from conftest import ROOT, SOLUTIONS
 from grader.checks import EXERCISES
 from grader.cli import main
-from grader.instructor.release import ReleaseError, reproduced_solutions, solution_blocks, strip_hidden_checks
+from grader.instructor.release import (ReleaseError, reproduced_solutions, solution_blocks, strip_formulas,
+                                       strip_hidden_checks)
 from grader.authoring.stubs import BEGIN, END, generate
 
 
@@ -66,10 +67,12 @@ def test_the_copy_has_stubs_grader_data_and_no_solutions(student_copy):
     assert all(f"`{exercise.module}`" in readme for exercise in EXERCISES)
 
 
-def test_hidden_checks_are_stripped_and_the_rest_kept_byte_for_byte(student_copy):
+def test_hidden_checks_and_formulas_are_stripped_and_the_rest_kept_byte_for_byte(student_copy):
     texts = bundle_texts(student_copy)
     stripped = 0
     for path in sorted((ROOT / "grader" / "checks").glob("*.py")):
+        if path.name == "baked.py":  # the copy's looks formulas up (see test_release_no_answers)
+            continue
         source = path.read_text(encoding="utf-8")
         released = (student_copy / "grader" / "checks" / path.name).read_text(encoding="utf-8")
         original, copy = ast.parse(source), ast.parse(released)
@@ -82,7 +85,8 @@ def test_hidden_checks_are_stripped_and_the_rest_kept_byte_for_byte(student_copy
             docstring = ast.get_docstring(node).splitlines()[0]
             assert not any(body in text or docstring in text for text in texts.values())
             stripped += 1
-        assert outside(source, secret) == outside(released, placeholders)
+        without_formulas = strip_formulas(source)
+        assert outside(without_formulas, hidden_checks(ast.parse(without_formulas))) == outside(released, placeholders)
     assert stripped >= 3
 
 
@@ -120,6 +124,13 @@ def test_a_hidden_check_the_release_cannot_read_stops_it():
         strip_hidden_checks("@exercise.check(points=2, hidden=SECRET)\ndef c(sub, ref):\n    pass\n")
     with pytest.raises(ReleaseError, match="not defined at module level"):
         strip_hidden_checks("def make():\n    @exercise.check(points=1, hidden=True)\n    def c(sub):\n        pass\n")
+
+
+def test_a_formula_the_release_cannot_strip_stops_it():
+    with pytest.raises(ReleaseError, match="on lines of its own"):
+        strip_formulas("@formula\ndef expected(z): return z\n")
+    assert strip_formulas('@baked.formula\ndef expected(z):\n    """doc"""\n    return z\n').endswith(
+        'def expected(z):\n    raise NotImplementedError("baked: the answers are in grader/checks/baked/")\n')
 
 
 def test_the_copy_installs_and_grades_its_stubs_without_the_hidden_checks(student_copy, tmp_path):

@@ -63,3 +63,12 @@ def test_a_check_may_declare_its_own_budget():
     declared.timeout = 60
     assert clock.budget(declared) == 10  # never more than the exercise's own limit
     assert Clock(1.5).budget(plain) == 1.0  # at least a second
+
+
+def test_black_boxes_stretch_every_budget():
+    clock = Clock(10)
+    clock.stretch(4)  # the exercise calls the reference's black boxes: a round trip per call
+    plain, declared = Check("plain", 1, lambda: None), Check("slow", 1, lambda: None)
+    declared.timeout = 6
+    assert clock.budget(plain) == 40 / 3 and clock.budget(declared) == 24
+    assert clock.end() == clock.started + time_bound(40)

@@ -3,6 +3,7 @@
 import numpy as np
 
 from . import expect, preconditions
+from .baked import formula
 from .core import Exercise, Hint, fail, not_judged
 from .gradients import elementwise_derivative, matches_numeric
 
@@ -34,8 +35,51 @@ NEURON = 0.4 * 2 + 0.6 * 6 - 2  # the course notes' one neuron: w = [0.4, 0.6], 
 HUGE = np.array([-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0])
 
 
-def sigmoid(z):
+@formula
+def expected_sigmoid(z):
     return np.exp(-np.logaddexp(0.0, -z))
+
+
+@formula
+def flipped_sigmoid(z):
+    """The notes' typo, 1 / (1 + e^z)."""
+    return 1 / (1 + np.exp(z))
+
+
+@formula
+def sigmoid_slope(z):
+    s = np.exp(-np.logaddexp(0.0, -z))
+    return s * (1 - s)
+
+
+@formula
+def expected_relu(z):
+    return np.maximum(z, 0)
+
+
+@formula
+def relu_slope(z):
+    return (z > 0).astype(float)
+
+
+@formula
+def expected_leaky_relu(z, alpha):
+    return np.where(z > 0, z, alpha * z)
+
+
+@formula
+def leaky_relu_slope(z, alpha):
+    return np.where(z > 0, 1.0, alpha)
+
+
+@formula
+def expected_tanh(z):
+    return np.tanh(z)
+
+
+@formula
+def tanh_slope(z):
+    return 1 - np.tanh(z) ** 2
 
 
 def run(sub, name, *args, **kwargs):
@@ -79,10 +123,10 @@ def sigmoid_known_values(sub, rng):
     sigmoid(0.4*2 + 0.6*6 - 2) = 0.9168273."""
     z = np.append([0.0, NEURON, -3.0, 2.5], random_batch(rng, (3,)))
     got = expect.float_array(sub.sigmoid(z), "sigmoid(z)", z.shape)
-    if np.allclose(got, 1 / (1 + np.exp(z))):
+    if np.allclose(got, flipped_sigmoid(z)):
         fail(f"sigmoid({show_z(z)}) returned {expect.show(got)}: that is 1/(1+e^z). The sign of z "
              "is flipped (a typo the notes make too): sigmoid(z) = 1/(1+e^-z).")
-    expect.close(got, sigmoid(z), f"sigmoid({show_z(z)})")
+    expect.close(got, expected_sigmoid(z), f"sigmoid({show_z(z)})")
 
 
 def overflow_advice(sub):
@@ -106,7 +150,7 @@ def sigmoid_is_stable_for_large_inputs(sub, rng):
     outcome = run(sub, "sigmoid", z)
     if outcome.warnings:
         fail(f"{what} made NumPy warn: {outcome.warnings[0]}. {overflow_advice(sub)}")
-    expect.close(outcome.value, sigmoid(z), what, atol=1e-12)
+    expect.close(outcome.value, expected_sigmoid(z), what, atol=1e-12)
 
 
 @exercise.check(points=1)
@@ -116,7 +160,7 @@ def sigmoid_keeps_shape_and_symmetry(sub, rng):
         z = random_batch(rng, shape)
         outcome = run(sub, "sigmoid", z)
         expect.unmodified(outcome, [z], "sigmoid(z)")
-        got = expect.close(outcome.value, sigmoid(z), f"sigmoid(z) for z of shape {shape}")
+        got = expect.close(outcome.value, expected_sigmoid(z), f"sigmoid(z) for z of shape {shape}")
         mirrored = expect.float_array(sub.sigmoid(-z), "sigmoid(-z)", shape)
         expect.close(mirrored, 1 - got, "sigmoid(-z) compared with 1 - sigmoid(z)")
 
@@ -132,7 +176,7 @@ def sigmoid_grad_matches_numeric(sub, rng):
              "not z itself.")
     numeric = numeric_derivative(sub, "sigmoid", z, see="sigmoid_known_values")
     matches_numeric(got, numeric, "sigmoid_grad(z)", mistake=right_slope_of_wrong_function(
-        got, sigmoid(z) * (1 - sigmoid(z)), "sigmoid", "sigmoid_known_values"))
+        got, sigmoid_slope(z), "sigmoid", "sigmoid_known_values"))
     expect.close(got[:1], [0.25], "sigmoid_grad(0)")
 
 
@@ -145,10 +189,10 @@ def relu_known_values(sub, rng):
         fail(f"relu({show_z(z)}) returned one number, {expect.show(float(outcome.value))}: np.max(z, 0) is a "
              "reduction (the largest entry along axis 0), not an elementwise maximum. Use np.maximum(z, 0).")
     expect.unmodified(outcome, [z], "relu(z)")
-    expect.close(outcome.value, np.maximum(z, 0), f"relu({show_z(z)})",
+    expect.close(outcome.value, expected_relu(z), f"relu({show_z(z)})",
                  mistake="max(0, z) is taken elementwise: np.maximum, not np.max.")
     z = random_batch(rng, (3, 4))
-    expect.close(sub.relu(z), np.maximum(z, 0), "relu(z) for z of shape (3, 4)")
+    expect.close(sub.relu(z), expected_relu(z), "relu(z) for z of shape (3, 4)")
 
 
 @exercise.check(points=1)
@@ -158,23 +202,23 @@ def relu_grad_is_a_step(sub, rng):
     got = expect.float_array(sub.relu_grad(z), f"relu_grad({show_z(z)})", z.shape)
     if got[2] != 0.0:
         fail(f"relu_grad(0) returned {got[2]:g}; the contract fixes it to 0.0 (test z > 0, not z >= 0).")
-    expect.close(got, (z > 0).astype(float), f"relu_grad({show_z(z)})")
+    expect.close(got, relu_slope(z), f"relu_grad({show_z(z)})")
     z = away_from_zero(random_batch(rng))
     numeric = numeric_derivative(sub, "relu", z, see="relu_known_values")
     grad = expect.float_array(sub.relu_grad(z), "relu_grad(z)", z.shape)
     matches_numeric(grad, numeric, "relu_grad(z)", mistake=right_slope_of_wrong_function(
-        grad, (z > 0).astype(float), "relu", "relu_known_values"))
+        grad, relu_slope(z), "relu", "relu_known_values"))
 
 
 @exercise.check(points=1)
 def leaky_relu_honours_alpha(sub, rng):
     """leaky_relu(z, alpha) is z for z > 0 and alpha*z otherwise; alpha defaults to 0.01."""
     z = np.append([-10.0, -1.0, 0.0, 2.0], random_batch(rng, (3,)))
-    expect.close(sub.leaky_relu(z), np.where(z > 0, z, 0.01 * z), f"leaky_relu({show_z(z)})",
+    expect.close(sub.leaky_relu(z), expected_leaky_relu(z, 0.01), f"leaky_relu({show_z(z)})",
                  mistake="The default alpha is 0.01, and negative inputs are multiplied by it.")
     outcome = run(sub, "leaky_relu", z, alpha=0.2)
     expect.unmodified(outcome, [z], "leaky_relu(z, alpha=0.2)")
-    expect.close(outcome.value, np.where(z > 0, z, 0.2 * z), f"leaky_relu({show_z(z)}, alpha=0.2)",
+    expect.close(outcome.value, expected_leaky_relu(z, 0.2), f"leaky_relu({show_z(z)}, alpha=0.2)",
                  mistake="Use the alpha argument, not a fixed 0.01.")
 
 
@@ -190,21 +234,22 @@ def leaky_relu_grad_honours_alpha(sub, rng):
     numeric = numeric_derivative(sub, "leaky_relu", z, see="leaky_relu_honours_alpha", alpha=0.3)
     grad = expect.float_array(sub.leaky_relu_grad(z, alpha=0.3), "leaky_relu_grad(z, alpha=0.3)", z.shape)
     matches_numeric(grad, numeric, "leaky_relu_grad(z, alpha=0.3)", mistake=right_slope_of_wrong_function(
-        grad, np.where(z > 0, 1.0, 0.3), "leaky_relu", "leaky_relu_honours_alpha"))
+        grad, leaky_relu_slope(z, 0.3), "leaky_relu", "leaky_relu_honours_alpha"))
 
 
 @exercise.check(points=1)
 def tanh_is_stable(sub, rng):
     """tanh(z) = (e^z - e^-z) / (e^z + e^-z) in (-1, 1), finite and warning-free for +-1000."""
     z = random_batch(rng, (3, 4))
-    expect.close(sub.tanh(z), np.tanh(z), "tanh(z) for z of shape (3, 4)")
+    expect.close(sub.tanh(z), expected_tanh(z), "tanh(z) for z of shape (3, 4)")
     outcome = run(sub, "tanh", HUGE)
     expect.no_warnings(outcome, "tanh([-1000, ..., 1000])",
                        "e^1000 overflows: use np.tanh, or write tanh through sigmoid: 2*sigmoid(2z) - 1.")
     expect.unmodified(outcome, [HUGE], "tanh(z)")
-    expect.close(outcome.value, np.tanh(HUGE), "tanh([-1000, -50, -1, 0, 1, 50, 1000])")
+    expect.close(outcome.value, expected_tanh(HUGE), "tanh([-1000, -50, -1, 0, 1, 50, 1000])")
 
 
+@formula
 def tanh_grad_mistakes(z):
     """The classic wrong derivatives of tanh, as (values, explanation)."""
     t = np.tanh(z)
@@ -222,10 +267,10 @@ def tanh_grad_matches_numeric(sub, rng):
     got = expect.float_array(sub.tanh_grad(z), "tanh_grad(z)", z.shape)
     named = expect.matching_variant(got, tanh_grad_mistakes(z))
     if named:
-        fail(f"tanh_grad(z) returned {expect.show(got)}; expected {expect.show(1 - np.tanh(z) ** 2)}. {named}")
+        fail(f"tanh_grad(z) returned {expect.show(got)}; expected {expect.show(tanh_slope(z))}. {named}")
     numeric = numeric_derivative(sub, "tanh", z, see="tanh_is_stable")
     matches_numeric(got, numeric, "tanh_grad(z)", mistake=right_slope_of_wrong_function(
-        got, 1 - np.tanh(z) ** 2, "tanh", "tanh_is_stable"))
+        got, tanh_slope(z), "tanh", "tanh_is_stable"))
 
 
 @exercise.check(points=2, hidden=True)

@@ -3,12 +3,13 @@
 import numpy as np
 
 from . import expect
-from .activations import sigmoid
+from .activations import expected_sigmoid
+from .baked import formula
 from .core import Exercise, Hint, fail, not_judged
 from .forward import ACTIVATIONS, random_params
 from .gradients import STEP, matches_numeric, numeric_gradient, rel_error
-from .losses import one_hot, softmax_ce
-from .softmax import softmax
+from .losses import expected_one_hot, softmax_ce
+from .softmax import expected_softmax
 
 exercise = Exercise(
     "backprop",
@@ -35,12 +36,6 @@ exercise = Exercise(
     ],
 )
 
-DERIVATIVES = {
-    "relu": lambda z: (z > 0).astype(float),
-    "leaky_relu": lambda z: np.where(z > 0, 1.0, 0.01),
-    "sigmoid": lambda z: sigmoid(z) * (1 - sigmoid(z)),
-    "tanh": lambda z: 1 - np.tanh(z) ** 2,
-}
 KINK = 1e-3  # hidden pre-activations stay this far from relu's kink in numeric checks
 NUMERIC_THRESHOLD = 1e-4
 DIRECTIONS = 3  # random directions per parameter in the directional checks
@@ -51,8 +46,11 @@ LOSS_IS_OFF = (" This gradient is the right one for the mean softmax cross-entro
 
 # -- the grader's own forward and backward passes ----------------------------------------
 
+@formula
 def forward_cache(X, params, activation):
-    g, A, cache = ACTIVATIONS[activation], X, []
+    functions = {"relu": lambda z: np.maximum(z, 0.0), "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
+                 "sigmoid": expected_sigmoid, "tanh": np.tanh}
+    g, A, cache = functions[activation], X, []
     L = len(params) // 2
     for l in range(1, L + 1):
         Z = A @ params[f"W{l}"] + params[f"b{l}"]
@@ -61,12 +59,15 @@ def forward_cache(X, params, activation):
     return A, cache
 
 
+@formula
 def backward(params, X, y, activation, at="Z", hidden_derivative=True, top_derivative=False,
              scale=1.0, db_scale=1.0, layer_scale=1.0, derivative=None):
     """Gradients of the mean softmax cross-entropy; the options reproduce classic mistakes."""
     logits, cache = forward_cache(X, params, activation)
-    g, g_prime = ACTIVATIONS[activation], DERIVATIVES[derivative or activation]
-    dZ = scale * (softmax(logits) - one_hot(y, logits.shape[1])) / len(y)
+    g_prime = {"relu": lambda z: (z > 0).astype(float), "leaky_relu": lambda z: np.where(z > 0, 1.0, 0.01),
+               "sigmoid": lambda z: expected_sigmoid(z) * (1 - expected_sigmoid(z)),
+               "tanh": lambda z: 1 - np.tanh(z) ** 2}[derivative or activation]
+    dZ = scale * (expected_softmax(logits) - expected_one_hot(y, logits.shape[1])) / len(y)
     if top_derivative:
         dZ = dZ * g_prime(logits)
     grads = {}
@@ -77,13 +78,22 @@ def backward(params, X, y, activation, at="Z", hidden_derivative=True, top_deriv
         grads[f"b{l}"] = db_scale * dZ.sum(axis=0)
         dA = dZ @ params[f"W{l}"].T
         if l > 1:
-            Z_prev = cache[l - 2][1]
-            dZ = dA * g_prime(g(Z_prev) if at == "A" else Z_prev) if hidden_derivative else dA
+            A_prev_of_layer, Z_prev = cache[l - 1][0], cache[l - 2][1]  # A_(l-1) = g(Z_(l-1))
+            dZ = dA * g_prime(A_prev_of_layer if at == "A" else Z_prev) if hidden_derivative else dA
     return grads
 
 
-def grad_mistake(got, params, X, y, activation):
-    """The name of a classic backprop mistake that explains ``got``, or an empty string."""
+def grad_mistake(got, mistakes):
+    """The explanation of the first of ``mistakes`` (:func:`grad_mistakes`) that ``got`` matches, or ""."""
+    for wrong, message in mistakes:
+        if all(np.allclose(got[k], wrong[k], rtol=1e-6, atol=1e-10) for k in wrong):
+            return message
+    return ""
+
+
+@formula
+def grad_mistakes(params, X, y, activation):
+    """The gradients of the classic backprop mistakes, as (grads, explanation)."""
     m = len(y)
     candidates = [
         (dict(scale=m), f"every gradient is m = {m} times too large: the loss is a mean, so the "
@@ -105,12 +115,8 @@ def grad_mistake(got, params, X, y, activation):
                                          "output A = g(Z); evaluate g' at the pre-activation Z."))
     candidates += [(dict(derivative=other), f"that is the derivative of {other}: use the derivative of "
                                             f"the hidden_activation, {activation}.")
-                   for other in DERIVATIVES if other != activation]
-    for options, message in candidates:
-        wrong = backward(params, X, y, activation, **options)
-        if all(np.allclose(got[k], wrong[k], rtol=1e-6, atol=1e-10) for k in params):
-            return message
-    return ""
+                   for other in ACTIVATIONS if other != activation]
+    return [(backward(params, X, y, activation, **options), message) for options, message in candidates]
 
 
 def numeric_error(analytic, numeric):
@@ -198,9 +204,9 @@ def check_gradients(sub, params, X, y, activation, rng):
     """
     what = describe(params, activation)
     _, grads = loss_and_grads(sub, params, X, y, activation, what)
-    want = backward(params, X, y, activation)
+    want, mistakes = backward(params, X, y, activation), grad_mistakes(params, X, y, activation)
     if not all(np.allclose(grads[k], want[k], rtol=1e-6, atol=1e-10) for k in params):
-        mistake = grad_mistake(grads, params, X, y, activation)
+        mistake = grad_mistake(grads, mistakes)
         if mistake:
             wrong = next(k for k in params if not np.allclose(grads[k], want[k], rtol=1e-6, atol=1e-10))
             fail(f"{what} returned grads[{wrong!r}] = {expect.show(grads[wrong])}, expected "
@@ -237,6 +243,13 @@ def dense_problem(rng):
     return rng.normal(size=(4, 5)), rng.normal(size=(4, 3)), rng.normal(size=(3, 5)), rng.normal(size=5)
 
 
+@formula
+def dense_grads_over_m(dZ, X, W):
+    """(dX, dW, db) of a dense layer with a 1/m too many, the classic mistake."""
+    m = len(X)
+    return dZ @ W.T / m, X.T @ dZ / m, dZ.sum(axis=0) / m
+
+
 def dense_result(sub, dZ, X, W, return_args=False):
     what = f"dense_backward(dZ, X, W) for dZ {dZ.shape}, X {X.shape}, W {W.shape}"
     outcome = sub.run("dense_backward", (dZ, X, W), return_args=return_args)
@@ -264,7 +277,8 @@ def dense_backward_weight_and_bias_grads(sub, rng):
         fail(f"{what} returned db = {expect.show(db)}, one number: sum over the samples only "
              "(axis=0), one entry per unit.")
     db = expect.float_array(db, f"{what}: db", b.shape)
-    named = [(X.T @ dZ / m, dZ.sum(axis=0) / m,
+    _, over_m_dW, over_m_db = dense_grads_over_m(dZ, X, W)
+    named = [(over_m_dW, over_m_db,
               f"dW and db are m = {m} times too small: no 1/m here, dZ is already the gradient of the mean.")]
     for wrong_dW, wrong_db, message in named:
         if np.allclose(dW, wrong_dW) and np.allclose(db, wrong_db):
@@ -293,7 +307,7 @@ def dense_backward_input_grad(sub, rng):
         fail(f"{what} returned dX of shape (3, 4), the transpose of X's (4, 3): W @ dZ.T is the "
              "column-major formula; with one sample per row dX = dZ @ W.T.")
     dX = expect.float_array(dX, f"{what}: dX", X.shape)
-    if np.allclose(dX, dZ @ W.T / len(X)):
+    if np.allclose(dX, dense_grads_over_m(dZ, X, W)[0]):
         fail(f"{what} returned dX = {expect.show(dX)}, m = {len(X)} times too small: no 1/m here, "
              "dZ is already the gradient of the mean.")
     numeric = numeric_gradient(lambda Xp: float(np.sum(dZ * (Xp @ W + b))), X)

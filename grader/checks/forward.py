@@ -3,9 +3,10 @@
 import numpy as np
 
 from . import expect, preconditions
-from .activations import sigmoid
+from .activations import expected_sigmoid
+from .baked import formula
 from .core import Exercise, Hint, fail, not_judged
-from .softmax import softmax
+from .softmax import expected_softmax
 
 exercise = Exercise(
     "forward",
@@ -34,12 +35,7 @@ exercise = Exercise(
     ],
 )
 
-ACTIVATIONS = {
-    "relu": lambda z: np.maximum(z, 0.0),
-    "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
-    "sigmoid": sigmoid,
-    "tanh": np.tanh,
-}
+ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
 
 # layer sizes [n_0, n_1, ..., n_L], never square, for 1 to 3 layers
 NETS = {1: [5, 4], 2: [5, 7, 4], 3: [5, 7, 3, 4]}
@@ -55,15 +51,28 @@ def random_params(rng, sizes, scale=1.0):
     return params
 
 
+@formula
 def forward(X, params, activation="relu", last=None, bias=True):
-    """Logits of the MLP; ``last`` (an activation) and ``bias=False`` reproduce mistakes."""
-    g = ACTIVATIONS[activation]
+    """Logits of the MLP; ``last`` (the name of an activation, or "softmax") and
+    ``bias=False`` reproduce mistakes."""
+    functions = {"relu": lambda z: np.maximum(z, 0.0), "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
+                 "sigmoid": expected_sigmoid, "tanh": np.tanh, "softmax": expected_softmax}
     L = len(params) // 2
     A = X
     for l in range(1, L + 1):
         Z = A @ params[f"W{l}"] + (params[f"b{l}"] if bias else 0.0)
-        A = g(Z) if l < L else (last(Z) if last else Z)
+        A = functions[activation](Z) if l < L else (functions[last](Z) if last else Z)
     return A
+
+
+@formula
+def predicted_labels(X, params, activation="relu"):
+    return np.argmax(forward(X, params, activation), axis=1)
+
+
+@formula
+def fraction_equal(y_true, y_pred):
+    return float(np.mean(y_true == y_pred))
 
 
 def logits_of(sub, X, params, activation=None, what=None):
@@ -104,12 +113,12 @@ def describe_forward(params, activation):
     return f"mlp_forward(X, params{extra}) for a {arrow} network"
 
 
+@formula
 def forward_mistakes(X, params, activation):
     """The classic forward-pass mistakes for these inputs, as (logits, explanation)."""
-    g = ACTIVATIONS[activation]
-    named = [(forward(X, params, activation, last=g),
+    named = [(forward(X, params, activation, last=activation),
               f"The last layer went through {activation} too; it must stay linear (the logits are Z_L)."),
-             (forward(X, params, activation, last=softmax),
+             (forward(X, params, activation, last="softmax"),
               "Softmax was applied to the last layer; mlp_forward returns the logits Z_L, the loss "
               "applies the softmax itself."),
              (forward(X, params, activation, bias=False), "The biases are missing: Z = A_prev @ W + b.")]
@@ -146,6 +155,11 @@ def same_params(params, after, what):
 
 # -- dense_forward ------------------------------------------------------------------
 
+@formula
+def affine(X, W, b):
+    return X @ W + b
+
+
 def affine_result(value, shape, what):
     got = expect.float_array(value, what)
     if got.shape == shape[::-1] != shape:
@@ -168,9 +182,9 @@ def dense_forward_is_affine(sub, rng):
     what = "dense_forward(X, W, b) for X (4, 3), W (3, 5), b (5,)"
     outcome = sub.run("dense_forward", (X, W, b), return_args=True)
     got = affine_result(outcome.value, (4, 5), what)
-    if np.allclose(got, X @ W):
+    if np.allclose(got, affine(X, W, np.zeros_like(b))):
         fail(f"{what} returned X @ W: the bias b is missing.")
-    expect.close(got, X @ W + b, what, mistake="Z = X @ W + b.")
+    expect.close(got, affine(X, W, b), what, mistake="Z = X @ W + b.")
     expect.unmodified(outcome, [X, W, b], "dense_forward(X, W, b)")
 
 
@@ -230,11 +244,12 @@ def mlp_forward_rejects_unknown_activation(sub, rng):
     silently falling back to some other activation."""
     X = rng.normal(size=(3, 5))
     params = random_params(rng, NETS[2])
+    logits = {name: forward(X, params, name) for name in ACTIVATIONS}
     for name in ("tanh", "relu"):
         value = sub.mlp_forward(X, params, hidden_activation=name)
         got = value[0] if isinstance(value, (tuple, list)) and value else value
         if not (isinstance(got, np.ndarray) and got.shape == (3, 4)
-                and np.allclose(got, forward(X, params, name), rtol=1e-6, atol=1e-9)):
+                and np.allclose(got, logits[name], rtol=1e-6, atol=1e-9)):
             not_judged(f"{describe_forward(params, name)} does not give the right logits yet, so rejecting "
                        "the names it does not know says nothing; see mlp_forward_honours_hidden_activation")
     try:
@@ -243,7 +258,7 @@ def mlp_forward_rejects_unknown_activation(sub, rng):
         return
     got = value[0] if isinstance(value, (tuple, list)) and value else value
     used = next((name for name in ACTIVATIONS if isinstance(got, np.ndarray) and got.shape == (3, 4)
-                 and np.allclose(got, forward(X, params, name))), None)
+                 and np.allclose(got, logits[name])), None)
     fail("mlp_forward(X, params, hidden_activation='rellu') returned a result"
          + (f" (computed with {used})" if used else "")
          + " instead of raising an error: a typo must not go unnoticed. Raise a ValueError that "
@@ -278,7 +293,7 @@ def mlp_predict_takes_argmax_per_row(sub, rng):
     params = random_params(rng, NETS[2], scale=2.0)
     what = "mlp_predict(X, params) for 7 samples and 4 classes"
     got = sub.mlp_predict(X, params)
-    logits = forward(X, params)
+    want = predicted_labels(X, params)
     if isinstance(got, np.ndarray) and got.shape == (4,):
         fail(f"{what} returned shape (4,), one value per class instead of one per sample: the argmax "
              "ran over the samples (axis 0). Take it over the classes of each row of the (m, K) logits, axis=1.")
@@ -286,19 +301,19 @@ def mlp_predict_takes_argmax_per_row(sub, rng):
         fail(f"{what} returned one number ({expect.show(got)}): np.argmax without an axis flattens "
              "the array. Use axis=1, one label per row.")
     got = labels(got, what, (7,))
-    expect.close(got.astype(float), np.argmax(logits, axis=1).astype(float), what,
+    expect.close(got.astype(float), want.astype(float), what,
                  mistake="The label of row i is np.argmax(logits[i]).")
     for activation in ("tanh", "sigmoid"):
         for _ in range(20):  # inputs where this activation and relu disagree on some label
             X2 = rng.normal(size=(7, 5))
-            if np.any(np.argmax(forward(X2, params, activation), 1) != np.argmax(forward(X2, params), 1)):
+            if np.any(predicted_labels(X2, params, activation) != predicted_labels(X2, params)):
                 break
         what = f"mlp_predict(X, params, hidden_activation={activation!r})"
         got = labels(sub.mlp_predict(X2, params, hidden_activation=activation), what, (7,))
-        want = np.argmax(forward(X2, params, activation), axis=1)
+        want = predicted_labels(X2, params, activation)
         if not np.array_equal(got, want):
             hint = (" Those are ReLU's predictions: pass hidden_activation on to mlp_forward."
-                    if np.array_equal(got, np.argmax(forward(X2, params), axis=1)) else "")
+                    if np.array_equal(got, predicted_labels(X2, params)) else "")
             fail(f"{what} returned {expect.show(got)}; expected {expect.show(want)}.{hint}")
 
 
@@ -311,7 +326,7 @@ def accuracy_is_a_fraction(sub, rng):
     for y_true, y_pred in [([0, 1, 2, 2, 1], [0, 2, 2, 1, 1]), ([3, 3, 0, 1], [3, 3, 0, 1]),
                            ([1, 0, 1], [0, 1, 0]), (y_true, y_pred)]:
         y_true, y_pred = np.array(y_true), np.array(y_pred)
-        want, what = float(np.mean(y_true == y_pred)), f"accuracy({y_true.tolist()}, {y_pred.tolist()})"
+        want, what = fraction_equal(y_true, y_pred), f"accuracy({y_true.tolist()}, {y_pred.tolist()})"
         named = [(want * len(y_true), "That is the NUMBER of correct labels; the accuracy is their fraction."),
                  (100 * want, "That is a percentage; the accuracy is a fraction in [0, 1]."),
                  (1 - want, "That is the error rate; the accuracy counts the EQUAL labels.")]

@@ -13,6 +13,7 @@ standard errors away for the 400 x 100 matrices used here.
 import numpy as np
 
 from . import expect
+from .baked import formula
 from .core import Exercise, Hint, fail, not_judged
 from .figures import histogram
 from ..engine.student import StudentError
@@ -46,14 +47,17 @@ N_IN, N_OUT = 400, 100
 SIGMAS = 6.0
 
 
+@formula
 def xavier_variance(n_in, n_out):
     return 2.0 / (n_in + n_out)
 
 
+@formula
 def he_variance(n_in, n_out):
     return 2.0 / n_in
 
 
+@formula
 def xavier_mistakes(n_in, n_out):
     """Variances that the usual mistakes give, with the explanation of each."""
     v = xavier_variance(n_in, n_out)
@@ -71,6 +75,7 @@ def xavier_mistakes(n_in, n_out):
     ]
 
 
+@formula
 def he_mistakes(n_in, n_out):
     v = he_variance(n_in, n_out)
     return [

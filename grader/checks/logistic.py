@@ -4,7 +4,8 @@ import numpy as np
 
 from .. import datasets
 from . import expect
-from .activations import NEURON, sigmoid
+from .activations import expected_sigmoid
+from .baked import formula
 from .core import Exercise, Hint, fail
 from .figures import decision_regions
 from .gradients import numeric_gradient, rel_error
@@ -60,12 +61,21 @@ LOSS_IS_OFF = ("This gradient is the right one for the mean cross-entropy, so th
 
 # -- the grader's own formulas ---------------------------------------------------
 
+@formula
 def loss_and_grads(X, y, w, b):
     z = X @ w + b
-    dz = (sigmoid(z) - y) / len(y)
+    dz = (expected_sigmoid(z) - y) / len(y)
     return bce_with_logits(y, z), X.T @ dz, float(np.sum(dz))
 
 
+@formula
+def sign_typo_grads(X, y, w, b):
+    """dw and db of the notes' sign typo, p = 1/(1 + e^z)."""
+    dz = (expected_sigmoid(-(X @ w + b)) - y) / len(y)
+    return X.T @ dz, float(np.sum(dz))
+
+
+@formula
 def gradient_descent(X, y, lr, epochs, ascent=False, sequential=False):
     """Full-batch gradient descent from zeros; the flags reproduce two classic mistakes."""
     w, b = np.zeros(X.shape[1]), 0.0
@@ -144,10 +154,10 @@ def predict_proba_known_value(sub, rng):
             fail(f"{what} returned shape {got.shape}; expected (1,), one probability per sample. "
                  "Keep w of shape (n,) so that X @ w has shape (m,).")
         z = X @ w + b
-        named = [(sigmoid(-z), "That is 1/(1 + e^z), the notes' sign typo. The model is sigmoid(z) = 1/(1 + e^-z)."),
-                 (sigmoid(X @ w), "The bias is missing: p = sigmoid(X @ w + b)."),
+        named = [(expected_sigmoid(-z), "That is 1/(1 + e^z), the notes' sign typo. The model is sigmoid(z) = 1/(1 + e^-z)."),
+                 (expected_sigmoid(X @ w), "The bias is missing: p = sigmoid(X @ w + b)."),
                  (z, "That is z itself: apply the sigmoid, p = sigmoid(X @ w + b).")]
-        expect.close(got, sigmoid(z), what, rtol=1e-7, candidates=named)
+        expect.close(got, expected_sigmoid(z), what, rtol=1e-7, candidates=named)
 
 
 @exercise.check(points=1)
@@ -162,7 +172,7 @@ def predict_proba_one_probability_per_row(sub, rng):
         if got.shape != (m,):
             fail(f"{what} returned shape {got.shape}; expected ({m},), one probability per sample "
                  "(keep w of shape (n,); a column w of shape (n, 1) gives (m, 1)).")
-        expect.close(got, sigmoid(X @ w + b), what, mistake="Each row x gives sigmoid(x . w + b).")
+        expect.close(got, expected_sigmoid(X @ w + b), what, mistake="Each row x gives sigmoid(x . w + b).")
         expect.unmodified(outcome, [X, w], "predict_proba(X, w, b)")
 
 
@@ -203,7 +213,7 @@ def logistic_dw_matches_numeric(sub, rng):
     dw = expect.float_array(dw, f"{what}[1] (dw)", w.shape)
     _, want, _ = loss_and_grads(X, y, w, b)
     m = len(y)
-    named = [(X.T @ (sigmoid(-(X @ w + b)) - y) / m, SIGN_TYPO),
+    named = [(sign_typo_grads(X, y, w, b)[0], SIGN_TYPO),
              (want * m, f"dw is m = {m} times too large: the loss is a mean, so dz = (p - y) / m."),
              (want / m, f"dw is m = {m} times too small: the 1/m was applied twice."),
              (-want, "dw has the wrong sign: dz = p - y (over m), not y - p.")]
@@ -229,7 +239,7 @@ def logistic_db_matches_numeric(sub, rng):
     db = bias_number(db, len(w), len(y), what)
     _, want_dw, want = loss_and_grads(X, y, w, b)
     m = len(y)
-    named = [(float(np.sum(sigmoid(-(X @ w + b)) - y)) / m, SIGN_TYPO),
+    named = [(sign_typo_grads(X, y, w, b)[1], SIGN_TYPO),
              (want * m, f"db is m = {m} times too large: dz = (p - y) / m already carries the 1/m of the mean."),
              (want / m, f"db is m = {m} times too small: the 1/m was applied twice."),
              (-want, "db has the wrong sign: db = sum(p - y) / m."),
@@ -265,17 +275,17 @@ def train_logistic_is_gradient_descent(sub, rng):
     w, b = weights_and_bias(outcome.value, 3, what)
     expect.unmodified(outcome, [X, y], "train_logistic(X, y)")
     want_w, want_b = gradient_descent(X, y, lr, epochs)
+    named = [(gradient_descent(X, y, lr, epochs, ascent=True),
+              "the parameters moved UP the gradient: gradient descent subtracts, w = w - lr * dw."),
+             (gradient_descent(X, y, lr, epochs, sequential=True),
+              "b was stepped with a gradient computed after w had already moved; compute dw and "
+              "db at the same (w, b), then update both."),
+             (gradient_descent(X, y, lr, epochs + 1), "that is epochs + 1 steps: take exactly `epochs` steps."),
+             (gradient_descent(X, y, lr, epochs - 1), "that is epochs - 1 steps: take exactly `epochs` steps."),
+             (gradient_descent(X, y, 0.1, epochs), "that is lr = 0.1: use the lr argument, not a fixed value.")]
     got = np.append(w, b)
     if not np.allclose(got, np.append(want_w, want_b), rtol=1e-6, atol=1e-9):
         again = np.append(*weights_and_bias(sub.train_logistic(X, y, lr=lr, epochs=epochs), 3, what))
-        named = [(gradient_descent(X, y, lr, epochs, ascent=True),
-                  "the parameters moved UP the gradient: gradient descent subtracts, w = w - lr * dw."),
-                 (gradient_descent(X, y, lr, epochs, sequential=True),
-                  "b was stepped with a gradient computed after w had already moved; compute dw and "
-                  "db at the same (w, b), then update both."),
-                 (gradient_descent(X, y, lr, epochs + 1), "that is epochs + 1 steps: take exactly `epochs` steps."),
-                 (gradient_descent(X, y, lr, epochs - 1), "that is epochs - 1 steps: take exactly `epochs` steps."),
-                 (gradient_descent(X, y, 0.1, epochs), "that is lr = 0.1: use the lr argument, not a fixed value.")]
         if not np.allclose(again, got):
             fail(f"Two calls of {what} on the same data returned different results ({expect.show(got)} "
                  f"then {expect.show(again)}): start from w = np.zeros(n), b = 0.0, not from random values.")
@@ -288,13 +298,22 @@ def train_logistic_is_gradient_descent(sub, rng):
              + FOLLOWS_GRADIENTS)
 
 
+def training_loss(sub, X, y, w, b):
+    """The mean cross-entropy of the weights ``w``, ``b`` the student trained, measured with
+    binary_cross_entropy_with_logits of losses.py (the reference's where the instructor
+    grades, the student's own in the student's copy: nothing here computes it)."""
+    what = "losses.binary_cross_entropy_with_logits(y, X @ w + b), the loss of your trained weights"
+    return expect.number(sub.call("losses:binary_cross_entropy_with_logits", y, X @ w + b), what)
+
+
 def train_and_measure(sub, X, y, X_test, y_test, lr, epochs, what):
     """Train in the child, then score the returned (w, b) here: (test accuracy, train losses)."""
     n = X.shape[1]
     w, b = weights_and_bias(sub.train_logistic(X, y, lr=lr, epochs=epochs), n, what)
     short = f"train_logistic(X, y, lr={lr}, epochs={epochs // 10})"
     w_short, b_short = weights_and_bias(sub.train_logistic(X, y, lr=lr, epochs=epochs // 10), n, short)
-    start, early, final = np.log(2.0), bce_with_logits(y, X @ w_short + b_short), bce_with_logits(y, X @ w + b)
+    start = training_loss(sub, X, y, np.zeros(n), 0.0)  # log 2
+    early, final = training_loss(sub, X, y, w_short, b_short), training_loss(sub, X, y, w, b)
     if not final < early < start:
         fail(f"The training loss should go down: {start:.4f} at w = 0, b = 0, then {early:.4f} after "
              f"{epochs // 10} epochs and {final:.4f} after {epochs}. "

@@ -3,10 +3,11 @@
 import numpy as np
 
 from . import expect
-from .activations import sigmoid
+from .activations import expected_sigmoid
+from .baked import formula
 from .core import Exercise, Hint, fail, not_judged
 from .gradients import matches_numeric, numeric_gradient
-from .softmax import log_softmax, softmax
+from .softmax import expected_log_softmax, expected_softmax
 
 exercise = Exercise(
     "losses",
@@ -43,27 +44,33 @@ NOTES_P = np.array([0.8, 0.7, 0.1])
 NOTES_BCE = 0.2283930  # the course's example, as a mean (the notes' 0.685 is the sum)
 
 
+@formula
 def bce(y, p, eps=1e-12):
     p = np.clip(p, eps, 1 - eps)
     return float(np.mean(-y * np.log(p) - (1 - y) * np.log(1 - p)))
 
 
+@formula
 def bce_with_logits(y, z):
     return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
 
 
+@formula
 def softmax_ce(y, Z):
-    return float(-np.mean(log_softmax(Z)[np.arange(len(y)), y]))
+    return float(-np.mean(expected_log_softmax(Z)[np.arange(len(y)), y]))
 
 
-def one_hot(y, k):
+@formula
+def expected_one_hot(y, k):
     return np.eye(k)[y]
 
 
+@formula
 def cce(Y, P, eps=1e-12):
     return float(np.mean(-np.sum(Y * np.log(np.clip(P, eps, 1 - eps)), axis=1)))
 
 
+@formula
 def sparse_ce(y, P, eps=1e-12):
     return float(np.mean(-np.log(np.clip(P[np.arange(len(y)), y], eps, 1 - eps))))
 
@@ -83,7 +90,7 @@ def probabilities(rng, m, k=None):
     """Random probabilities: m of them in (0, 1), or m rows of k that sum to one."""
     if k is None:
         return rng.uniform(0.02, 0.98, size=m)
-    return softmax(rng.normal(0.0, 1.5, size=(m, k)))
+    return expected_softmax(rng.normal(0.0, 1.5, size=(m, k)))
 
 
 def mean_not_sum(got, want, what):
@@ -101,7 +108,7 @@ def one_hot_encodes_labels(sub, rng):
     for y, k in [(np.array([0, 2, 1, 2]), 4), (rng.integers(0, 5, size=7), 6)]:
         what = f"one_hot({y.tolist()}, {k})"
         got = expect.float_array(sub.one_hot(y, k), what, (len(y), k))
-        expect.close(got, one_hot(y, k), what,
+        expect.close(got, expected_one_hot(y, k), what,
                      mistake="Row i has its 1.0 in column y[i]; num_classes sets the number of columns.")
 
 
@@ -152,7 +159,7 @@ def binary_losses_take_column_targets(sub, rng):
     """Binary targets come as (m,) or as a column (m, 1): both binary cross-entropies give
     the same mean loss for y and p (or z) of shape (m, 1)."""
     y, z = (rng.random(6) < 0.5).astype(float), rng.normal(0.0, 2.0, size=6)
-    p = sigmoid(z)
+    p = expected_sigmoid(z)
     for name, second, want, see in [
             ("binary_cross_entropy", p, bce(y, p), "binary_cross_entropy_known_value"),
             ("binary_cross_entropy_with_logits", z, bce_with_logits(y, z), "binary_cross_entropy_with_logits_is_stable")]:
@@ -188,7 +195,7 @@ def categorical_cross_entropy_sums_classes(sub, rng):
     y = np.append([0, 2, 1, 1, 0], rng.integers(0, 3, size=3))
     P = np.vstack([[[0.7, 0.3, 0.0], [0.1, 0.1, 0.8], [0.0, 1.0, 0.0], [0.5, 0.0, 0.5],
                     [1e-9, 0.5, 0.5 - 1e-9]], probabilities(rng, 3, 3)])
-    Y, want = one_hot(y, 3), cce(one_hot(y, 3), P)
+    Y, want = expected_one_hot(y, 3), cce(expected_one_hot(y, 3), P)
     what = "categorical_cross_entropy(Y, P)"
     outcome = sub.run("categorical_cross_entropy", (Y, P), return_args=True)
     expect.no_warnings(outcome, f"{what} with zeros in P", "0 * log(0) is nan: clip P before taking the log.")
@@ -199,12 +206,33 @@ def categorical_cross_entropy_sums_classes(sub, rng):
     expect.unmodified(outcome, [Y, P], what)
 
 
+@formula
+def lumped_cce(Y, P):
+    """-log(sum_k Y_k P_k): right for one-hot rows only."""
+    return float(np.mean(-np.log(np.sum(Y * P, axis=1))))
+
+
+@formula
+def expected_mse(y, y_hat):
+    return float(np.mean((y - y_hat) ** 2))
+
+
+@formula
+def mse_slope(y, y_hat):
+    return 2 * (y_hat - y) / y.size
+
+
+@formula
+def softmax_ce_slope(y, Z):
+    return (expected_softmax(Z) - expected_one_hot(y, Z.shape[1])) / len(y)
+
+
 @exercise.check(points=1, requires=("categorical_cross_entropy_sums_classes",))
 def categorical_cross_entropy_takes_soft_labels(sub, rng):
     """Y may hold any rows of class probabilities (soft labels, label smoothing): every
     class counts, -sum_k Y_k log P_k, not only the largest."""
     Y, P = probabilities(rng, 5, 4), probabilities(rng, 5, 4)
-    lumped = float(np.mean(-np.log(np.sum(Y * P, axis=1))))
+    lumped = lumped_cce(Y, P)
     expect.close_number(sub.categorical_cross_entropy(Y, P), cce(Y, P), "categorical_cross_entropy(Y, P) "
                         "for soft labels Y", rtol=1e-7,
                         candidates=[(lumped, "That is -log(sum_k Y_k P_k), right for one-hot rows only; "
@@ -217,9 +245,9 @@ def categorical_cross_entropy_honours_eps(sub, rng):
     for eps in EPS_CHOICES:
         y = np.append([0, 1], rng.integers(0, 3, size=3))
         P = np.vstack([[[0.0, 0.5, 0.5], [0.2, 1e-4, 0.8 - 1e-4]], probabilities(rng, 3, 3)])
-        expect.close_number(sub.categorical_cross_entropy(one_hot(y, 3), P, eps=eps), cce(one_hot(y, 3), P, eps),
+        expect.close_number(sub.categorical_cross_entropy(expected_one_hot(y, 3), P, eps=eps), cce(expected_one_hot(y, 3), P, eps),
                             f"categorical_cross_entropy(Y, P, eps={eps:g})", rtol=1e-4,
-                            candidates=eps_candidates(cce, one_hot(y, 3), P, eps=eps))
+                            candidates=eps_candidates(cce, expected_one_hot(y, 3), P, eps=eps))
 
 
 @exercise.check(points=1)
@@ -270,7 +298,7 @@ def softmax_cross_entropy_grad_matches_numeric(sub, rng):
     """dLoss/dZ = (softmax(Z) - one_hot(y)) / m agrees with the numeric gradient of your loss."""
     y, Z = np.array([1, 0, 3]), rng.normal(0, 1, size=(3, 4))
     got = expect.float_array(sub.softmax_cross_entropy_grad(y, Z), "softmax_cross_entropy_grad(y, Z)", Z.shape)
-    want = (softmax(Z) - one_hot(y, 4)) / 3
+    want = softmax_ce_slope(y, Z)
     if np.allclose(got, want * 3):
         fail("softmax_cross_entropy_grad(y, Z) is m times too large: the loss is a mean, so divide by m.")
     if np.allclose(got, -want):
@@ -281,6 +309,7 @@ def softmax_cross_entropy_grad_matches_numeric(sub, rng):
     expect.close(got, want, "softmax_cross_entropy_grad(y, Z)")
 
 
+@formula
 def mse_mistakes(y, y_hat):
     """The classic wrong MSEs, as (value, explanation)."""
     squares = (y - y_hat) ** 2
@@ -297,7 +326,7 @@ def mean_squared_error_is_a_mean(sub, rng):
     """MSE is the mean over all elements of (y - y_hat)^2, for 1-D and 2-D targets."""
     for shape in [(5,), (4, 3)]:
         y, y_hat = rng.normal(size=shape), rng.normal(size=shape)
-        want, what = float(np.mean((y - y_hat) ** 2)), f"mean_squared_error(y, y_hat) for shape {shape}"
+        want, what = expected_mse(y, y_hat), f"mean_squared_error(y, y_hat) for shape {shape}"
         outcome = sub.run("mean_squared_error", (y, y_hat), return_args=True)
         got = expect.number(outcome.value, what)
         mean_not_sum(got, (want, y.size), what)
@@ -305,9 +334,10 @@ def mean_squared_error_is_a_mean(sub, rng):
         expect.unmodified(outcome, [y, y_hat], "mean_squared_error(y, y_hat)")
 
 
+@formula
 def mse_grad_mistakes(y, y_hat):
     """The classic wrong MSE gradients, as (values, explanation)."""
-    want = 2 * (y_hat - y) / y.size
+    want = mse_slope(y, y_hat)
     named = [(want / 2, "It is half the true gradient: d/dx x^2 = 2x, keep the factor 2."),
              (want * 2, "It is twice the true gradient: the factor 2 of d/dx x^2 = 2x came in twice."),
              (-want, "It has the wrong sign: differentiate with respect to y_hat, 2 (y_hat - y), not y - y_hat.")]
@@ -325,10 +355,10 @@ def mean_squared_error_grad_matches_numeric(sub, rng):
         y, y_hat = rng.normal(size=shape), rng.normal(size=shape)
         what = f"mean_squared_error_grad(y, y_hat) for shape {shape}"
         got = expect.float_array(sub.mean_squared_error_grad(y, y_hat), what, shape)
-        want = 2 * (y_hat - y) / y.size
+        want, mistakes = mse_slope(y, y_hat), mse_grad_mistakes(y, y_hat)
         if np.allclose(got, want, rtol=1e-6, atol=1e-10):
             continue
-        named = expect.matching_variant(got, mse_grad_mistakes(y, y_hat))
+        named = expect.matching_variant(got, mistakes)
         if named:
             fail(f"{what} returned {expect.show(got)}; expected {expect.show(want)}. {named}")
         numeric = numeric_gradient(lambda yh: expect.number(
@@ -344,13 +374,13 @@ def losses_match_reference(sub, ref, rng):
     m, k = 7, 5
     y = rng.integers(0, k, size=m)
     Z = rng.normal(0, 3, size=(m, k))
-    P = softmax(Z)
+    P = expected_softmax(Z)
     yb, zb = (rng.random(m) < 0.5).astype(float), rng.normal(0, 3, size=m)
     pb = 1 / (1 + np.exp(-zb))
     target = rng.normal(size=(m, 2))
     guess = rng.normal(size=(m, 2))
     for name, args in [("binary_cross_entropy", (yb, pb)), ("binary_cross_entropy_with_logits", (yb, zb)),
-                       ("categorical_cross_entropy", (one_hot(y, k), P)),
+                       ("categorical_cross_entropy", (expected_one_hot(y, k), P)),
                        ("sparse_categorical_cross_entropy", (y, P)),
                        ("softmax_cross_entropy_with_logits", (y, Z)), ("mean_squared_error", (target, guess))]:
         expect.close_number(sub.call(name, *args), getattr(ref, name)(*args), f"{name} on random inputs", rtol=1e-7)

@@ -9,6 +9,7 @@ the gradients), and on a small classification problem with the Adam of ``optimiz
 (the reference's, when it is available).
 """
 
+import importlib
 import math
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy as np
 from . import expect
 from .core import Exercise, Hint, fail, not_judged
 from .figures import decision_regions, loss_curve
-from .optimizers import Adam
+from .minibatch_network import init, loss, loss_and_grads, problem
 from ..datasets import make_blobs
 
 exercise = Exercise(
@@ -47,72 +48,23 @@ exercise = Exercise(
 )
 
 
-# ---------------------------------------------------------------- the grader's own network
-
-def sigmoid(z):
-    return np.exp(-np.logaddexp(0.0, -z))
-
-
-HIDDEN = {
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float)),
-    "leaky_relu": (lambda z: np.where(z > 0, z, 0.01 * z), lambda z: np.where(z > 0, 1.0, 0.01)),
-    "sigmoid": (sigmoid, lambda z: sigmoid(z) * (1 - sigmoid(z))),
-    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
-}
+def their_loss(sub, params, X, y):
+    """The loss of ``params`` (trained by the student), measured with mlp_loss_and_grads of
+    backprop.py: the reference's where the instructor grades, the student's own in the
+    student's copy (nothing here computes it)."""
+    value = sub.call("backprop:mlp_loss_and_grads", params, X, y)
+    what = "backprop.mlp_loss_and_grads(trained params, X, y), the loss of your trained network"
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        fail(f"{what} should return (loss, grads), got {expect.kind_of(value)}")
+    return expect.number(value[0], what)
 
 
-def forward(params, X, activation="relu"):
-    """Logits of the MLP, and the pre-activations and inputs of every layer."""
-    g = HIDDEN[activation][0]
-    L = len(params) // 2
-    A, Zs, As = X, [], []
-    for l in range(1, L + 1):
-        As.append(A)
-        Z = A @ params[f"W{l}"] + params[f"b{l}"]
-        Zs.append(Z)
-        A = g(Z) if l < L else Z
-    return A, Zs, As
-
-
-def log_softmax(Z):
-    shifted = Z - Z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
-def loss(params, X, y, activation="relu"):
-    logits = forward(params, X, activation)[0]
-    return float(-np.mean(log_softmax(logits)[np.arange(len(y)), y]))
-
-
-def loss_and_grads(params, X, y, activation="relu"):
-    logits, Zs, As = forward(params, X, activation)
-    m, L = len(y), len(params) // 2
-    dZ = np.exp(log_softmax(logits))
-    dZ[np.arange(m), y] -= 1.0
-    dZ /= m
-    grads = {}
-    for l in range(L, 0, -1):
-        grads[f"W{l}"] = As[l - 1].T @ dZ
-        grads[f"b{l}"] = dZ.sum(axis=0)
-        if l > 1:
-            dZ = (dZ @ params[f"W{l}"].T) * HIDDEN[activation][1](Zs[l - 2])
-    return float(-np.mean(log_softmax(logits)[np.arange(m), y])), grads
-
-
-def init(rng, layer_sizes):
-    return {k: v for l in range(1, len(layer_sizes)) for k, v in (
-        (f"W{l}", rng.normal(0, np.sqrt(2 / layer_sizes[l - 1]), size=(layer_sizes[l - 1], layer_sizes[l]))),
-        (f"b{l}", rng.normal(0, 0.1, size=layer_sizes[l])))}
-
-
-def problem(rng, m, n=3, k=4, hidden=6):
-    """A small random classification problem and random parameters for it."""
-    X, y = rng.normal(0, 1, size=(m, n)), rng.integers(0, k, size=m)
-    return X, y, init(rng, [n, hidden, k])
-
-
-def accuracy(params, X, y, activation="relu"):
-    return float(np.mean(np.argmax(forward(params, X, activation)[0], axis=1) == y))
+def their_labels(sub, params, X):
+    """The labels ``params`` predict for ``X``, with mlp_predict of forward.py (as for their_loss)."""
+    value = sub.call("forward:mlp_predict", X, params)
+    if not (isinstance(value, np.ndarray) and value.shape == (len(X),) and value.dtype.kind in "iuf"):
+        fail(f"forward.mlp_predict(X, trained params) returned {expect.kind_of(value)}; expected {len(X)} labels")
+    return value
 
 
 # ---------------------------------------------------------------- batches
@@ -441,8 +393,9 @@ def trains_params_in_place(sub, rng):
     if all(np.array_equal(trained[k], params[k]) for k in params):
         fail(f"{what} left the caller's params unchanged: train the dict you are given (optimizer.step "
              "updates it in place), not a copy of it.")
-    if not loss(trained, X, y) < loss(params, X, y):
-        fail(f"{what}: the training loss went from {loss(params, X, y):.4g} to {loss(trained, X, y):.4g}; "
+    before, after = their_loss(sub, params, X, y), their_loss(sub, trained, X, y)
+    if not after < before:
+        fail(f"{what}: the training loss went from {before:.4g} to {after:.4g}; "
              "training with Adam should lower it.")
 
 
@@ -479,8 +432,8 @@ def learns_the_blobs(sub, rng, figures):
              f"{history[-1]:.4g}; it should fall below {MAX_LOSS_RATIO:g} times its first value.")
     figures.append(loss_curve("train_mlp on the four blobs: loss per epoch", history))
     figures.append(decision_regions("your trained network on held-out blobs", X_test, y_test,
-                                    lambda P: forward(trained, P)[0].argmax(axis=1)))
-    score = accuracy(trained, X_test, y_test)
+                                    lambda P: their_labels(sub, trained, P)))
+    score = float(np.mean(their_labels(sub, trained, X_test) == y_test))
     if score < MIN_TEST_ACCURACY:
         fail(f"after {what} with Adam(0.01) on the four blobs, the network classifies {score:.0%} of "
              f"held-out points correctly; expected at least {MIN_TEST_ACCURACY:.0%}.")
@@ -505,13 +458,14 @@ def minibatch_matches_reference(sub, ref, rng):
                 fail(f"y_batch of {what} is {expect.show(yb)}; expected {expect.show(yw)}")
     epochs, m = 3, int(rng.integers(8, 30))
     X, y, params = problem(rng, m)
-    activation = str(rng.choice(list(HIDDEN)))
+    activation = str(rng.choice(["relu", "leaky_relu", "sigmoid", "tanh"]))
     what = call_text(m, epochs, m, activation)
     seed = seeds(rng, 1)[0]
     outcome = train(sub, params, X, y, sub.call("optimizers:Adam", 0.02), epochs, m, generator(sub, seed),
                     activation, return_args=True)
     want_params = {k: v.copy() for k, v in params.items()}
-    want_history = ref.train_mlp(want_params, X, y, Adam(0.02), epochs, m, np.random.default_rng(seed),
+    reference_adam = importlib.import_module(".optimizers", ref.__package__).Adam
+    want_history = ref.train_mlp(want_params, X, y, reference_adam(0.02), epochs, m, np.random.default_rng(seed),
                                  activation)
     expect.close(losses_of(outcome.value, epochs, what), want_history, f"the losses of {what}", rtol=1e-6)
     after = (outcome.args_after or [None])[0]

@@ -1,30 +1,38 @@
 """The grader's own formulas for the model checks: the forward pass of given weights, the
-contract's losses and the chain rule, so every expected value is computed here."""
+contract's losses and the chain rule, so every expected value is computed here. Each is a
+formula (see :mod:`.baked`): the student's copy holds their answers, not their code."""
 
 import numpy as np
+
+from .baked import formula
 
 SPARSE, BINARY, MSE = "sparse_categorical_crossentropy", "binary_crossentropy", "mse"
 EPS = 1e-12  # the losses' clip of probabilities (the contract's default eps)
 ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh", "softmax")
 
 
-def sigmoid(z):
+@formula
+def stable_sigmoid(z):
     return np.exp(-np.logaddexp(0.0, -z))
 
 
-def log_softmax(Z):
+@formula
+def log_softmax_rows(Z):
     shifted = Z - Z.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def softmax(Z):
-    return np.exp(log_softmax(Z))
+@formula
+def softmax_rows(Z):
+    return np.exp(log_softmax_rows(Z))
 
 
-def one_hot(y, k):
+@formula
+def one_hot_rows(y, k):
     return np.eye(k)[np.asarray(y, dtype=np.int64)]
 
 
+@formula
 def activate(activation, Z):
     """A = activation(Z), computed stably."""
     if activation == "relu":
@@ -32,14 +40,15 @@ def activate(activation, Z):
     if activation == "leaky_relu":
         return np.where(Z > 0, Z, 0.01 * Z)
     if activation == "sigmoid":
-        return sigmoid(Z)
+        return stable_sigmoid(Z)
     if activation == "tanh":
         return np.tanh(Z)
     if activation == "softmax":
-        return softmax(Z)
+        return softmax_rows(Z)
     return Z
 
 
+@formula
 def forward(spec, weights, X, skip=()):
     """The outputs of layers ``spec`` [(units, activation), ...] with ``weights`` [W1, b1, ...],
     and every layer's (input, Z, output). ``skip`` names mistakes to reproduce: "bias",
@@ -51,7 +60,7 @@ def forward(spec, weights, X, skip=()):
         if (last and "last activation" in skip) or (not last and "hidden activations" in skip):
             out = Z
         elif activation == "softmax" and "softmax over axis 0" in skip:
-            out = softmax(Z.T).T
+            out = softmax_rows(Z.T).T
         else:
             out = activate(activation, Z)
         cache.append((A, Z, out))
@@ -59,6 +68,7 @@ def forward(spec, weights, X, skip=()):
     return A, cache
 
 
+@formula
 def binary_ce(Y, A, from_logits):
     if from_logits:
         return float(np.mean(np.maximum(A, 0) - A * Y + np.log1p(np.exp(-np.abs(A)))))
@@ -66,13 +76,14 @@ def binary_ce(Y, A, from_logits):
     return float(np.mean(-Y * np.log(P) - (1 - Y) * np.log(1 - P)))
 
 
+@formula
 def loss_of(loss, from_logits, A, y):
     """The mean loss of outputs ``A`` against targets ``y``, as the contract defines it."""
     m = A.shape[0]
     if loss == SPARSE:
         labels = np.asarray(y, dtype=np.int64)
         if from_logits:
-            return float(-np.mean(log_softmax(A)[np.arange(m), labels]))
+            return float(-np.mean(log_softmax_rows(A)[np.arange(m), labels]))
         return float(-np.mean(np.log(np.clip(A[np.arange(m), labels], EPS, 1.0))))
     Y = np.asarray(y, dtype=float).reshape(A.shape)
     if loss == MSE:
@@ -80,6 +91,7 @@ def loss_of(loss, from_logits, A, y):
     return binary_ce(Y, A, from_logits)
 
 
+@formula
 def slope(activation, A):
     """g'(Z) of an elementwise activation, written with its output A = g(Z)."""
     if activation == "linear":
@@ -93,28 +105,31 @@ def slope(activation, A):
     return 1 - A ** 2  # tanh
 
 
+@formula
 def activation_backward(activation, A, dA):
     if activation == "softmax":
         return A * (dA - np.sum(dA * A, axis=1, keepdims=True))
     return dA * slope(activation, A)
 
 
+@formula
 def output_dZ(loss, from_logits, activation, A, y):
     """dLoss/dZ of the last layer, for the pairings these checks use."""
     m = A.shape[0]
     if loss == SPARSE:
-        Y = one_hot(y, A.shape[1])
+        Y = one_hot_rows(y, A.shape[1])
         if from_logits:
-            return activation_backward(activation, A, (softmax(A) - Y) / m)
+            return activation_backward(activation, A, (softmax_rows(A) - Y) / m)
         return (A - Y) / m  # softmax output
     Y = np.asarray(y, dtype=float).reshape(A.shape)
     if loss == MSE:
         return activation_backward(activation, A, 2 * (A - Y) / A.size)
     if from_logits:
-        return activation_backward(activation, A, (sigmoid(A) - Y) / A.size)
+        return activation_backward(activation, A, (stable_sigmoid(A) - Y) / A.size)
     return (A - Y) / A.size  # sigmoid output
 
 
+@formula
 def gradients(spec, weights, X, loss, from_logits, y, mistake=None):
     """[dW1, db1, ...] of the mean loss by the chain rule. ``mistake`` reproduces a classic
     one: "stops at the last layer" (zeros below it), "no hidden derivative"."""

@@ -14,7 +14,7 @@ from .core import fail
 from .gradients import STEP, rel_error
 from .model import exercise
 from .model_formulas import (ACTIVATIONS, BINARY, MSE, SPARSE, activation_backward, forward, gradients, loss_of,
-                             one_hot, random_weights, shapes, softmax, targets)
+                             one_hot_rows, random_weights, shapes, targets)
 from ..engine.student import StudentError
 
 FORWARD = "predict_is_the_forward_pass_of_set_weights"
@@ -142,14 +142,28 @@ def first_step(sub, spec, weights, loss, from_logits, X, y, seed):
     return reported, grads, what
 
 
+LOSS_FUNCTIONS = {(SPARSE, True): "softmax_cross_entropy_with_logits", (SPARSE, False): "sparse_categorical_cross_entropy",
+                  (BINARY, True): "binary_cross_entropy_with_logits", (BINARY, False): "binary_cross_entropy",
+                  (MSE, True): "mean_squared_error", (MSE, False): "mean_squared_error"}
+
+
+def measured_loss(sub, loss, from_logits, A, y):
+    """The mean loss of outputs ``A`` the student's model gave, measured with losses.py: the
+    reference's where the instructor grades, the student's own in the student's copy (the
+    grader computes losses only of inputs it chose itself, see :mod:`.baked`)."""
+    name = LOSS_FUNCTIONS[loss, bool(from_logits)]
+    target = np.asarray(y, dtype=np.int64) if loss == SPARSE else np.asarray(y, dtype=float).reshape(A.shape)
+    return expect.number(sub.call(f"losses:{name}", target, A), f"losses.{name}(y, outputs of your model)")
+
+
 def check_reported_loss(reported, loss, from_logits, A, y, what):
     """The loss fit reported for a full batch is the loss of the outputs of its weights."""
-    want = loss_of(loss, from_logits, A, y)
+    want, as_probabilities = loss_of(loss, from_logits, A, y), loss_of(loss, False, A, y)
     if np.isclose(reported, want, rtol=1e-6, atol=1e-9):
         return
     mistake = ("Is the loss computed on the batch's own outputs and targets (X and y shuffled "
                "together), with the same forward pass as predict?")
-    if from_logits and np.isclose(reported, loss_of(loss, False, A, y), rtol=1e-6):
+    if from_logits and np.isclose(reported, as_probabilities, rtol=1e-6):
         mistake = ("That is the loss of the raw outputs read as probabilities: with from_logits=True "
                    "the outputs are logits, and the loss applies softmax / sigmoid itself (stably).")
     elif np.isclose(reported, want * len(A), rtol=1e-6):
@@ -253,8 +267,9 @@ def predict_shape_and_input_size(sub, rng):
         A = expect.float_array(outcome.value, what, (len(X), spec[-1][0]))
         expect.unmodified(outcome, [X], "predict(X)")
         weights = get_weights(sub, model, shapes(n, spec), f"{describe(spec)} after {what}")
-        expect.close(A, forward(spec, weights, X)[0], f"{what} (the forward pass of its get_weights())",
-                     rtol=1e-7, atol=1e-10)
+        twin = predict(sub, with_weights(sub, spec, weights), X, spec[-1][0],
+                       "predict(X) of a new model given those weights")  # predict is known to be right
+        expect.close(A, twin, f"{what} (the forward pass of its get_weights())", rtol=1e-7, atol=1e-10)
         again = predict(sub, model, X, spec[-1][0], f"a second {what}")
         if not np.allclose(again, A, rtol=1e-12, atol=0):
             fail(f"Calling {what} twice gave different outputs ({expect.show(A)}, then "
@@ -317,7 +332,7 @@ def softmax_cross_entropy_gradients(sub, rng):
     y = rng.integers(0, 3, size=12)
 
     def elementwise_softmax(A, y):
-        dA = np.where(one_hot(y, 3) > 0, -1 / (len(y) * A), 0.0)
+        dA = np.where(one_hot_rows(y, 3) > 0, -1 / (len(y) * A), 0.0)
         return [(dA * A * (1 - A), "That is dA * A * (1 - A): softmax's derivative is not elementwise, every "
                  "output depends on every z of its row. With sparse cross-entropy, dZ = (A - one_hot(y)) / m.")]
 
@@ -397,7 +412,7 @@ def directional_errors(sub, spec, weights, X, y, loss, from_logits, grads, rng):
 
     def loss_at(trial):
         sub.method(model, "set_weights", trial)
-        return loss_of(loss, from_logits, predict(sub, model, X, spec[-1][0], "predict(X)"), y)
+        return measured_loss(sub, loss, from_logits, predict(sub, model, X, spec[-1][0], "predict(X)"), y)
 
     errors = []
     for index, (w, g) in enumerate(zip(weights, grads)):
@@ -428,6 +443,7 @@ def gradients_match_numeric_in_every_layer(sub, rng):
         weights, X, y = network_problem(rng, spec, n, loss)
         reported, grads, what = first_step(sub, spec, weights, loss, from_logits, X, y, int(rng.integers(1000)))
         check_reported_loss(reported, loss, from_logits, forward(spec, weights, X)[0], y, what)
+        mistaken = {mistake: gradients(spec, weights, X, loss, from_logits, y, mistake) for mistake in LAYER_MISTAKES}
         for index, error, analytic, numeric in directional_errors(sub, spec, weights, X, y, loss, from_logits,
                                                                   grads, rng):
             if error <= NUMERIC_THRESHOLD:
@@ -435,7 +451,7 @@ def gradients_match_numeric_in_every_layer(sub, rng):
             name = parameter_name(index)
             named = [text for mistake, text in LAYER_MISTAKES.items()
                      if all(np.allclose(g, w, rtol=1e-6, atol=1e-10) for g, w in
-                            zip(grads, gradients(spec, weights, X, loss, from_logits, y, mistake)))]
+                            zip(grads, mistaken[mistake]))]
             fail(f"{what}: the gradient of {name} does not match the numeric derivative of the loss along a "
                  f"random direction d: sum(grad * d) = {analytic:.7g}, but (loss({name} + h d) - "
                  f"loss({name} - h d)) / 2h = {numeric:.7g} (relative error {error:.2g}, allowed "
@@ -472,6 +488,16 @@ def sgd_steps_move_the_weights(sub, rng):
                  "params[k]: copy them back into the layers).")
         expect.close(got, want, f"{parameter_name(index)} after {what}", rtol=1e-9, atol=1e-12,
                      mistake="Expected the weights before fit minus lr times the gradient of each step.")
-    logits = forward(spec, after, X)[0]
-    expect.close(predict(sub, model, X, 3, f"predict(X) after {what}"), logits, f"predict(X) after {what}",
-                 rtol=1e-7, atol=1e-10, candidates=[(softmax(logits), PROBABILITIES_FROM_LOGITS)])
+    logits = predict(sub, with_weights(sub, spec, after), X, 3, "predict(X) of a new model given those weights")
+    got = predict(sub, model, X, 3, f"predict(X) after {what}")  # the new model's predict is known to be right
+    if not np.allclose(got, logits, rtol=1e-7, atol=1e-10) and looks_like_probabilities(got, logits):
+        fail(f"predict(X) after {what} returned {expect.show(got)}; expected the logits "
+             f"{expect.show(logits)}. {PROBABILITIES_FROM_LOGITS}")
+    expect.close(got, logits, f"predict(X) after {what}", rtol=1e-7, atol=1e-10,
+                 mistake="predict must use the weights fit trained.")
+
+
+def looks_like_probabilities(got, logits):
+    """Rows of positive numbers that sum to one, in the order of the logits: a softmax of them."""
+    return bool(np.all(got > 0) and np.allclose(got.sum(axis=1), 1.0)
+                and np.array_equal(np.argsort(got, axis=1), np.argsort(logits, axis=1)))

@@ -17,9 +17,9 @@ from . import expect
 from .core import fail
 from .figures import decision_regions, loss_curve
 from .model import exercise
-from .model_formulas import MSE, SPARSE, forward, loss_of, random_weights, shapes, targets
+from .model_formulas import MSE, SPARSE, forward, random_weights, shapes, targets
 from .model_network import (FORWARD, adam, by_shape, compiled, describe, first_step, fit, get_weights,
-                            make_model, predict, recorded_grads, with_weights)
+                            make_model, measured_loss, predict, recorded_grads, with_weights)
 
 NETWORK = (FORWARD, "gradients_match_numeric_in_every_layer", "sgd_steps_move_the_weights")
 BLOB_CENTERS = [[-5, 2], [-2, -2], [1, 2], [5, -2]]
@@ -30,8 +30,11 @@ def blobs(random_state=30):
     return make_blobs(n_samples=100, centers=BLOB_CENTERS, cluster_std=1.0, random_state=random_state)
 
 
-def accuracy(y, pred):
-    return float(np.mean(np.asarray(pred) == np.asarray(y)))
+def measured_accuracy(sub, y, pred):
+    """The accuracy of the labels ``pred`` the student's model gave, measured with forward.py's
+    accuracy (the reference's where the instructor grades, the student's own in their copy)."""
+    what = "forward.accuracy(y, labels your model predicts)"
+    return expect.number(sub.call("forward:accuracy", np.asarray(y), np.asarray(pred)), what)
 
 
 def trend(losses):
@@ -56,10 +59,10 @@ def history_has_one_falling_loss_per_epoch(sub, rng):
     X, y = blobs(int(rng.integers(1000)))
     spec = [(8, "relu"), (4, "linear")]
     weights = random_weights(rng, 2, spec)
-    start = loss_of(SPARSE, True, forward(spec, weights, X)[0], y)
+    start = measured_loss(sub, SPARSE, True, forward(spec, weights, X)[0], y)
     model = with_weights(sub, spec, weights, SPARSE, adam(sub, 0.01), from_logits=True)
     losses = fit(sub, model, X, y, epochs=15, batch_size=32, seed=seed_of(rng), what=f"fit of {describe(spec)}")
-    end = loss_of(SPARSE, True, predict(sub, model, X, 4, "predict(X) after the fit"), y)
+    end = measured_loss(sub, SPARSE, True, predict(sub, model, X, 4, "predict(X) after the fit"), y)
     if losses[-1] > 0.7 * losses[0] or end > 0.7 * start:
         fail(f"Training {describe(spec)} on four blobs like the notes' with Adam(0.01) for 15 epochs, the "
              f"reported loss {trend(losses)}: {expect.show(losses)}, and the loss of the model's outputs went from "
@@ -119,7 +122,8 @@ def one_optimizer_step_per_minibatch(sub, rng):
     for grads in recorded_grads(sub, recorder, 6, what):
         by_shape(grads, shapes(3, spec), what)
     weights = get_weights(sub, model, shapes(3, spec), f"{describe(spec)} after {what}")
-    want = loss_of(SPARSE, True, forward(spec, weights, X)[0], y)
+    outputs = predict(sub, with_weights(sub, spec, weights), X, 3, "predict(X) of a new model given those weights")
+    want = measured_loss(sub, SPARSE, True, outputs, y)
     if not np.allclose(losses, want, rtol=1e-6, atol=1e-9):
         mistake = ("Weight each batch's mean loss by its size: sum(loss_b * len(batch)) / m (the last "
                    "batch has only 2 samples).")
@@ -195,7 +199,7 @@ def notes_blobs_example(sub, rng, figures):
         model = compiled(sub, spec, SPARSE, adam(sub, 0.01), from_logits=True)
         losses = fit(sub, model, X, y, epochs=200, batch_size=32, seed=seed, what=f"fit(..., seed={seed})")
         point = predict(sub, model, np.array(NOTES_POINT), 4, "predict([[4.33, -1.99]])")
-        train = accuracy(y, predict(sub, model, X, 4, "predict(X_train)").argmax(axis=1))
+        train = measured_accuracy(sub, y, predict(sub, model, X, 4, "predict(X_train)").argmax(axis=1))
         label = int(np.argmax(point[0]))
         figures[:] = [loss_curve(f"the notes' blobs model, fit(seed={seed}): loss per epoch", losses),
                       decision_regions(f"the notes' blobs model, fit(seed={seed})", X, y,
@@ -217,7 +221,7 @@ def digits_model_accuracy(sub, spec, loss, from_logits, classes, epochs, lr, see
     figures.append(loss_curve(f"{describe(spec)} on the digits: loss per epoch", losses))
     out = predict(sub, model, X_test, spec[-1][0], f"predict(X_test) of {describe(spec)}")
     pred = out.argmax(axis=1) if spec[-1][0] > 1 else (out[:, 0] > 0.5).astype(int)
-    return accuracy(y_test, pred), losses
+    return measured_accuracy(sub, y_test, pred), losses
 
 
 @exercise.check(points=1, requires=NETWORK)

@@ -3,6 +3,7 @@
 import numpy as np
 
 from . import expect, preconditions
+from .baked import formula
 from .core import Exercise, Hint, fail
 
 exercise = Exercise(
@@ -28,22 +29,25 @@ exercise = Exercise(
 )
 
 
-def softmax(z, axis=-1):
+@formula
+def expected_softmax(z, axis=-1):
     shifted = z - np.max(z, axis=axis, keepdims=True)
     e = np.exp(shifted)
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def log_softmax(z, axis=-1):
+@formula
+def expected_log_softmax(z, axis=-1):
     shifted = z - np.max(z, axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
+@formula
 def softmax_mistakes(z, axis=-1):
     """The classic wrong softmaxes of ``z``, as (values, explanation); nan where they give nan."""
     with np.errstate(all="ignore"):
         e = np.exp(z - np.max(z, axis=axis, keepdims=True))
-        named = [(softmax(z, axis=other), f"That is the softmax over axis {other}; each slice along "
+        named = [(expected_softmax(z, axis=other), f"That is the softmax over axis {other}; each slice along "
                   f"axis={axis} must sum to 1 (pass axis to np.max and np.sum, with keepdims=True).")
                  for other in range(z.ndim) if other != axis % z.ndim]
         whole = "It divides by the sum over the whole batch; each slice along axis needs its own sum: " \
@@ -64,7 +68,7 @@ def softmax_mistakes(z, axis=-1):
 
 def softmax_values(value, z, what, axis=-1):
     """``value`` equals softmax(z, axis), or a failure naming the mistake it matches."""
-    return expect.close(value, softmax(z, axis), what, candidates=softmax_mistakes(z, axis),
+    return expect.close(value, expected_softmax(z, axis), what, candidates=softmax_mistakes(z, axis),
                         mistake="softmax(z)_k = e^(z_k) / sum_j e^(z_j).")
 
 
@@ -130,18 +134,19 @@ def softmax_honours_axis(sub, rng):
         softmax_values(sub.softmax(z, axis=axis), z, what, axis)
 
 
+@formula
 def log_softmax_mistakes(z, axis=-1):
     """The classic wrong log_softmaxes of ``z``, as (values, explanation); inf where they overflow."""
     with np.errstate(all="ignore"):
         batch = z - np.max(z)
-        named = [(np.log(softmax(z, axis)), "It is log(softmax(z)): a probability that underflows to 0 "
+        named = [(np.log(expected_softmax(z, axis)), "It is log(softmax(z)): a probability that underflows to 0 "
                   "gives log(0) = -inf. Use the log-sum-exp trick, (z - max) - log(sum(e^(z - max)))."),
                  (batch - np.log(np.exp(batch).sum(axis=axis, keepdims=True)), "It subtracts the max of the "
                   "whole batch, not each row's own max: in a row far below it every exponential underflows "
                   "to 0, and log(0) = -inf makes the row infinite. Use np.max(z, axis=axis, keepdims=True)."),
                  (z - np.log(np.exp(z).sum(axis=axis, keepdims=True)), "Without the max subtracted first, "
                   "e^z overflows for large logits: (z - max) - log(sum(e^(z - max))).")]
-        named += [(log_softmax(z, other), f"That is log_softmax over axis {other}; pass axis (with "
+        named += [(expected_log_softmax(z, other), f"That is log_softmax over axis {other}; pass axis (with "
                    "keepdims=True) to every max and sum.") for other in range(z.ndim) if other != axis % z.ndim]
     return named
 
@@ -151,7 +156,7 @@ def log_softmax_is_stable(sub, rng):
     """log_softmax(z) equals log(softmax(z)), and stays finite where softmax underflows:
     log_softmax([0, 2000]) = [-2000, 0]."""
     z = rng.normal(0, 2, size=(3, 5))
-    expect.close(sub.log_softmax(z), log_softmax(z), "log_softmax(z) for z of shape (3, 5)",
+    expect.close(sub.log_softmax(z), expected_log_softmax(z), "log_softmax(z) for z of shape (3, 5)",
                  candidates=log_softmax_mistakes(z),
                  mistake="log_softmax(z) = z - max - log(sum(exp(z - max))) along axis.")
     big = np.array([[0.0, 2000.0], [-1000.0, 1000.0]])
@@ -163,9 +168,9 @@ def log_softmax_is_stable(sub, rng):
              + (expect.matching_variant(got, log_softmax_mistakes(big))
                 or "Use the log-sum-exp trick: (z - max) - log(sum(e^(z - max))), each row's own max."))
     expect.unmodified(outcome, [big], "log_softmax(z)")
-    expect.close(outcome.value, log_softmax(big), what, candidates=log_softmax_mistakes(big),
+    expect.close(outcome.value, expected_log_softmax(big), what, candidates=log_softmax_mistakes(big),
                  mistake="Use the log-sum-exp trick instead of taking the log of softmax.")
-    expect.close(sub.log_softmax(z.T, axis=0), log_softmax(z.T, axis=0), "log_softmax(z, axis=0)",
+    expect.close(sub.log_softmax(z.T, axis=0), expected_log_softmax(z.T, axis=0), "log_softmax(z, axis=0)",
                  candidates=log_softmax_mistakes(z.T, axis=0),
                  mistake="Pass axis (with keepdims=True) to every max and sum.")
 

@@ -26,7 +26,7 @@ from ..engine.student import OwnFrames, StudentCode, StudentError
 from ..engine.workspace import Workspace, relative_imports
 from ..report.model import HIDDEN, VISIBLE, CheckResult, ExerciseResult, Report
 from .seeds import as_seed
-from ..engine.timing import CHECK_SHARE, TIMEOUT_ALLOWANCE, Clock
+from ..engine.timing import BLACK_BOX_SLOWDOWN, CHECK_SHARE, TIMEOUT_ALLOWANCE, Clock
 
 QUOTED_LINES = 3
 TODO_NAME = re.compile(r"TODO \(([\w.]+)\)")  # the function a stub's NotImplementedError names
@@ -130,11 +130,19 @@ def in_waves(exercises, submission, one, jobs):
     done = {}
     while len(done) < len(needs):
         wave = [name for name in sorted(needs, key=names.index) if name not in done and needs[name] <= done.keys()]
-        full = [{d for d in needs[name] if done[d].max_score and done[d].score == done[d].max_score} for name in wave]
+        full = [own_modules(name, needs[name], done) for name in wave]
         graded = map_jobs(lambda job: one(find_exercise(job[0]), frozenset(job[1]), job[0] in asked),
                           list(zip(wave, full)), jobs)
         done.update(zip(wave, graded))
     return [done[exercise.module] for exercise in exercises]
+
+
+def own_modules(module, needed, done):
+    """The earlier modules that ``module`` gets as the student wrote them: those it needs
+    that earned full marks, and those it does not need (nothing imports them)."""
+    names = exercise_names()
+    unused = set(names[:names.index(module)]) - needed
+    return unused | {d for d in needed if done[d].max_score and done[d].score == done[d].max_score}
 
 
 @functools.cache
@@ -223,6 +231,8 @@ class ExerciseRun:
         workspace, from_reference = Workspace.create(self.module, self.earlier, self.submission, self.reference,
                                                       own=self.own_earlier)
         self.workspace = workspace
+        if workspace.references is not None:  # each call to a black box is a round trip
+            self.clock.stretch(BLACK_BOX_SLOWDOWN)
         result = ExerciseResult(self.module, self.exercise.title, reference_modules=from_reference,
                                 child=child_identity(self.sandbox))
         write_child_config(workspace, self.allowed_imports, self.own_files)
