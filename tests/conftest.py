@@ -2,6 +2,7 @@
 
 import ast
 import shutil
+import sys
 import textwrap
 from pathlib import Path
 
@@ -13,6 +14,23 @@ from grader.submission import Reference, Submission
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 EXERCISE_NAMES = grading.exercise_names()
+
+# Tests of what only some systems have (markers registered in pyproject.toml) are skipped
+# elsewhere with the reason, never failed: ``@pytest.mark.linux_only`` or
+# ``@pytest.mark.linux_only("needs Linux: memfd")``, likewise ``posix_only``.
+PLATFORM_MARKERS = {
+    "linux_only": (sys.platform.startswith("linux"), "needs Linux: bubblewrap and /proc"),
+    "posix_only": (sys.platform != "win32", "needs POSIX: fork, signals, fcntl and rlimits"),
+}
+ON_LINUX = PLATFORM_MARKERS["linux_only"][0]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for name, (here, default_reason) in PLATFORM_MARKERS.items():
+            marker = item.get_closest_marker(name)
+            if marker and not here:
+                item.add_marker(pytest.mark.skip(reason=(marker.args or [default_reason])[0]))
 
 
 def replace_function(source, qualified_name, new_code):
@@ -38,11 +56,11 @@ def write_submission(folder, modules=None, replacements=None):
     for path in SOLUTIONS.glob("*.py"):
         shutil.copyfile(path, folder / path.name)
     for name, source in (modules or {}).items():
-        (folder / f"{name}.py").write_text(textwrap.dedent(source))
+        (folder / f"{name}.py").write_text(textwrap.dedent(source), encoding="utf-8")
     for target, code in (replacements or {}).items():
         module, function = target.split(".", 1)
         path = folder / f"{module}.py"
-        path.write_text(replace_function(path.read_text(), function, code))
+        path.write_text(replace_function(path.read_text(encoding="utf-8"), function, code), encoding="utf-8")
     return folder
 
 

@@ -93,12 +93,12 @@ def _fake(name):
 
 def contract_names(module):
     """The public functions and classes the reference module defines."""
-    tree = ast.parse((SOLUTIONS / f"{module}.py").read_text())
+    tree = ast.parse((SOLUTIONS / f"{module}.py").read_text(encoding="utf-8"))
     return [node.name for node in tree.body
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")]
 
 
 def do_nothing_module(module, kind):
-    source = (SOLUTIONS / f"{module}.py").read_text()
+    source = (SOLUTIONS / f"{module}.py").read_text(encoding="utf-8")
     bindings = "\n".join(f"{name} = _fake({name!r})" for name in contract_names(module))
     return TEMPLATE.format(kind=kind, source=source, bindings=bindings)

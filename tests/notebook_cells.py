@@ -13,8 +13,8 @@ def notebook_with_cell(folder, exercise, function, source):
                             "-e", exercise], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert built.returncode == 0, built.stderr
     [path] = folder.glob(f"*{exercise}.ipynb")
-    notebook = json.loads(path.read_text())
+    notebook = json.loads(path.read_text(encoding="utf-8"))
     cell = next(c for c in notebook["cells"] if c.get("metadata", {}).get("nnlab", {}).get("function") == function)
     cell["source"] = source
-    path.write_text(json.dumps(notebook))
+    path.write_text(json.dumps(notebook), encoding="utf-8")
     return path

@@ -13,6 +13,8 @@ import pytest
 from conftest import ROOT, SOLUTIONS, write_submission
 from grader.instructor import signing
 
+pytestmark = pytest.mark.posix_only("needs POSIX: nnlab batch runs on Linux and macOS (on Windows, under WSL)")
+
 NAMES = ["-e", "activations", "-e", "softmax"]
 
 
@@ -56,23 +58,23 @@ def graded(tmp_path_factory):
 
 
 def forge_full_marks(path):
-    report = json.loads(path.read_text())
+    report = json.loads(path.read_text(encoding="utf-8"))
     report["score"] = report["max_score"]
     for exercise in report["exercises"]:
         exercise["score"] = exercise["max_score"]
-    path.write_text(json.dumps(report))  # fingerprint kept, as the attack of the issue did
+    path.write_text(json.dumps(report), encoding="utf-8")  # fingerprint kept, as the attack of the issue did
 
 
 def test_resume_grades_a_rewritten_report_again_and_says_so(graded, tmp_path):
     grades = tmp_path / "grades"
     subprocess.run(["cp", "-r", str(graded / "grades"), str(grades)], check=True)
     bob = grades / "reports" / "bob.json"
-    honest = json.loads(bob.read_text())
+    honest = json.loads(bob.read_text(encoding="utf-8"))
     forge_full_marks(bob)
     run = nnlab("batch", str(graded / "submissions"), "--out", str(grades), *NAMES, "--resume")
     assert run.returncode == 0, run.stderr
     assert "bob.json: its signature does not verify" in run.stderr and "grading 1 of 2" in run.stderr
-    regraded = json.loads(bob.read_text())
+    regraded = json.loads(bob.read_text(encoding="utf-8"))
     assert regraded["score"] == honest["score"] < regraded["max_score"]
     assert any("signature did not verify" in notice for notice in regraded["notices"])
     rows = {row["student"]: row for row in csv.DictReader((grades / "gradebook.csv").open())}
@@ -88,7 +90,7 @@ def test_merge_refuses_a_rewritten_report_and_says_so(graded, tmp_path):
     assert "skipped" in run.stderr and "bob.json" in run.stderr
     rows = {row["student"]: row for row in csv.DictReader((tmp_path / "merged" / "gradebook.csv").open())}
     assert set(rows) == {"max points", "alice"}
-    merged = json.loads((tmp_path / "merged" / "reports" / "alice.json").read_text())
+    merged = json.loads((tmp_path / "merged" / "reports" / "alice.json").read_text(encoding="utf-8"))
     assert signing.verifies(merged, signing.load_key(tmp_path / "merged", create=False))
 
 
@@ -114,7 +116,8 @@ def hostile_class(root, mode):
     attacks = {
         "forged_frame": ({"modules": hostile_module("forge({'ok': True, 'value': {'$dict': 1}})\n")}, "activations"),
         "huge_frame": ({"modules": hostile_module(huge)}, "activations"),
-        "stops_reading": ({"modules": {"activations": (SOLUTIONS / "activations.py").read_text() + stalls}},
+        "stops_reading": ({"modules": {"activations": (SOLUTIONS / "activations.py").read_text(encoding="utf-8")
+                                                      + stalls}},
                           "activations"),
         "fills_the_disk": ({"replacements": {"activations.relu": FILLS_THE_DISK.replace(
             "{sandboxed!r}", repr(mode == "on"))}}, "activations"),
@@ -151,6 +154,6 @@ def test_every_attack_through_nnlab_batch_beside_two_honest_submissions(tmp_path
         else:
             assert student == "tampers" and mode == "off" and "killed" in row["reason"], row
     time.sleep(3.5)
-    alice = json.loads((tmp_path / "grades" / "reports" / "alice.json").read_text())
+    alice = json.loads((tmp_path / "grades" / "reports" / "alice.json").read_text(encoding="utf-8"))
     assert alice["score"] == alice["max_score"] and signing.verifies(alice, signing.load_key(tmp_path / "grades"))
-    assert (tmp_path / "grades" / "summary.md").read_text().count("\n") > 5
+    assert (tmp_path / "grades" / "summary.md").read_text(encoding="utf-8").count("\n") > 5

@@ -49,7 +49,7 @@ def forge_raw(data):
 
 def hostile_module(code, module="activations"):
     """The reference ``module`` with ``code`` (using FIND_ANSWER_PIPE) at its end."""
-    source = (SOLUTIONS / f"{module}.py").read_text()
+    source = (SOLUTIONS / f"{module}.py").read_text(encoding="utf-8")
     return {module: source + "\n" + FIND_ANSWER_PIPE + textwrap.dedent(code)}
 
 
@@ -70,6 +70,7 @@ FORGED_FRAMES = {
 }
 
 
+@pytest.mark.posix_only("needs POSIX: the attack finds its pipe with fcntl")
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("frame", FORGED_FRAMES.values(), ids=FORGED_FRAMES.keys())
 def test_a_forged_first_frame_ends_only_its_exercise(submission, mode, frame):
@@ -79,6 +80,7 @@ def test_a_forged_first_frame_ends_only_its_exercise(submission, mode, frame):
     assert NOT_AN_ANSWER in exercise.error
 
 
+@pytest.mark.posix_only("needs POSIX: the attack finds its pipe with fcntl")
 @pytest.mark.parametrize("mode", MODES)
 def test_a_forged_answer_in_a_call_costs_that_check(submission, mode):
     code = """
@@ -92,6 +94,7 @@ def test_a_forged_answer_in_a_call_costs_that_check(submission, mode):
     assert "sigmoid_known_values" in passed(exercise)
 
 
+@pytest.mark.posix_only("needs POSIX: the attack finds its pipe with fcntl")
 @pytest.mark.parametrize("mode", MODES)
 def test_a_header_nested_too_deeply_is_not_an_answer(submission, mode):
     code = """
@@ -111,6 +114,7 @@ runpy.run_module("grader", run_name="__main__")
 """
 
 
+@pytest.mark.posix_only("needs POSIX: the attack finds its pipe with fcntl, the peak is measured with resource")
 @pytest.mark.parametrize("size", ["250 MB header", "3.9 MB of empty lists"])
 def test_a_huge_forged_frame_costs_the_grader_no_memory(submission, size):
     """The attack of the issue: a 250 MB frame of ``[],[],...`` made the parent build
@@ -166,11 +170,12 @@ def requests_fd():
 
 def child_of(tmp_path, source, seconds, sandbox=None):
     (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "stall.py").write_text(source)
+    (tmp_path / "sub" / "stall.py").write_text(source, encoding="utf-8")
     workspace, _ = Workspace.create("stall", [], Submission(tmp_path / "sub", ["stall"]))
     return ChildProcess(workspace, "stall", time.monotonic() + seconds, sandbox=sandbox), workspace
 
 
+@pytest.mark.posix_only("needs POSIX: the attack finds its pipe with fcntl")
 @pytest.mark.parametrize("mode", MODES)
 def test_a_child_that_stops_reading_cannot_block_the_grader(tmp_path, mode):
     """The attack of the issue: relay honestly, then stop reading once a request carries
@@ -243,6 +248,7 @@ def relu(z):
 """
 
 
+@pytest.mark.linux_only("needs Linux: the child subreaper adopts orphans, /proc finds them")
 @pytest.mark.parametrize("mode", MODES)
 def test_an_orphan_with_an_empty_environment_is_killed(submission, mode):
     marker = unique_marker()
@@ -254,6 +260,7 @@ def test_an_orphan_with_an_empty_environment_is_killed(submission, mode):
     assert not processes_named(marker)
 
 
+@pytest.mark.linux_only("needs Linux: the child subreaper adopts orphans, /proc finds them")
 def test_through_nnlab_grade_the_orphan_dies_before_the_report_is_written(submission, tmp_path):
     """Without the sandbox, the tampering of the issue: an orphan that outlives the grade
     and rewrites the report. The grading process adopts it and kills it."""
@@ -267,10 +274,11 @@ def test_through_nnlab_grade_the_orphan_dies_before_the_report_is_written(submis
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     time.sleep(2.5)
-    assert json.loads(report_path.read_text()) == json.loads(run.stdout)
+    assert json.loads(report_path.read_text(encoding="utf-8")) == json.loads(run.stdout)
     assert not processes_named(marker)
 
 
+@pytest.mark.linux_only("needs Linux: the child subreaper adopts orphans, /proc finds them")
 def test_kill_orphans_spares_the_processes_we_started():
     assert reaper.adopt_orphans()
     ours = reaper.popen([sys.executable, "-c", "import time; time.sleep(30)"], start_new_session=True)
@@ -298,6 +306,7 @@ os.kill(os.getppid(), signal.SIGKILL)   # the worker: without the sandbox, our p
 """
 
 
+@pytest.mark.linux_only("needs Linux: the child subreaper adopts orphans, /proc finds them")
 def test_an_orphan_cannot_outlive_its_killed_worker_and_tamper_with_the_batch(tmp_path):
     """The attack of the issue, through `nnlab batch` without the sandbox: a process that
     detaches itself, empties its environment and waits to rewrite another student's
@@ -315,11 +324,12 @@ def test_an_orphan_cannot_outlive_its_killed_worker_and_tamper_with_the_batch(tm
                           "-e", "activations", "-e", "softmax", "--jobs", "2", "--sandbox", "off"],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
-    written = alice.read_text()
+    written = alice.read_text(encoding="utf-8")
     time.sleep(4)
-    assert alice.read_text() == written and json.loads(written)["score"] == json.loads(written)["max_score"]
+    assert alice.read_text(encoding="utf-8") == written
+    assert json.loads(written)["score"] == json.loads(written)["max_score"]
     assert not processes_named(marker)
-    rows = (out / "gradebook.csv").read_text().splitlines()
+    rows = (out / "gradebook.csv").read_text(encoding="utf-8").splitlines()
     assert [row.split(",")[0] for row in rows] == ["student", "max points", "alice", "bob", "mallory"]
     if runtime.is_root():  # the child runs as nobody: it cannot even kill its worker
         assert "PermissionError" in rows[-1]
@@ -379,6 +389,7 @@ def relu(z):
 """
 
 
+@pytest.mark.linux_only("needs Linux: arguments observed through memfd shared memory")
 @pytest.mark.parametrize("mode", MODES)
 def test_forged_evidence_of_updates_in_place_earns_nothing(submission, mode):
     """The attack of the issue: rebinding instead of updating in place, then rewriting
@@ -390,6 +401,7 @@ def test_forged_evidence_of_updates_in_place_earns_nothing(submission, mode):
     assert exercise.score < exercise.max_score
 
 
+@pytest.mark.linux_only("needs Linux: arguments observed through memfd shared memory")
 @pytest.mark.parametrize("mode", MODES)
 def test_forged_evidence_of_untouched_inputs_is_seen_through(submission, mode):
     exercise = grade_hostile(submission(replacements={"activations.relu": WRITES_INTO_ITS_INPUT}), mode)
@@ -414,7 +426,7 @@ def test_a_deeply_nested_notebook_costs_only_its_exercise(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stderr
     deep = next(notebooks.glob("01-*.ipynb"))
-    deep.write_text('{"cells": ' + "[" * 100_000 + "]" * 100_000 + ', "metadata": {}, "nbformat": 4}')
+    deep.write_text('{"cells": ' + "[" * 100_000 + "]" * 100_000 + ', "metadata": {}, "nbformat": 4}', encoding="utf-8")
     run = subprocess.run([sys.executable, "-m", "grader", "grade", str(notebooks), "-e", "activations",
                           "-e", "softmax", "--format", "json"], cwd=ROOT, capture_output=True, text=True,
                          timeout=120)

@@ -19,6 +19,8 @@ from grader.instructor import batch
 from grader.instructor.batch import Batch, Options, discover, find_reference
 from grader.report import plots
 
+pytestmark = pytest.mark.posix_only("needs POSIX: nnlab batch runs on Linux and macOS (on Windows, under WSL)")
+
 NAMES = ["activations", "softmax", "losses"]
 MAX_POINTS = {name: int(grading.find_exercise(name).max_points) for name in NAMES}
 TOTAL = str(sum(MAX_POINTS.values()))
@@ -85,7 +87,7 @@ def build_class(root):
     (link / "softmax.py").unlink()
     (link / "softmax.py").symlink_to(SOLUTIONS / "softmax.py")
     expected["symlink"] = "no softmax"
-    (root / "notes.txt").write_text("not a submission")
+    (root / "notes.txt").write_text("not a submission", encoding="utf-8")
     assert len(expected) == 50
     return expected
 
@@ -116,7 +118,7 @@ def report_files(out):
     """``{student: (mtime_ns, text)}`` of the reports, after checking each one is whole JSON."""
     files = {}
     for path in (out / "reports").glob("*.json"):
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
         assert json.loads(text)["batch"]["student"] == path.stem
         files[path.stem] = (path.stat().st_mtime_ns, text)
     return files
@@ -161,7 +163,7 @@ def test_a_class_of_fifty_interrupted_and_resumed(tmp_path):
     wait_for_reports(out, 12, first)
     first.send_signal(signal.SIGINT)
     assert first.wait(timeout=60) == 130
-    log = (tmp_path / "grades.log").read_text()
+    log = (tmp_path / "grades.log").read_text(encoding="utf-8")
     assert "run the same command with --resume" in log
     before = report_files(out)
     _, rows = read_gradebook(out)
@@ -182,11 +184,11 @@ def test_a_class_of_fifty_interrupted_and_resumed(tmp_path):
     assert list(rows) == sorted(expected)
     for student, want in expected.items():
         check_row(rows[student], want)
-    summary = (out / "summary.md").read_text()
+    summary = (out / "summary.md").read_text(encoding="utf-8")
     assert "| `softmax` | 12 |" in summary and "50 submissions" in summary
 
     # A changed submission, and only it, is graded again.
-    (tmp_path / "submissions" / "stub-3" / "softmax.py").write_text((SOLUTIONS / "softmax.py").read_text())
+    shutil.copyfile(SOLUTIONS / "softmax.py", tmp_path / "submissions" / "stub-3" / "softmax.py")
     again = run_batch(tmp_path / "submissions", out, "--resume")
     assert graded_in(again.stderr) == {"stub-3"}
     assert read_gradebook(out)[1]["stub-3"]["softmax"] == "12"
@@ -223,7 +225,8 @@ def test_shards_merge_into_the_whole_gradebook(tmp_path):
                              str(tmp_path / "shard-2"), "--out", str(tmp_path / "merged")],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert merged.returncode == 0 and whole.returncode == 0, merged.stderr + whole.stderr
-    assert (tmp_path / "merged" / "gradebook.csv").read_text() == (tmp_path / "whole" / "gradebook.csv").read_text()
+    merged_csv, whole_csv = (tmp_path / kind / "gradebook.csv" for kind in ("merged", "whole"))
+    assert merged_csv.read_text(encoding="utf-8") == whole_csv.read_text(encoding="utf-8")
 
 
 def test_a_worker_that_outlives_its_backstop_is_stopped(tmp_path, monkeypatch):
@@ -235,7 +238,8 @@ def test_a_worker_that_outlives_its_backstop_is_stopped(tmp_path, monkeypatch):
     grades.run(discover(submissions)[0], 1, outcomes.append)
     [outcome] = outcomes
     assert (outcome.status, outcome.reason) == ("error", "grading took longer than 1 s and was stopped")
-    assert json.loads((tmp_path / "out" / "reports" / "slow.json").read_text())["batch"]["status"] == "error"
+    slow = json.loads((tmp_path / "out" / "reports" / "slow.json").read_text(encoding="utf-8"))
+    assert slow["batch"]["status"] == "error"
 
 
 @pytest.mark.parametrize("code, stdout, reason", [
@@ -284,10 +288,10 @@ def test_resume_with_other_options_refuses_and_names_the_difference(tmp_path):
     submissions, out = tmp_path / "submissions", tmp_path / "grades"
     small_class(submissions)
     assert run_batch(submissions, out, names=["softmax"]).returncode == 0
-    record = json.loads((out / "run.json").read_text())
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert record["exercises"] == ["softmax"] and record["seed"] == 0 and record["nnlab"] == "0.1.0"
     assert len(record["checks"]) == len(record["reference"]) == 64
-    before = report_files(out), (out / "gradebook.csv").read_text()
+    before = report_files(out), (out / "gradebook.csv").read_text(encoding="utf-8")
 
     wider = run_batch(submissions, out, "--resume", names=["activations", "softmax"])
     assert wider.returncode == 2
@@ -295,12 +299,12 @@ def test_resume_with_other_options_refuses_and_names_the_difference(tmp_path):
     reseeded = run_batch(submissions, out, "--only", "cat", "--seed", "7", names=["softmax"])
     assert reseeded.returncode == 2 and "the seed: 7 now, 0 in" in reseeded.stderr
     assert "--force" in reseeded.stderr
-    assert (report_files(out), (out / "gradebook.csv").read_text()) == before  # nothing written
+    assert (report_files(out), (out / "gradebook.csv").read_text(encoding="utf-8")) == before  # nothing written
 
     forced = run_batch(submissions, out, "--resume", "--force", "--seed", "7", names=["softmax"])
     assert forced.returncode == 0, forced.stderr
     assert graded_in(forced.stderr) == {"ann", "ben", "cat"}
-    assert json.loads((out / "run.json").read_text())["seed"] == 7
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["seed"] == 7
 
 
 def test_merging_shards_graded_differently_is_refused(tmp_path):
@@ -328,7 +332,8 @@ def test_the_reports_of_students_who_left_are_moved_aside(tmp_path):
     assert f"moved the files of 1 student(s) no longer in {submissions} to {out / 'moved-aside'}: ben" in again.stderr
     assert graded_in(again.stderr) == set()
     assert set(report_files(out)) == {"ann", "cat"}
-    assert json.loads((out / "moved-aside" / "reports" / "ben.json").read_text())["batch"]["student"] == "ben"
+    moved = json.loads((out / "moved-aside" / "reports" / "ben.json").read_text(encoding="utf-8"))
+    assert moved["batch"]["student"] == "ben"
     assert set(read_gradebook(out)[1]) == {"ann", "cat"}
     merged = subprocess.run([sys.executable, "-m", "grader", "gradebook", "merge", str(out), "--out",
                              str(tmp_path / "merged")], cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -374,11 +379,11 @@ def test_each_student_gets_feedback_with_hidden_checks_by_name_and_points(tmp_pa
     assert run.returncode == 0, run.stderr
     assert sorted(p.name for p in (out / "feedback").iterdir()) == [
         "ann.html", "ann.md", "ben.html", "ben.md", "cat.html", "cat.md"]
-    page, markdown = (out / "feedback" / "ben.html").read_text(), (out / "feedback" / "ben.md").read_text()
+    page, markdown = ((out / "feedback" / f"ben.{kind}").read_text(encoding="utf-8") for kind in ("html", "md"))
     assert page.startswith("<!DOCTYPE html>") and "<title>nnlab feedback: ben</title>" in page
     assert "softmax_matches_reference" in page  # by name (the page is grader/report/html.py's)
     assert "**softmax_matches_reference (2 pt, hidden check)**: failed" in markdown
-    hidden = next(c for e in json.loads((out / "reports" / "ben.json").read_text())["exercises"]
+    hidden = next(c for e in json.loads((out / "reports" / "ben.json").read_text(encoding="utf-8"))["exercises"]
                   for c in e["checks"] if c["name"] == "softmax_matches_reference")
     assert not hidden["passed"] and hidden["message"] and hidden["description"]
     for text in (page, markdown):  # what the hidden check tests stays with the instructor
@@ -386,8 +391,8 @@ def test_each_student_gets_feedback_with_hidden_checks_by_name_and_points(tmp_pa
     assert markdown.startswith("## nnlab: ") and "graded without the Linux sandbox" not in page + markdown
     assert page.count("<img") == (2 if plots.available() else 0)  # initialization's two histograms
     assert "data:image/png;base64," in page or not plots.available()
-    assert not (out / "reports" / "ann.json").read_text().count('"figures"')  # drawn, not stored
-    empty = (out / "feedback" / "cat.md").read_text()
+    assert not (out / "reports" / "ann.json").read_text(encoding="utf-8").count('"figures"')  # drawn, not stored
+    empty = (out / "feedback" / "cat.md").read_text(encoding="utf-8")
     assert "cat holds none of the exercise modules" in empty and "| `softmax` " in empty
     assert str(submissions) not in empty  # the instructor's folders are not the student's business
 
@@ -403,7 +408,7 @@ def test_feedback_without_matplotlib_has_no_figures_and_no_note_about_the_machin
         {"kind": "histogram", "title": "he_normal", "values": [0.1, -0.2, 0.3], "std": 0.2}]}
     monkeypatch.setattr(plots, "available", lambda: False)
     feedback.write_feedback(tmp_path, "ann", report, figures)
-    page = (tmp_path / "feedback" / "ann.html").read_text()
+    page = (tmp_path / "feedback" / "ann.html").read_text(encoding="utf-8")
     assert "too wide" in page and "<img" not in page and "matplotlib" not in page
 
 
@@ -437,7 +442,8 @@ def test_before_grades_the_last_commit_in_time_and_says_who_is_late(tmp_path):
     alice = repository(submissions / "alice", ("2026-11-29T10:00:00Z", stub), ("2026-11-30T10:00:00Z", reference))
     shutil.copyfile(stub, alice / "softmax.py")  # not committed: not graded
     bob = repository(submissions / "bob", ("2026-11-30T10:00:00Z", reference), ("2026-12-02T00:30:00Z", buggy))
-    (bob / ".gitattributes").write_text("*.py filter=evil\n")  # the repository's config is the student's
+    # the repository's config is the student's
+    (bob / ".gitattributes").write_text("*.py filter=evil\n", encoding="utf-8")
     subprocess.run(["git", "-C", str(bob), "add", ".gitattributes"], check=True)
     subprocess.run(["git", "-c", "user.name=S", "-c", "user.email=s@example.org", "-C", str(bob), "commit", "-qm",
                     "attributes", "--amend", "--no-edit"], check=True,
@@ -455,7 +461,7 @@ def test_before_grades_the_last_commit_in_time_and_says_who_is_late(tmp_path):
     assert rows["carol"]["status"] == "error"
     assert "carol has no commit before 2026-12-01T23:59:00+00:00" in rows["carol"]["reason"]
     assert rows["dave"]["softmax"] == "12" and rows["dave"]["late"] == ""
-    report = json.loads((tmp_path / "grades" / "reports" / "bob.json").read_text())
+    report = json.loads((tmp_path / "grades" / "reports" / "bob.json").read_text(encoding="utf-8"))
     assert len(report["batch"]["deadline"]["commit"]) == 40 and report["batch"]["deadline"]["later_commits"] == 1
 
     late = run_batch(submissions, tmp_path / "late", "--before", DEADLINE, "--late-penalty", "10", names=["softmax"])
@@ -509,7 +515,7 @@ def test_shard_auto_in_a_slurm_array_grades_its_share(tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
     assert run.returncode == 0, run.stderr
     assert "shard 2/2, from the Slurm array job" in run.stderr and graded_in(run.stderr) == {"ben"}
-    assert json.loads((tmp_path / "shard-2" / "run.json").read_text())["shard"] == "2/2"
+    assert json.loads((tmp_path / "shard-2" / "run.json").read_text(encoding="utf-8"))["shard"] == "2/2"
 
 
 def worker_pids(marker):

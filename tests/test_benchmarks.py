@@ -62,7 +62,7 @@ def test_directional_check_catches_a_wrong_gradient_and_passes_the_right_one():
 
 def test_gradient_benchmark_writes_its_results(tmp_path):
     main(["--quick", "--only", "gradients", "--trials", "2", "-o", str(tmp_path / "RESULTS.md")])
-    text = (tmp_path / "RESULTS.md").read_text()
+    text = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
     print(text)
     assert "## Gradient checks" in text and "**Machine**" in text
     rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in text.splitlines() if line.startswith("| ")]
@@ -74,6 +74,7 @@ def test_gradient_benchmark_writes_its_results(tmp_path):
     assert all(rates == ["0%"] * 5 for rates in false_alarms)
 
 
+@pytest.mark.linux_only("needs Linux: nnlab batch, and peaks read from /proc (VmHWM) and resource")
 def test_batch_throughput_and_peak_memory():
     section = show(throughput.run(TINY))
     assert section.figures["child_mib"] > 0

@@ -125,8 +125,8 @@ def reference():
 def child(tmp_path_factory, reference):
     folder = tmp_path_factory.mktemp("blackbox")
     for name in EARLIER:
-        (folder / f"{name}.py").write_text("")
-    (folder / "model.py").write_text((SOLUTIONS / "model.py").read_text() + PROBES)
+        (folder / f"{name}.py").write_text("", encoding="utf-8")
+    (folder / "model.py").write_text((SOLUTIONS / "model.py").read_text(encoding="utf-8") + PROBES, encoding="utf-8")
     workspace, _ = Workspace.create("model", EARLIER, Submission(folder, EXERCISE_NAMES), reference)
     write_child_config(workspace, (), {"model.py"})
     child = ChildProcess(workspace, "model", time.monotonic() + 120)
@@ -143,17 +143,19 @@ def call(child, name, *args, seconds=60):
     return answer["value"]
 
 
+@pytest.mark.posix_only("needs POSIX: the reference runs behind a Unix socket (on Windows the modules are copies)")
 def test_the_proxies_hold_no_line_of_the_reference(child, reference):
     package = child.workspace.root / "submission"
     lines = reference.solution_lines(EARLIER)
     for name in EARLIER:
-        proxy = (package / f"{name}.py").read_text()
+        proxy = (package / f"{name}.py").read_text(encoding="utf-8")
         assert "blackbox.install" in proxy
         assert hashlib.sha256(proxy.encode()).digest() != hashlib.sha256(reference.module_file(name).read_bytes()).digest()
         assert not lines & {line.strip() for line in proxy.splitlines()}
     assert len(lines) > 100
 
 
+@pytest.mark.posix_only("needs POSIX: the reference runs behind a Unix socket (on Windows the modules are copies)")
 def test_a_call_in_place_updates_the_callers_own_arrays(child, reference):
     params, grads = {"W": np.ones((2, 3)), "b": np.zeros(3)}, {"W": np.full((2, 3), 0.5), "b": np.ones(3)}
     after, same_arrays = call(child, "sgd_keeps_the_arrays", params, grads, 0.1)
@@ -163,6 +165,7 @@ def test_a_call_in_place_updates_the_callers_own_arrays(child, reference):
     assert all(np.array_equal(after[k], want[k]) for k in want)
 
 
+@pytest.mark.posix_only("needs POSIX: the reference runs behind a Unix socket (on Windows the modules are copies)")
 def test_an_object_of_the_reference_keeps_its_state_there(child, reference):
     params, grads = {"W": np.ones((2, 2))}, {"W": np.array([[1.0, -2.0], [0.5, 3.0]])}
     after, steps, lr, is_adam = call(child, "adam_steps", params, grads, 3)
@@ -173,6 +176,7 @@ def test_an_object_of_the_reference_keeps_its_state_there(child, reference):
     assert (steps, lr, is_adam) == (3, 0.5, True)
 
 
+@pytest.mark.posix_only("needs POSIX: the reference runs behind a Unix socket (on Windows the modules are copies)")
 def test_generators_and_random_streams_advance_exactly_as_the_modules_own(child, reference):
     X, y = np.arange(20.0).reshape(10, 2), np.arange(10)
     batches, draw = call(child, "batches_and_next_draw", X, y, 4, 7)
@@ -189,6 +193,7 @@ def test_generators_and_random_streams_advance_exactly_as_the_modules_own(child,
     assert draw == rng.random()
 
 
+@pytest.mark.posix_only("needs POSIX: the reference runs behind a Unix socket (on Windows the modules are copies)")
 def test_training_through_the_proxies_is_the_reference_bit_for_bit(child, reference):
     rng = np.random.default_rng(3)
     X, y = rng.normal(size=(30, 4)), rng.integers(0, 3, 30)
@@ -200,6 +205,7 @@ def test_training_through_the_proxies_is_the_reference_bit_for_bit(child, refere
     assert all(np.array_equal(a, b) for a, b in zip(weights, twin.get_weights()))
 
 
+@pytest.mark.posix_only("needs POSIX: the reference runs behind a Unix socket (on Windows the modules are copies)")
 def test_an_error_of_the_reference_is_its_type_and_message_with_only_the_students_frames(child):
     assert "nope" in call(child, "reference_error")
     child.deadline = time.monotonic() + 60
@@ -209,6 +215,7 @@ def test_an_error_of_the_reference_is_its_type_and_message_with_only_the_student
     assert answer["error"]["where"] and all(w.startswith("model.py, line ") for w in answer["error"]["where"])
 
 
+@pytest.mark.posix_only("needs POSIX: the reference runs behind a Unix socket (on Windows the modules are copies)")
 def test_private_names_other_targets_and_what_the_reference_does_not_define_are_refused(child):
     """No dunder name, no name that is not proxied, and behind a handle only what the
     reference defines: a generator's gi_frame would lead to f_globals and builtins.open."""
@@ -217,6 +224,7 @@ def test_private_names_other_targets_and_what_the_reference_does_not_define_are_
     assert works == 2.0
 
 
+@pytest.mark.posix_only("needs POSIX: the reference runs behind a Unix socket (on Windows the modules are copies)")
 def test_hostile_arguments_cost_the_reference_process_not_the_grader(child):
     assert call(child, "allocate_too_much") == "MemoryError"
     started = time.monotonic()
@@ -225,8 +233,9 @@ def test_hostile_arguments_cost_the_reference_process_not_the_grader(child):
     assert time.monotonic() - started < 5
 
 
+@pytest.mark.posix_only("needs POSIX: the reference runs behind a Unix socket (on Windows the modules are copies)")
 def test_closing_the_workspace_stops_the_reference_process(tmp_path, reference):
-    (tmp_path / "losses.py").write_text("from .softmax import softmax\n")
+    (tmp_path / "losses.py").write_text("from .softmax import softmax\n", encoding="utf-8")
     workspace, used = Workspace.create("losses", ["activations", "softmax"], Submission(tmp_path, EXERCISE_NAMES),
                                        reference)
     assert used == ["softmax"]
@@ -236,12 +245,13 @@ def test_closing_the_workspace_stops_the_reference_process(tmp_path, reference):
 
 
 def test_without_the_reference_the_earlier_modules_are_the_students_own(tmp_path):
-    (tmp_path / "softmax.py").write_text("def softmax(z, axis=-1):\n    return 'mine'\n")
-    (tmp_path / "losses.py").write_text("from .softmax import softmax\n")
+    (tmp_path / "softmax.py").write_text("def softmax(z, axis=-1):\n    return 'mine'\n", encoding="utf-8")
+    (tmp_path / "losses.py").write_text("from .softmax import softmax\n", encoding="utf-8")
     workspace, used = Workspace.create("losses", ["activations", "softmax"], Submission(tmp_path, EXERCISE_NAMES))
     try:
         assert used == [] and workspace.references is None
-        assert (workspace.root / "submission" / "softmax.py").read_text() == (tmp_path / "softmax.py").read_text()
+        copied = (workspace.root / "submission" / "softmax.py").read_text(encoding="utf-8")
+        assert copied == (tmp_path / "softmax.py").read_text(encoding="utf-8")
     finally:
         workspace.remove()
 
@@ -253,7 +263,8 @@ def test_a_forked_child_reaches_its_own_workspaces_reference(tmp_path, reference
     if not available():
         pytest.skip("no fork server here")
     forks = ForkServer.start()
-    (tmp_path / "losses.py").write_text("from .softmax import softmax\n\n\ndef f(z):\n    return softmax(z)\n")
+    (tmp_path / "losses.py").write_text("from .softmax import softmax\n\n\ndef f(z):\n    return softmax(z)\n",
+                                        encoding="utf-8")
     workspace, _ = Workspace.create("losses", ["activations", "softmax"], Submission(tmp_path, EXERCISE_NAMES),
                                     reference)
     write_child_config(workspace, (), {"losses.py"})

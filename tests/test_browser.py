@@ -95,15 +95,16 @@ def failing_report(tmp_path_factory):
         shutil.copyfile(path, folder / path.name)
     shutil.copyfile(SOLUTIONS.parent / "exercises" / "minibatch.py", folder / "minibatch.py")
     logistic = folder / "logistic.py"
-    logistic.write_text(logistic.read_text().replace("w = w - lr * dw", "w = w + lr * dw")
-                        .replace("b = b - lr * db", "b = b + lr * db"))  # up the gradient: it diverges
+    logistic.write_text(logistic.read_text(encoding="utf-8").replace("w = w - lr * dw", "w = w + lr * dw")
+                        .replace("b = b - lr * db", "b = b + lr * db"),  # up the gradient: it diverges
+                        encoding="utf-8")
     softmax = folder / "softmax.py"
-    softmax.write_text(replace_function(softmax.read_text(), "softmax", """
+    softmax.write_text(replace_function(softmax.read_text(encoding="utf-8"), "softmax", """
         def softmax(z, axis=-1):
             print("softmax of", np.shape(z))
             e = np.exp(z)
             return e / e.sum(axis=axis, keepdims=True)
-        """))
+        """), encoding="utf-8")
     return grade_folder(folder, names=["activations", "softmax", "logistic", "minibatch"])
 
 

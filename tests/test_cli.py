@@ -35,18 +35,18 @@ def test_fail_under_and_output_file(tmp_path):
     run = nnlab("grade", "exercises/softmax.py", "--fail-under", "50", "-o", str(out))
     assert run.returncode == 1
     assert "not_started" in run.stdout and "under --fail-under 50%" in run.stderr
-    assert "not_started" in out.read_text()
+    assert "not_started" in out.read_text(encoding="utf-8")
 
 
 def test_output_file_matches_format(tmp_path):
     out = tmp_path / "r.json"
     run = nnlab("grade", "solutions/activations.py", "--format", "json", "-o", str(out))
     assert run.returncode == 0
-    assert json.loads(out.read_text()) == json.loads(run.stdout)
+    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(run.stdout)
 
 
 def test_path_that_is_not_a_submission_is_a_usage_error(tmp_path):
-    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
     run = nnlab("grade", str(tmp_path))
     assert run.returncode == 2
     assert "holds none of the exercise modules" in run.stderr

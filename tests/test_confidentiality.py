@@ -115,7 +115,7 @@ def secrets():
     public.chmod(0o755)
     marks = {name: canary() for name in ("own", "public", "solution", "check", "grader", "environment")}
     try:
-        (public / "public-canary.txt").write_text(marks["public"])
+        (public / "public-canary.txt").write_text(marks["public"], encoding="utf-8")
         (public / "public-canary.txt").chmod(0o644)
         yield public, marks
     finally:
@@ -127,7 +127,7 @@ def plant(folder, marks):
     for path, mark in ((folder / "solutions" / "softmax.py", "solution"),
                        (folder / "grader" / "checks" / "softmax.py", "check"),
                        (folder / "grader" / "grading" / "run.py", "grader")):
-        path.write_text(path.read_text() + f"\n# {marks[mark]}\n")
+        path.write_text(path.read_text(encoding="utf-8") + f"\n# {marks[mark]}\n", encoding="utf-8")
 
 
 def private_copy(public, marks):
@@ -143,7 +143,7 @@ def private_copy(public, marks):
 def attacking_submission(public, marks):
     folder = public / "submission"
     folder.mkdir(exist_ok=True)
-    (folder / "activations.py").write_text(ATTACK.replace("CANARY_OWN", marks["own"]))
+    (folder / "activations.py").write_text(ATTACK.replace("CANARY_OWN", marks["own"]), encoding="utf-8")
     return folder
 
 
@@ -177,6 +177,7 @@ def assert_nothing_secret_found(scan, marks, public_visible):
     assert scan["readable"] > 100 and scan["processes"] >= 1
 
 
+@pytest.mark.linux_only("needs Linux: the attack looks through /proc and /tmp")
 @needs_sandbox
 def test_in_the_sandbox_nothing_secret_is_found(secrets):
     public, marks = secrets
@@ -187,6 +188,7 @@ def test_in_the_sandbox_nothing_secret_is_found(secrets):
         assert scan["uid"] == exercise["child"]["uid"] != 0
 
 
+@pytest.mark.linux_only("needs Linux: the attack looks through /proc and /tmp")
 @needs_root
 def test_without_the_sandbox_as_root_the_child_is_another_user_and_finds_nothing(secrets):
     public, marks = secrets
@@ -197,6 +199,7 @@ def test_without_the_sandbox_as_root_the_child_is_another_user_and_finds_nothing
     assert_nothing_secret_found(scan, marks, public_visible=True)
 
 
+@pytest.mark.linux_only("needs Linux: the attack looks through /proc and /tmp")
 @needs_root
 def test_where_no_other_user_can_run_the_child_grading_refuses_unless_root_is_allowed(secrets):
     """The control of the attack, too: as root, it finds every secret."""
@@ -236,15 +239,17 @@ def run_autograder(root, marks, sandbox_mode):
     (the only text of a submission the results show)."""
     attacking_submission(root, marks)
     (root / "submission" / "activations.py").write_text(
-        ATTACK.replace("CANARY_OWN", marks["own"]).replace('print("SCAN " + ', 'raise ImportError("SCAN " + '))
+        ATTACK.replace("CANARY_OWN", marks["own"]).replace('print("SCAN " + ', 'raise ImportError("SCAN " + '),
+        encoding="utf-8")
     (root / "submission").chmod(0o755)
     env = {**os.environ, "NNLAB_AUTOGRADER_ROOT": str(root), "NNLAB_PYTHON": sys.executable,
            "NNLAB_PLANTED_SECRET": marks["environment"], "NNLAB_SANDBOX": sandbox_mode}
     run = subprocess.run([root / "run_autograder"], env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
-    return json.loads((root / "results" / "results.json").read_text())
+    return json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.linux_only("needs Linux: the attack looks through /proc and /tmp")
 @needs_root
 @pytest.mark.parametrize("sandbox_mode", [pytest.param("", marks=needs_sandbox, id="sandbox-where-it-works"),
                                           pytest.param("off", id="unprivileged-user-only")])
@@ -276,6 +281,7 @@ def test_the_gradescope_output_leaves_machine_details_out():
     assert report.to_dict()["exercises"][0]["child"] == {"sandbox": False, "uid": 65534}
 
 
+@pytest.mark.posix_only("needs POSIX: nnlab batch runs on Linux and macOS (on Windows, under WSL)")
 @needs_root
 def test_the_batch_refuses_to_run_student_code_as_root_and_says_why(tmp_path):
     from conftest import write_submission
@@ -292,7 +298,7 @@ def test_the_batch_refuses_to_run_student_code_as_root_and_says_why(tmp_path):
                          cwd=ROOT, env={**os.environ, "NNLAB_CHILD_USER": "nnlab-no-such-user"},
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
-    report = json.loads((tmp_path / "grades" / "reports" / "alice.json").read_text())
+    report = json.loads((tmp_path / "grades" / "reports" / "alice.json").read_text(encoding="utf-8"))
     assert (report["exercises"][0]["child"]["sandbox"], report["exercises"][0]["child"]["uid"]) == (False, 0)
     assert report["score"] == report["max_score"] > 0
 
@@ -325,6 +331,7 @@ def log_softmax(z, axis=-1):
 '''
 
 
+@pytest.mark.linux_only("needs Linux: the attack looks through /proc and /tmp")
 @needs_root
 def test_without_the_sandbox_no_child_can_read_another_childs_workspace(tmp_path):
     """Exercises graded side by side, each child a uid of its own: softmax's child cannot
@@ -486,14 +493,14 @@ def marked_reference(folder):
     mark = canary()
     for path in SOLUTIONS.glob("*.py"):
         inside, lines = False, []
-        for line in path.read_text().splitlines():
+        for line in path.read_text(encoding="utf-8").splitlines():
             if BEGIN.match(line) or END.match(line):
                 inside = BEGIN.match(line) is not None
             elif inside and len(line.strip()) >= 12:
                 line = f"{line}  # {mark}"
             lines.append(line)
-        (folder / path.name).write_text("\n".join(lines) + "\n")
-        compile((folder / path.name).read_text(), str(path), "exec")
+        (folder / path.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        compile((folder / path.name).read_text(encoding="utf-8"), str(path), "exec")
     return folder
 
 
@@ -506,7 +513,7 @@ def secret_material(reference, names):
 
     hashes, texts = set(), set()
     for name in names:
-        source = (reference / f"{name}.py").read_text()
+        source = (reference / f"{name}.py").read_text(encoding="utf-8")
         lines = {line.strip() for line in source.splitlines() if "nnlab-canary" in line}
         hashes |= {hashlib.sha256(text.encode()).hexdigest() for text in {source, *lines}}
         data = source.encode()
@@ -537,6 +544,7 @@ def grade_thief(tmp_path, with_reference):
     return json.loads(bytes.fromhex(match.group(1))), text, texts
 
 
+@pytest.mark.linux_only("needs Linux: the attack looks through /proc and /tmp")
 @needs_root
 def test_a_model_cannot_obtain_the_source_of_the_reference_modules_it_calls(tmp_path):
     """As root without the sandbox (the child another user): the thief reads its folder, the
@@ -549,6 +557,7 @@ def test_a_model_cannot_obtain_the_source_of_the_reference_modules_it_calls(tmp_
     assert not [text for text in secrets if text in report]
 
 
+@pytest.mark.linux_only("needs Linux: the attack looks through /proc and /tmp")
 @needs_root
 def test_the_thief_finds_the_modules_when_they_are_the_students_own(tmp_path):
     """The control: the same search, where the earlier modules are the student's own files

@@ -140,6 +140,6 @@ def test_protocol_refuses_arrays_that_do_not_add_up(description):
 def test_a_module_that_replaces_sys_stdout_is_graded_as_it_is(submission):
     """sys.stdout = None at import (or a closed stdout) is the student's business, not a crash of the child."""
     folder = submission(modules={"activations": "import sys\nsys.stdout = None\n"
-                                 + (ROOT / "solutions" / "activations.py").read_text()})
+                                 + (ROOT / "solutions" / "activations.py").read_text(encoding="utf-8")})
     report = grade_folder(folder, names=["activations"])
     assert report.exercises[0].status == "passed", [c.message for c in report.exercises[0].checks if not c.passed]

@@ -31,7 +31,7 @@ def graded(tmp_path):
                  report("hw1-bob", {"activations": 7.5, "softmax": 0}),
                  report("carol", reason="carol.zip could not be read as a zip file"),
                  report("hw1-eve", {"activations": 15, "softmax": 6})):
-        (out / "reports" / f"{data['batch']['student']}.json").write_text(json.dumps(data))
+        (out / "reports" / f"{data['batch']['student']}.json").write_text(json.dumps(data), encoding="utf-8")
     return out
 
 

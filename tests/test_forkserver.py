@@ -31,12 +31,12 @@ print(f"PARENT {os.getppid()} MODULES {sorted(m for m in sys.modules if m.split(
 
 
 def parent_of(pid):
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    return int(Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()[1])
 
 
 def alive(pid):
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()[0]
     except OSError:
         return False
     return state != "Z"
@@ -65,7 +65,7 @@ def forks():
 
 def child_of(tmp_path, source, forks, seconds=10):
     (tmp_path / "sub").mkdir(exist_ok=True)
-    (tmp_path / "sub" / "probe.py").write_text(source)
+    (tmp_path / "sub" / "probe.py").write_text(source, encoding="utf-8")
     workspace, _ = Workspace.create("probe", [], Submission(tmp_path / "sub", ["probe"]))
     return ChildProcess(workspace, "probe", time.monotonic() + seconds, forks=forks), workspace
 
@@ -84,7 +84,7 @@ def crash():
 # -- children are forks ---------------------------------------------------------------------
 
 def test_every_child_of_a_submission_is_a_fork_of_one_server(submission, servers):
-    modules = {name: TELLS_ITS_PARENT + Path(submission().joinpath(f"{name}.py")).read_text()
+    modules = {name: TELLS_ITS_PARENT + Path(submission().joinpath(f"{name}.py")).read_text(encoding="utf-8")
                for name in ("activations", "softmax", "losses")}
     report = grade_folder(submission(modules=modules), names=list(modules), sandbox="off", jobs=2)
     assert [e.status for e in report.exercises] == ["passed"] * 3
@@ -123,8 +123,8 @@ HANGS = "def tanh(z):\n    while True:\n        pass\n"
 
 def test_restarts_after_a_crash_and_a_timeout_are_forks_of_the_same_server(submission, servers):
     folder = submission(replacements={"activations.relu": CRASHES, "activations.tanh": HANGS})
-    source = TELLS_ITS_PARENT + (folder / "activations.py").read_text()
-    (folder / "activations.py").write_text(source)
+    source = TELLS_ITS_PARENT + (folder / "activations.py").read_text(encoding="utf-8")
+    (folder / "activations.py").write_text(source, encoding="utf-8")
     report = grade_folder(folder, names=["activations"], sandbox="off", timeout=3, jobs=1)
     exercise = report.exercises[0]
     messages = {c.name: c.message for c in exercise.checks}

@@ -115,7 +115,7 @@ def test_gradescope_results_have_exactly_the_documented_fields(mixed, json_repor
 
 def test_markdown_report_and_the_job_summary(mixed, tmp_path):
     summary = tmp_path / "step_summary.md"
-    summary.write_text("earlier step output\n")
+    summary.write_text("earlier step output\n", encoding="utf-8")
     env = {"GITHUB_STEP_SUMMARY": str(summary), "PATH": "/usr/bin:/bin"}
     text = nnlab("grade", str(mixed), "--format", "markdown", "--summary", "-e", "activations", "-e", "losses",
                  env=env)
@@ -124,7 +124,7 @@ def test_markdown_report_and_the_job_summary(mixed, tmp_path):
     # the message, backticks and all, sits in a code block that its ``` cannot close
     fence = re.search(r"^(`{4,})text$", text, re.M).group(1)
     assert "``` | end" in text.split(fence + "text")[1].split(fence)[0]
-    assert summary.read_text() == "earlier step output\n" + text + "\n"
+    assert summary.read_text(encoding="utf-8") == "earlier step output\n" + text + "\n"
 
 
 def test_markdown_escapes_notices_and_shows_hidden_checks_by_name_and_points():

@@ -74,7 +74,7 @@ def hand_made_report():
 def test_page_has_a_section_per_exercise_and_every_visible_check(tmp_path):
     path = html.write_report(hand_made_report(), tmp_path / "feedback")
     assert path == tmp_path / "feedback" / "report.html"
-    page = Page(path.read_text())
+    page = Page(path.read_text(encoding="utf-8"))
     assert page.sections == ["exercise-softmax", "exercise-losses", "exercise-model"]
     words = page.words
     for text in ["softmax_known_values", "model_learns_blobs", "A model fits four blobs.",
@@ -127,7 +127,7 @@ def test_grade_report_option_writes_the_page(tmp_path, submission):
                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["exercises"][1]["status"] == "partial"  # stdout is the JSON alone
-    page = Page((tmp_path / "out" / "report.html").read_text())
+    page = Page((tmp_path / "out" / "report.html").read_text(encoding="utf-8"))
     assert page.sections == ["exercise-activations", "exercise-softmax"]
     assert "overflow" in page.words and "softmax_is_stable_for_large_logits" in page.words
     assert "report.html" in run.stderr
@@ -250,8 +250,9 @@ def test_a_diverging_logistic_training_still_draws_its_decision_regions(submissi
 
     folder = submission()
     logistic = folder / "logistic.py"
-    logistic.write_text(logistic.read_text().replace("w = w - lr * dw", "w = w + lr * dw")
-                        .replace("b = b - lr * db", "b = b + lr * db"))  # up the gradient: the loss grows
+    logistic.write_text(logistic.read_text(encoding="utf-8").replace("w = w - lr * dw", "w = w + lr * dw")
+                        .replace("b = b - lr * db", "b = b + lr * db"),  # up the gradient: the loss grows
+                        encoding="utf-8")
     report = grade_folder(folder, names=["logistic"])
     blobs = next(c for c in report.exercises[0].checks if c.name == "train_logistic_separates_blobs")
     assert not blobs.passed and "should go down" in blobs.message

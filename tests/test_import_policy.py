@@ -92,7 +92,7 @@ def nnlab(*args, cwd=ROOT):
 def test_allow_import_on_the_command_line(tmp_path):
     folder = write_submission(tmp_path / "sub")
     path = folder / "activations.py"
-    path.write_text("import click\n" + path.read_text())
+    path.write_text("import click\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
     refused = json.loads(nnlab("grade", str(path), "--format", "json", "--sandbox", "off").stdout)
     assert refused["exercises"][0]["status"] == "error"
     run = nnlab("grade", str(path), "--format", "json", "--sandbox", "off", "--allow-import", "click")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ON_LINUX, ROOT
 
 jupyter_client = pytest.importorskip("jupyter_client", reason="jupyter_client is not installed (pip install -e '.[test]')")
 pytest.importorskip("ipykernel", reason="ipykernel is not installed (pip install -e '.[test]')")
@@ -77,7 +77,7 @@ class Kernel:
         found = []
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
-                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                if int(stat.read_text(encoding="utf-8").rsplit(")", 1)[1].split()[1]) == pid:
                     found.append(int(stat.parent.name))
             except (OSError, ValueError, IndexError):
                 pass
@@ -100,7 +100,7 @@ def notebooks(tmp_path_factory):
 
 
 def cells_of(path):
-    return json.loads(Path(path).read_text())["cells"]
+    return json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
 
 
 def tagged(cells, label):
@@ -111,11 +111,11 @@ def tagged(cells, label):
 
 def save(path, cell, source):
     """Save the notebook at ``path`` with ``cell``'s source replaced, as Ctrl-S would."""
-    data = json.loads(Path(path).read_text())
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
     for saved in data["cells"]:
         if saved["id"] == cell["id"]:
             saved["source"] = source
-    Path(path).write_text(json.dumps(data))
+    Path(path).write_text(json.dumps(data), encoding="utf-8")
 
 
 def grade_saved(path, exercise):
@@ -248,7 +248,8 @@ def test_interrupt_stops_grading_at_once_and_kills_the_children(activations):
     assert error["traceback"] == ["check('activations') was interrupted: grading stopped and its processes "
                                   "were killed; nothing was recorded."]
     assert took < 3  # stopped at once, not at the exercise's time limit (10 s)
-    assert kernel.children() == []
+    if ON_LINUX:  # children() reads /proc
+        assert kernel.children() == []
 
 
 def test_a_front_end_without_cell_ids_runs_the_notebook_top_to_bottom(notebooks, tmp_path):

@@ -55,7 +55,7 @@ def copy_of(folder, tmp_path, names=None):
 
 
 def cells(path):
-    return json.loads(Path(path).read_text())["cells"]
+    return json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
 
 
 def tagged(cell):
@@ -63,9 +63,9 @@ def tagged(cell):
 
 
 def save(path, notebook_cells):
-    data = json.loads(Path(path).read_text())
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
     data["cells"] = notebook_cells
-    Path(path).write_text(json.dumps(data))
+    Path(path).write_text(json.dumps(data), encoding="utf-8")
 
 
 # ---------------------------------------------------------------- building
@@ -99,9 +99,9 @@ def test_building_twice_gives_the_same_files_and_keeps_existing_work(built, tmp_
     assert run.returncode == 0
     written = tmp_path / "02-softmax.ipynb"
     assert written.read_bytes() == (built["exercises"] / "02-softmax.ipynb").read_bytes()
-    written.write_text("my work")
+    written.write_text("my work", encoding="utf-8")
     run = nnlab("notebook", "--out", str(tmp_path), "-e", "softmax")
-    assert "kept" in run.stdout and written.read_text() == "my work"
+    assert "kept" in run.stdout and written.read_text(encoding="utf-8") == "my work"
     run = nnlab("notebook", "--out", str(tmp_path), "-e", "softmax", "--overwrite")
     assert "wrote" in run.stdout and written.read_bytes() == (built["exercises"] / "02-softmax.ipynb").read_bytes()
 
@@ -109,7 +109,7 @@ def test_building_twice_gives_the_same_files_and_keeps_existing_work(built, tmp_
 def test_a_module_that_does_not_parse_is_skipped_with_its_name(tmp_path):
     source = tmp_path / "mine"
     source.mkdir()
-    (source / "softmax.py").write_text("def softmax(z:\n")
+    (source / "softmax.py").write_text("def softmax(z:\n", encoding="utf-8")
     run = nnlab("notebook", str(source), "--out", str(tmp_path / "out"), "-e", "softmax", "-e", "losses")
     assert run.returncode == 0
     assert f"{source / 'softmax.py'} has a syntax error (line 1)" in run.stderr
@@ -162,7 +162,7 @@ def test_magics_shell_escapes_and_untagged_cells_are_left_out(built, tmp_path):
     notebook_cells.append(nbformat.v4.new_code_cell("this cell does not parse ("))
     save(path, notebook_cells)
     module = submission_from_notebook(path, tmp_path / "modules")
-    text = module.read_text()
+    text = module.read_text(encoding="utf-8")
     assert module.name == "softmax.py" and "%load_ext" not in text and "!pip" not in text
     assert "an experiment" not in text and "does not parse" not in text
     report = grade_folder(folder, names=["softmax"])
@@ -189,7 +189,7 @@ def test_a_bug_in_a_tagged_cell_costs_points(built, tmp_path):
 ])
 def test_a_notebook_that_cannot_be_graded_is_a_usage_error_naming_it(tmp_path, content, expected):
     path = tmp_path / "03-losses.ipynb"
-    path.write_text(content)
+    path.write_text(content, encoding="utf-8")
     run = nnlab("grade", str(path))
     assert run.returncode == 2
     assert str(path) in run.stderr and expected in run.stderr
@@ -211,8 +211,8 @@ def test_a_notebook_whose_tags_were_removed_says_so(built, tmp_path):
 
 def test_in_a_folder_a_broken_notebook_costs_only_its_exercise(built, tmp_path):
     folder = copy_of(built["solutions"], tmp_path, QUICK)
-    (folder / "02-softmax.ipynb").write_text('{"cells": [')
-    (folder / "scratch.ipynb").write_text("not even JSON")  # not an exercise: ignored
+    (folder / "02-softmax.ipynb").write_text('{"cells": [', encoding="utf-8")
+    (folder / "scratch.ipynb").write_text("not even JSON", encoding="utf-8")  # not an exercise: ignored
     report = grade_folder(folder, names=QUICK + ["logistic"])
     by_name = {e.name: e for e in report.exercises}
     assert by_name["activations"].status == by_name["losses"].status == "passed"
@@ -439,7 +439,7 @@ def test_solution_notebooks_run_from_top_to_bottom(built, tmp_path):
     """Setup, functions, check and worked examples of every notebook run as they would in Jupyter."""
     folder = copy_of(built["solutions"], tmp_path)
     script = tmp_path / "execute.py"
-    script.write_text(EXECUTE)
+    script.write_text(EXECUTE, encoding="utf-8")
     notebooks = sorted(p.name for p in folder.glob("*.ipynb"))
     run = subprocess.run([sys.executable, str(script), *notebooks], cwd=folder, capture_output=True,
                          text=True, timeout=300)

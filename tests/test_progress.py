@@ -36,15 +36,16 @@ def test_each_hint_call_reveals_one_more_and_level_never_forgets(tmp_path):
         last = nnlab("hint", "softmax", cwd=tmp_path)
     assert len(hints_shown(last)) == total and "again" not in last.stdout
     assert len(hints_shown(nnlab("hint", "losses", cwd=tmp_path))) == 1  # each exercise on its own
-    state = json.loads((tmp_path / ".nnlab" / "state.json").read_text())
+    state = json.loads((tmp_path / ".nnlab" / "state.json").read_text(encoding="utf-8"))
     assert state["hints"] == {"softmax": total, "losses": 1}
 
 
 def students_copy_of_the_reference(folder, name):
     """The reference module ``name`` as a student would write it: without its solution markers."""
     folder.mkdir(exist_ok=True)
-    lines = (ROOT / "solutions" / f"{name}.py").read_text().splitlines(keepends=True)
-    (folder / f"{name}.py").write_text("".join(line for line in lines if not BEGIN.match(line) and not END.match(line)))
+    lines = (ROOT / "solutions" / f"{name}.py").read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = "".join(line for line in lines if not BEGIN.match(line) and not END.match(line))
+    (folder / f"{name}.py").write_text(kept, encoding="utf-8")
     return folder / f"{name}.py"
 
 
@@ -83,7 +84,7 @@ def test_state_file_is_ignored_by_git_and_written_whole(tmp_path):
     progress.save()
     folder = tmp_path / ".nnlab"
     assert sorted(p.name for p in folder.iterdir()) == [".gitignore", "state.json"]  # no temporary left
-    assert "*" in (folder / ".gitignore").read_text().splitlines()
+    assert "*" in (folder / ".gitignore").read_text(encoding="utf-8").splitlines()
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path,
                             capture_output=True, text=True, check=True)
@@ -94,17 +95,17 @@ def test_state_file_is_ignored_by_git_and_written_whole(tmp_path):
 def test_a_damaged_state_file_is_a_fresh_start_not_a_crash(tmp_path):
     (tmp_path / ".nnlab").mkdir()
     state = tmp_path / ".nnlab" / "state.json"
-    state.write_text("{half a file")
+    state.write_text("{half a file", encoding="utf-8")
     progress = Progress(tmp_path)
     assert "could not be read" in progress.problem and progress.hints == {}
     run = nnlab("hint", "softmax", cwd=tmp_path)
     assert run.returncode == 0 and len(hints_shown(run)) == 1
-    assert json.loads(state.read_text())["hints"] == {"softmax": 1}
+    assert json.loads(state.read_text(encoding="utf-8"))["hints"] == {"softmax": 1}
 
-    state.write_text(json.dumps({"version": 99, "hints": {"softmax": "lots"}}))
+    state.write_text(json.dumps({"version": 99, "hints": {"softmax": "lots"}}), encoding="utf-8")
     report = Report("x", [ExerciseResult("softmax", "Softmax", checks=[CheckResult("c", "", 1, passed=True)])])
     assert "not a state file" in record_grades(report, tmp_path)
-    assert json.loads(state.read_text())["exercises"]["softmax"]["status"] == "passed"
+    assert json.loads(state.read_text(encoding="utf-8"))["exercises"]["softmax"]["status"] == "passed"
 
 
 def test_progress_line_shows_the_exercises_being_graded():

@@ -62,8 +62,8 @@ def test_the_copy_has_stubs_grader_data_and_no_solutions(student_copy):
     assert {"README.md", "pyproject.toml", "datasets/digits.npz", "exercises/softmax.py",
             "grader/checks/softmax.py", ".github/workflows/nnlab-grade.yml"} <= names
     for path, text in generate(SOLUTIONS, student_copy / "exercises").items():
-        assert path.read_text() == text
-    readme = (student_copy / "README.md").read_text()
+        assert path.read_text(encoding="utf-8") == text
+    readme = (student_copy / "README.md").read_text(encoding="utf-8")
     assert all(f"`{exercise.module}`" in readme for exercise in EXERCISES)
 
 
@@ -73,8 +73,8 @@ def test_hidden_checks_and_formulas_are_stripped_and_the_rest_kept_byte_for_byte
     for path in sorted((ROOT / "grader" / "checks").glob("*.py")):
         if path.name == "baked.py":  # the copy's looks formulas up (see test_release_no_answers)
             continue
-        source = path.read_text()
-        released = (student_copy / "grader" / "checks" / path.name).read_text()
+        source = path.read_text(encoding="utf-8")
+        released = (student_copy / "grader" / "checks" / path.name).read_text(encoding="utf-8")
         original, copy = ast.parse(source), ast.parse(released)
         secret, placeholders = hidden_checks(original), hidden_checks(copy)
         assert [n.name for n in secret] == [n.name for n in placeholders]
@@ -103,7 +103,7 @@ def test_no_solution_code_in_the_copy(student_copy):
     secret = set()
     for path in SOLUTIONS.glob("*.py"):
         inside = False
-        for line in path.read_text().splitlines():
+        for line in path.read_text(encoding="utf-8").splitlines():
             inside = bool(BEGIN.match(line)) or (inside and not END.match(line))
             if inside and len(line.strip()) >= 20 and not line.strip().startswith("#"):
                 secret.add(line.strip())
@@ -115,7 +115,7 @@ def test_no_solution_code_in_the_copy(student_copy):
             assert not secret & {line.strip() for line in text.splitlines()}, relative
     assert reproduced_solutions(texts, solution_blocks(SOLUTIONS)) == []
     # and the scan does see a solution when there is one
-    leaked = {Path("exercises/softmax.py"): (SOLUTIONS / "softmax.py").read_text()}
+    leaked = {Path("exercises/softmax.py"): (SOLUTIONS / "softmax.py").read_text(encoding="utf-8")}
     assert [where for _, where in reproduced_solutions(leaked, solution_blocks(SOLUTIONS))]
 
 
@@ -140,16 +140,17 @@ def test_the_copy_installs_and_grades_its_stubs_without_the_hidden_checks(studen
     # source tree's editable nnlab stays out and the copy's grader is the one imported.
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
+    scripts = venv / ("Scripts" if sys.platform == "win32" else "bin")
+    python = scripts / "python"
     purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                              capture_output=True, text=True, check=True).stdout.strip()
-    (Path(purelib) / "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    (Path(purelib) / "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     install = subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
                               "-e", str(student_copy)], capture_output=True, text=True, timeout=300)
     assert install.returncode == 0, install.stderr
     # --sandbox off: inside the sandbox the child sees only this venv's own folders, not
     # the borrowed packages, and the sandbox is not what this test is about.
-    run = subprocess.run([venv / "bin" / "nnlab", "grade", "--format", "json", "--sandbox", "off"],
+    run = subprocess.run([scripts / "nnlab", "grade", "--format", "json", "--sandbox", "off"],
                          cwd=student_copy, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
@@ -191,11 +192,13 @@ def run_autograder(root, submission_files, python=sys.executable):
     env = {**os.environ, "NNLAB_AUTOGRADER_ROOT": str(root), "NNLAB_PYTHON": str(python)}
     run = subprocess.run([root / "source" / "run_autograder"], env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    return json.loads((root / "results" / "results.json").read_text())
+    return json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.linux_only("needs Linux: Gradescope runs its bash scripts on Linux")
 def test_gradescope_autograder_grades_with_the_hidden_checks(autograder):
-    reference = {f"{name}.py": (SOLUTIONS / f"{name}.py").read_text() for name in ("activations", "softmax")}
+    reference = {f"{name}.py": (SOLUTIONS / f"{name}.py").read_text(encoding="utf-8")
+                 for name in ("activations", "softmax")}
     results = run_autograder(autograder, reference)
     assert set(results) == {"score", "execution_time", "output", "tests"}
     assert results["score"] == sum(t["max_score"] for t in results["tests"]) > 0
@@ -203,6 +206,7 @@ def test_gradescope_autograder_grades_with_the_hidden_checks(autograder):
     assert all(t["status"] == "passed" for t in results["tests"])
 
 
+@pytest.mark.linux_only("needs Linux: Gradescope runs its bash scripts on Linux")
 def test_gradescope_autograder_always_writes_results(autograder):
     results = run_autograder(autograder, {"notes.txt": "I could not do it"})
     assert results["score"] == 0 and "none of the exercise modules" in results["output"]
@@ -213,12 +217,13 @@ def test_gradescope_autograder_always_writes_results(autograder):
     assert "did not finish" in results["output"]
 
 
+@pytest.mark.linux_only("needs Linux: Gradescope runs its bash scripts on Linux")
 def test_gradescope_autograder_keeps_machine_details_from_the_student(autograder, tmp_path):
     broken = tmp_path / "python"  # a grader that dies with a note about the machine, and no results
     broken.write_text(f"""#!/bin/sh
 if [ "$1" = "-m" ]; then echo "bwrap failed: sudo sysctl -w kernel.x=0" >&2; exit 1; fi
 exec {sys.executable} "$@"
-""")
+""", encoding="utf-8")
     broken.chmod(0o755)
     submission = autograder / "submission"
     subprocess.run(["rm", "-rf", submission, autograder / "results"], check=True)
@@ -226,7 +231,7 @@ exec {sys.executable} "$@"
     env = {**os.environ, "NNLAB_AUTOGRADER_ROOT": str(autograder), "NNLAB_PYTHON": str(broken)}
     run = subprocess.run([autograder / "source" / "run_autograder"], env=env, capture_output=True, text=True,
                          timeout=120)
-    results = json.loads((autograder / "results" / "results.json").read_text())
+    results = json.loads((autograder / "results" / "results.json").read_text(encoding="utf-8"))
     assert "The autograder failed (exit status 1)" in results["output"]
     assert "sysctl" not in results["output"] and "sysctl" in run.stderr  # the instructor's log
 
@@ -239,14 +244,16 @@ def zipped(files):
     return data.getvalue()
 
 
+@pytest.mark.linux_only("needs Linux: Gradescope runs its bash scripts on Linux")
 def test_gradescope_autograder_grades_a_zip_in_the_submission_folder(autograder):
-    reference = {f"hw/exercises/{name}.py": (SOLUTIONS / f"{name}.py").read_text()
+    reference = {f"hw/exercises/{name}.py": (SOLUTIONS / f"{name}.py").read_text(encoding="utf-8")
                  for name in ("activations", "softmax")}
     results = run_autograder(autograder, {"hw1.zip": zipped(reference)})
     assert results["tests"] and all(t["status"] == "passed" for t in results["tests"])
     assert results["score"] == sum(t["max_score"] for t in results["tests"]) > 0
 
 
+@pytest.mark.linux_only("needs Linux: Gradescope runs its bash scripts on Linux")
 def test_gradescope_autograder_lists_every_test_at_zero_for_an_empty_submission(autograder):
     results = run_autograder(autograder, {})
     checks = [check for exercise in EXERCISES if exercise.module in ("activations", "softmax")
@@ -285,7 +292,7 @@ def test_workflows_are_valid_and_name_real_commands(tmp_path, monkeypatch):
     assert sorted(p.name for p in folder.iterdir()) == ["nnlab-batch.yml", "nnlab-grade.yml"]
     seen = set()
     for path in folder.iterdir():
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
         workflow = yaml.safe_load(text)
         assert workflow["name"] and workflow["jobs"]
         assert True in workflow or "on" in workflow  # YAML 1.1 reads the key `on` as True

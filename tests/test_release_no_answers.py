@@ -110,20 +110,22 @@ def test_another_seed_is_not_judged_and_says_which_seed_was_baked(student_copy):
 
 def test_no_shipped_check_defines_a_contract_function_or_a_formula_body(student_copy):
     names = {name for module in paste.contract_names(SOLUTIONS).values() for name in module}
-    files = {path.relative_to(student_copy): path.read_text() for path in (student_copy / "grader").rglob("*.py")}
+    files = {path.relative_to(student_copy): path.read_text(encoding="utf-8")
+             for path in (student_copy / "grader").rglob("*.py")}
     assert paste.definitions_named_like(files, names) == []
     formulas = 0
     for path in (student_copy / "grader" / "checks").glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if release.is_formula(node):
                 formulas += 1
                 assert len(node.body) == 1 and isinstance(node.body[0], ast.Raise), (path.name, node.name)
     assert formulas > 40
-    assert "\nBAKED = True" in (student_copy / "grader" / "checks" / "baked.py").read_text()
+    assert "\nBAKED = True" in (student_copy / "grader" / "checks" / "baked.py").read_text(encoding="utf-8")
 
 
 def test_pasting_the_shipped_functions_reproduces_no_contract_function(student_copy, bake):
-    shipped = {path.relative_to(student_copy): path.read_text() for path in (student_copy / "grader").rglob("*.py")}
+    shipped = {path.relative_to(student_copy): path.read_text(encoding="utf-8")
+               for path in (student_copy / "grader").rglob("*.py")}
     findings = release.paste_attack(shipped, SOLUTIONS, bake[1])
     assert {finding[:2] for finding in findings} == set(release.TOLERATED)
 
@@ -137,7 +139,7 @@ def test_pasted_shipped_functions_earn_no_visible_point(student_copy, tmp_path):
     for module in NAMES:
         if module == "model":  # classes: nothing in model_*.py has their shape
             continue
-        source = (student_copy / "grader" / "checks" / f"{module}.py").read_text()
+        source = (student_copy / "grader" / "checks" / f"{module}.py").read_text(encoding="utf-8")
         tree = ast.parse(source)
         functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
         for node in functions:
@@ -146,7 +148,8 @@ def test_pasted_shipped_functions_earn_no_visible_point(student_copy, tmp_path):
         names = [node.name for node in functions]
         bindings = [f"{name} = {next((n for n in names if name in n), names[0])}" for name in contract[module]
                     if not name[0].isupper()]
-        (folder / f"{module}.py").write_text("import numpy as np\n\n" + "\n\n".join(body + bindings) + "\n")
+        pasted = "import numpy as np\n\n" + "\n\n".join(body + bindings) + "\n"
+        (folder / f"{module}.py").write_text(pasted, encoding="utf-8")
     got = grade_in_copy(student_copy, [("pasted", folder, [m for m in NAMES if m != "model"], 0)])["pasted"]
     assert {name for name, (passed, _, _) in got.items() if passed} == set()
 

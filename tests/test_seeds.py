@@ -61,13 +61,14 @@ def test_a_bad_seed_is_a_usage_error(env, says):
     assert run.returncode == 2 and says in run.stderr
 
 
+@pytest.mark.posix_only("needs POSIX: nnlab batch runs on Linux and macOS (on Windows, under WSL)")
 def test_a_batch_passes_the_variable_not_the_seed(tmp_path):
     assert Options(seed=Seed(int(SECRET), "S")).worker_arguments()[:2] == ["--seed", "env:S"]
     write_submission(tmp_path / "submissions" / "alice")
     run = nnlab("batch", str(tmp_path / "submissions"), "--out", str(tmp_path / "out"), "-e", "activations",
                 "--jobs", "1", "--seed", "env:NNLAB_TEST_SEED", env={"NNLAB_TEST_SEED": SECRET})
     assert run.returncode == 0, run.stderr
-    text = (tmp_path / "out" / "reports" / "alice.json").read_text()
+    text = (tmp_path / "out" / "reports" / "alice.json").read_text(encoding="utf-8")
     assert SECRET not in text
     report = json.loads(text)
     assert report["seed"] == "env:NNLAB_TEST_SEED" and report["score"] == report["max_score"] > 0

@@ -59,6 +59,6 @@ def test_a_planted_copy_is_the_most_similar_pair(tmp_path):
     assert (rows[0]["first"], rows[0]["second"]) == ("alice", "bob") and score[frozenset(("alice", "bob"))] > 0.8
     assert all(score[frozenset(("dave", other))] == 0 for other in ("alice", "bob", "carol"))  # the stub is ignored
     assert score[frozenset(("alice", "carol"))] < 0.5
-    page = (out / "similarity.html").read_text()
+    page = (out / "similarity.html").read_text(encoding="utf-8")
     assert "softmax: alice and bob" in page and "<mark>" in page and "not a proof" in page
     assert page.index("softmax: alice and bob") < page.index("carol")

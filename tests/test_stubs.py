@@ -216,7 +216,7 @@ def test_stub_headers_and_the_package_speak_to_students():
             assert f"nnlab grade -e {path.stem}" in opening and f"nnlab hint {path.stem}" in opening
     package = STUBS[ROOT / "exercises" / "__init__.py"]
     assert "NotImplementedError" in package and "nnlab hint" in package
-    assert "nnlab make-stubs" in (SOLUTIONS / "__init__.py").read_text()  # the instructor's notice
+    assert "nnlab make-stubs" in (SOLUTIONS / "__init__.py").read_text(encoding="utf-8")  # the instructor's notice
 
 
 def test_a_long_todo_wraps_into_the_same_message():

@@ -40,12 +40,12 @@ def class_of_seven():
 def test_the_summary_has_the_distribution_median_failures_timeouts_and_errors(tmp_path):
     students, reports = class_of_seven()
     markdown = write_gradebook(tmp_path, students, reports)
-    assert markdown == (tmp_path / "summary.md").read_text()
+    assert markdown == (tmp_path / "summary.md").read_text(encoding="utf-8")
     assert "8 submissions" in markdown and "7 graded, 1 could not be graded" in markdown
     # scores 12, 10, 10, 6, 0, 0, 0: mean 5.4, median 6, one full mark; 3, 0, 1, 0, 3 in bins of 2.4 points
     assert "| `softmax` | 12 | 5.4 | 6 | 1/7 | █·▃·█ | 1 | 1 | 1 |" in markdown
     assert re.search(r"\| `softmax` \| `stable` \| 4/7 \| logits of 1000 overflowed\\: subtract", markdown)
-    page = (tmp_path / "summary.html").read_text()
+    page = (tmp_path / "summary.html").read_text(encoding="utf-8")
     assert page.count("<rect") == 5 and "<title>9.6 to 12 points: 3</title>" in page
     assert "Timed out: fay" in page and "gus: softmax.py has a syntax error" in page
 
@@ -53,7 +53,7 @@ def test_the_summary_has_the_distribution_median_failures_timeouts_and_errors(tm
 def test_student_text_cannot_inject_markup_or_control_bytes(tmp_path):
     students, reports = class_of_seven()
     markdown = write_gradebook(tmp_path, students, reports)
-    page = (tmp_path / "summary.html").read_text()
+    page = (tmp_path / "summary.html").read_text(encoding="utf-8")
     for text in (markdown, page):
         assert "\x00" not in text and "\x07" not in text and "<img" not in text
     assert "](http" not in markdown and "**[" not in markdown and "http://" not in markdown  # no link, no bold

@@ -14,7 +14,7 @@ from test_checks_model import LOSS_AND_GRADS_OF_THE_LAST_LAYER, forward_with, lo
 
 def reference_with(module, replacements):
     """The reference ``module``'s source with functions replaced ({"name": code})."""
-    source = (SOLUTIONS / f"{module}.py").read_text()
+    source = (SOLUTIONS / f"{module}.py").read_text(encoding="utf-8")
     for name, code in replacements.items():
         source = replace_function(source, name, code)
     return source

@@ -66,7 +66,8 @@ def test_start_shows_the_first_exercise_not_passed_with_its_first_failure_and_a_
     assert "passed: activations" in text
     assert "softmax check 1 failed" in text and "softmax check 0" not in text
     assert "hint 1/" in text and "now: softmax" in text
-    assert json.loads(Path(".nnlab/state.json").read_text())["exercises"]["softmax"]["status"] == "partial"
+    state = json.loads(Path(".nnlab/state.json").read_text(encoding="utf-8"))
+    assert state["exercises"]["softmax"]["status"] == "partial"
 
 
 def test_a_save_regrades_only_its_exercise_and_a_pass_moves_on(session):
@@ -146,8 +147,8 @@ def test_otherwise_the_hint_is_the_rung_the_student_reached(tmp_path, monkeypatc
 def test_changed_files_belong_to_exercises(tmp_path):
     named_freely = tmp_path / "my work.ipynb"
     notebook = nbformat.v4.new_notebook(metadata={"nnlab": {"exercise": "losses"}})
-    named_freely.write_text(nbformat.writes(notebook))
-    (tmp_path / "broken.ipynb").write_text("{")
+    named_freely.write_text(nbformat.writes(notebook), encoding="utf-8")
+    (tmp_path / "broken.ipynb").write_text("{", encoding="utf-8")
     assert exercise_of(tmp_path / "softmax.py", NAMES) == "softmax"
     assert exercise_of(tmp_path / "03-losses.ipynb", NAMES) == "losses"
     assert exercise_of(named_freely, NAMES) == "losses"
@@ -158,19 +159,19 @@ def test_changed_files_belong_to_exercises(tmp_path):
 
 def test_polling_finds_written_created_and_deleted_files(tmp_path):
     module, notes = tmp_path / "softmax.py", tmp_path / "notes.txt"
-    module.write_text("x = 1\n")
+    module.write_text("x = 1\n", encoding="utf-8")
     before = snapshot(tmp_path)
-    module.write_text("x = 22\n")  # a different size: seen even where mtimes are coarse
-    (tmp_path / "losses.py").write_text("")
-    notes.write_text("not an exercise file")
+    module.write_text("x = 22\n", encoding="utf-8")  # a different size: seen even where mtimes are coarse
+    (tmp_path / "losses.py").write_text("", encoding="utf-8")
+    notes.write_text("not an exercise file", encoding="utf-8")
     assert changed_files(before, snapshot(tmp_path)) == {module, tmp_path / "losses.py"}
     (tmp_path / "losses.py").unlink()
     assert changed_files(before, snapshot(tmp_path)) == {module}
 
     changes = polled_changes(tmp_path, seconds=0.01)
-    module.write_text("x = 4444\n")  # before the first look: still seen
+    module.write_text("x = 4444\n", encoding="utf-8")  # before the first look: still seen
     assert next(changes) == {module}
-    threading.Timer(0.05, lambda: module.write_text("x = 333\n")).start()
+    threading.Timer(0.05, lambda: module.write_text("x = 333\n", encoding="utf-8")).start()
     assert next(changes) == {module}
 
 
@@ -180,7 +181,7 @@ def test_without_watchfiles_watch_falls_back_to_polling(tmp_path, monkeypatch):
                         lambda name, *args: None if name == "watchfiles" else real_find_spec(name, *args))
     changes, how = file_changes(tmp_path, poll=False)
     assert "watchfiles is not installed" in how
-    threading.Timer(0.6, lambda: (tmp_path / "softmax.py").write_text("x = 1\n")).start()
+    threading.Timer(0.6, lambda: (tmp_path / "softmax.py").write_text("x = 1\n", encoding="utf-8")).start()
     assert next(changes) == {tmp_path / "softmax.py"}  # found by looking every half second
 
 
@@ -205,6 +206,7 @@ def wait_for(lines, text, seconds, poke=None):
     raise AssertionError(f"no line with {text!r} in {seconds} s; got:\n{''.join(seen)}")
 
 
+@pytest.mark.posix_only("needs POSIX: the test presses Ctrl-C by sending SIGINT")
 @pytest.mark.parametrize("options", [[], ["--poll"]], ids=["file events", "polling"])
 def test_watch_command_regrades_on_save_and_stops_cleanly_on_ctrl_c(tmp_path, options):
     work = tmp_path / "work"
@@ -218,9 +220,10 @@ def test_watch_command_regrades_on_save_and_stops_cleanly_on_ctrl_c(tmp_path, op
     try:
         start = wait_for(lines, "for changes", 60)
         assert any("✗ activations" in line for line in start)
-        solved = (SOLUTIONS / "activations.py").read_text()
+        solved = (SOLUTIONS / "activations.py").read_text(encoding="utf-8")
         after = wait_for(lines, "now: softmax", 60,
-                         poke=lambda: (work / "activations.py").write_text(solved + f"# {time.monotonic()}\n"))
+                         poke=lambda: (work / "activations.py").write_text(solved + f"# {time.monotonic()}\n",
+                                                                           encoding="utf-8"))
         assert any(line.startswith("✓ activations") for line in after)
         assert any(line.startswith("✗ softmax") for line in after)
     finally:
