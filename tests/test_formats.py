@@ -11,7 +11,7 @@ import xmlschema
 from click.testing import CliRunner
 
 from conftest import ROOT, grade_folder, write_submission
-from grader.engine import sandbox
+from grader.engine import runtime, sandbox
 from grader.instructor import worker
 from grader.report.audience import machine_notices, student_notices
 
@@ -89,6 +89,16 @@ def test_gradescope_output_keeps_the_grading_machine_to_the_instructor(mixed, mo
     assert "sandbox" not in run.stdout and "bwrap" not in run.stdout
     assert f"note: {notice}" in run.stderr
     assert results["tests"] and all(t["status"] == "passed" for t in results["tests"])
+
+
+def test_the_autograder_refuses_root_in_one_line(mixed, monkeypatch):
+    """Where only root could run student code, run_autograder's log says why, without a traceback."""
+    def refuse(*args, **kwargs):
+        raise runtime.RootRefused("no unprivileged user can run the child's Python here: see --allow-root")
+    monkeypatch.setattr(worker.grading, "grade", refuse)
+    run = CliRunner().invoke(worker.main, [str(mixed), "--format", "gradescope", "-e", "softmax"])
+    assert run.exit_code == 2 and "Traceback" not in run.output
+    assert "no unprivileged user can run the child's Python here" in run.stderr
 
 
 def test_gradescope_results_have_exactly_the_documented_fields(mixed, json_report):

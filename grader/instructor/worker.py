@@ -35,6 +35,7 @@ from ..checks import EXERCISES
 from ..options import allow_import_option, seed_option
 from ..grading.seeds import as_seed
 from ..engine import sandbox as sandbox_module
+from ..engine.runtime import RootRefused
 from ..engine.sandbox import SandboxUnavailable
 from .feedback import feedback_texts
 from .intake import IntakeError, take_in
@@ -100,6 +101,8 @@ def grade(source, fmt, names, timeout, memory, seed, solutions, sandbox, jobs, f
             status = NOT_TAKEN_IN
         except SandboxUnavailable as error:
             raise click.UsageError(f"--sandbox on, but the sandbox cannot run here: {error}") from None
+        except RootRefused as error:  # no user but root could run student code here
+            raise click.UsageError(str(error)) from None
     report.submission = str(source)
     for notice in machine_notices(report.notices):  # the instructor's, in the log
         click.echo(f"note: {notice}", err=True)
