@@ -533,9 +533,10 @@ def grade_thief(tmp_path, with_reference):
     thief = (SOURCE_THIEF.replace("SECRET_HASHES", repr(sorted(hashes))).replace("MODULES", repr(names))
              .replace("MODULE_FILES", repr({f"{n}.py" for n in names})))
     folder = write_submission(tmp_path / "student", modules={"model": thief})
-    if not with_reference:  # the control: the earlier modules are the student's, copies of the marked ones
-        for name in names:
-            shutil.copyfile(reference / f"{name}.py", folder / f"{name}.py")
+    for name in names:  # the control: the earlier modules are the student's, copies of the marked ones;
+        # else stubs, which earn no marks, so that the reference's black boxes stand in for them
+        source = ROOT / "exercises" / f"{name}.py" if with_reference else reference / f"{name}.py"
+        shutil.copyfile(source, folder / f"{name}.py")
     report = grading.grade(Submission(folder, EXERCISE_NAMES), names=["model"], sandbox="off",
                            reference=Reference(reference) if with_reference else None)
     text = json.dumps(report.to_dict())
