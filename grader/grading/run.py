@@ -95,7 +95,7 @@ def grade_with(submission, exercises, reference, seed, box, sandbox_notice, prog
         results = map_jobs(one, exercises, jobs)
         link_root_causes(results, submission, exercise_names(), lambda more: map_jobs(quietly, more, jobs))
     else:
-        results = in_waves(exercises, submission, one, jobs)
+        results = in_waves(exercises, submission, reference, one, jobs)
     report = Report(str(submission), results, seed=seed.shown, seed_fingerprint=seed.fingerprint,
                     hidden_checks_ran=reference is not None, sandboxed=box is not None,
                     student_work=not submission.is_reference(reference))
@@ -113,19 +113,21 @@ def grade_with(submission, exercises, reference, seed, box, sandbox_notice, prog
     return report
 
 
-def in_waves(exercises, submission, one, jobs):
+def in_waves(exercises, submission, reference, one, jobs):
     """Grade ``exercises`` with the reference present, each after the earlier exercises its
     module imports (directly, or through the student's own earlier files). An earlier
     module that earned full marks in its own exercise is used as the student wrote it; any
     other is the reference's black box, so a bug there does not fail this exercise for the
     wrong reason. (Black boxes cost a round trip per call: a model trained through them is
-    several times slower to grade.) Earlier exercises that were not asked for are graded
-    too, to judge them, and left out of the results."""
+    several times slower to grade.) A module that is the reference's, byte for byte, needs
+    no judging. Earlier exercises that were not asked for are graded too, to judge them,
+    and left out of the results."""
     names = exercise_names()
     asked = {exercise.module for exercise in exercises}
     needs, todo = {}, sorted(asked, key=names.index)
     for name in todo:  # grows while it is walked: what the modules need, and what that needs
-        needs[name] = imported_earlier(name, submission) | called_by_checks(name)
+        needs[name] = {used for used in imported_earlier(name, submission) | called_by_checks(name)
+                       if not same_as_reference(used, submission, reference)}
         todo += sorted(needs[name] - set(todo), key=names.index)
     done = {}
     while len(done) < len(needs):
@@ -137,9 +139,15 @@ def in_waves(exercises, submission, one, jobs):
     return [done[exercise.module] for exercise in exercises]
 
 
+def same_as_reference(name, submission, reference):
+    mine, theirs = submission.module_file(name), reference.module_file(name)
+    return bool(mine and theirs and mine.is_file() and theirs.is_file() and mine.read_bytes() == theirs.read_bytes())
+
+
 def own_modules(module, needed, done):
     """The earlier modules that ``module`` gets as the student wrote them: those it needs
-    that earned full marks, and those it does not need (nothing imports them)."""
+    that earned full marks, and the others (nothing imports them, or they are the
+    reference's own text)."""
     names = exercise_names()
     unused = set(names[:names.index(module)]) - needed
     return unused | {d for d in needed if done[d].max_score and done[d].score == done[d].max_score}
