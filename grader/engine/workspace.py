@@ -31,6 +31,8 @@ ENGINE_FILES = ("child.py", "protocol.py", "blackbox.py")
 # CPython 3.11's parser is not safe in two threads at once ("AST constructor recursion
 # depth mismatch"), and exercises are laid out from threads.
 _parsing = threading.Lock()
+PARSER_STACK_BYTES = 512 * 2**20  # reserved, not used: enough for a million-term expression on 3.10
+MAX_PARSED_BYTES = 4 * 2**20      # a larger module is not read here (the child still reports its errors)
 PACKAGE = "submission"
 
 
@@ -138,12 +140,30 @@ def disk_bytes(info):
 def parse(source):
     """The syntax tree of student ``source``, or None when it does not parse: a syntax
     error, or a source too deep for the parser (RecursionError, MemoryError), which must
-    cost only its exercise; the child reports the real error."""
-    try:
-        with _parsing:
-            return ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    cost only its exercise; the child reports the real error.
+
+    The parser runs in a thread of its own with a large stack: before 3.11, CPython's
+    parser has no depth check, and ``x = 1+1+...+1`` (200,000 terms) overflowed the C stack
+    of the grader itself (a segmentation fault, not an exception)."""
+    if len(source) > MAX_PARSED_BYTES:
         return None
+    found = []
+
+    def run():
+        try:
+            found.append(ast.parse(source))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+
+    with _parsing:
+        previous = threading.stack_size(PARSER_STACK_BYTES)
+        try:
+            parser = threading.Thread(target=run, name="nnlab-parse")
+            parser.start()
+        finally:
+            threading.stack_size(previous)
+        parser.join()
+    return found[0] if found else None
 
 
 def relative_imports(path):

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..engine.workspace import parse as parse_student_source
 from ..report.files import write_atomic
 from ..submission import MANIFEST, NotASubmission
 
@@ -169,11 +170,9 @@ def parse_notebook(path):
 # ---------------------------------------------------------------- code
 
 def parse(source):
-    """The syntax tree of ``source``, or None: student code may be anything, even 10,000 "("."""
-    try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+    """The syntax tree of ``source``, or None: student code may be anything, even 10,000 "("
+    (parsed as the engine parses modules, safe from the parser's own depth limits)."""
+    return parse_student_source(source)
 
 
 def without_magics(source, keep_lines=False):
