@@ -11,6 +11,7 @@ Linux builds: their Windows code cannot run here, and it is not what is tested.
 
 import importlib
 import os
+import shutil
 import signal
 import sys
 import sysconfig
@@ -41,4 +42,6 @@ for owner, names in missing:
     for name in names:
         if hasattr(owner, name):
             delattr(owner, name)
+if PLATFORM == "win32":  # Python 3.13's shutil.which asks _winapi, which Linux has not: no program is found
+    shutil.which = lambda *args, **kwargs: None
 sys.platform = PLATFORM
