@@ -82,7 +82,9 @@ def problems(report):
 
 
 def spreadsheet_safe(text):
-    """``text``, kept from being read as a formula by a spreadsheet (=, +, -, @ first)."""
+    """``text``, kept from being read as a formula by a spreadsheet (=, +, -, @ first), and
+    without NUL bytes (no spreadsheet shows one, and Python 3.10's csv cannot write one)."""
+    text = text.replace("\x00", "")
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
