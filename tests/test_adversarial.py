@@ -307,12 +307,9 @@ def fork_bomb_is_contained():
     return SANDBOX is not None or not runtime.is_root()
 
 
-@pytest.mark.linux_only("needs Linux: os.fork, and /proc to see that the bomb is gone")
-@pytest.mark.skipif(not fork_bomb_is_contained(),
-                    reason="as root without the sandbox no process limit applies (root is exempt)")
-def test_fork_bomb_is_contained(submission):
-    marker = unique_marker()
-    code = f"""
+def fork_bomb_relu(marker):
+    """A relu that forks for ever (its processes renamed ``marker``, to be found in /proc)."""
+    return f"""
     def relu(z):
         import os
         {rename_self(marker)}
@@ -322,6 +319,14 @@ def test_fork_bomb_is_contained(submission):
             except OSError:
                 pass
     """
+
+
+@pytest.mark.linux_only("needs Linux: os.fork, and /proc to see that the bomb is gone")
+@pytest.mark.skipif(not fork_bomb_is_contained(),
+                    reason="as root without the sandbox no process limit applies (root is exempt)")
+def test_fork_bomb_is_contained(submission):
+    marker = unique_marker()
+    code = fork_bomb_relu(marker)
     folder = submission(replacements={"activations.relu": code})
     exercise = grade_hostile(folder, "auto", timeout=4)
     assert "relu_known_values" not in passed(exercise)

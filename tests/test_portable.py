@@ -117,7 +117,8 @@ def test_paths_with_spaces_backslashes_and_accents(windows_like, monkeypatch, su
 
 import test_adversarial as adversarial  # noqa: E402
 import test_adversarial_engine as adversarial_engine  # noqa: E402
-from test_adversarial import grade_hostile, passed, processes_named, rename_self, unique_marker  # noqa: E402
+from test_adversarial import (fork_bomb_relu, grade_hostile, passed, processes_named, rename_self,  # noqa: E402
+                             unique_marker)
 
 
 @pytest.mark.parametrize("body", ["while True:\n        pass", "import time\n    time.sleep(1000)"])
@@ -194,16 +195,7 @@ def test_windows_like_endless_output_is_capped(windows_like, submission):
                     reason="as root without an unprivileged user no process limit applies")
 def test_portable_fork_bomb_is_contained_and_its_tree_killed(portable_with_rlimits, submission):
     marker = unique_marker()
-    code = f"""
-    def relu(z):
-        import os
-        {rename_self(marker)}
-        while True:
-            try:
-                os.fork()
-            except OSError:
-                pass
-    """
+    code = fork_bomb_relu(marker)
     started = time.monotonic()
     report = grade_folder(submission(replacements={"activations.relu": code}), names=["activations"],
                           sandbox="off", timeout=4)
