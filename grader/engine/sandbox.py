@@ -45,6 +45,8 @@ def find_bwrap():
 
 
 class Sandbox:
+    tmp_bytes = TMP_BYTES
+
     def __init__(self, bwrap, hidden=()):
         self.bwrap = bwrap
         self.hidden = [Path(p).resolve() for p in hidden]
@@ -52,15 +54,27 @@ class Sandbox:
         self.python = runtime.prepared_python()  # OSError, RuntimeError: no sandbox here
         self.prefix = self.python.parents[1]
 
-    def wrap(self, argv, workspace, env):
-        """The command that runs ``argv`` in the sandbox with exactly ``env``."""
+    def prepare(self, env, workspace):
+        """Make ``env`` (a child's environment) and ``workspace`` ready for a child in the
+        sandbox: as root, the child becomes nobody, whose workspace it is."""
         if self.drop_to_nobody:
             uid, gid = runtime.child_user()
-            env = {**env, "NNLAB_RUN_AS": f"{uid}:{gid}"}
+            env["NNLAB_RUN_AS"] = f"{uid}:{gid}"
             workspace.give_to(uid, gid)  # and closed to other users on the machine
+
+    def wrap(self, argv, workspace, env):
+        """The command that runs ``argv`` in a sandbox of its own with exactly ``env``."""
         command = self.command(workspace) + ["--clearenv"]
         for key, value in env.items():
             command += ["--setenv", key, value]
+        return command + ["--"] + argv
+
+    def enclose(self, argv, folders):
+        """The command that runs ``argv`` (a fork server, see ``forkserver.py``) as PID 1 of
+        a sandbox that sees ``folders`` too, read-only, with the environment it is given."""
+        command = self.command() + ["--as-pid-1"]
+        for folder in folders:
+            command += [*parents_open_to_all(folder), "--ro-bind", str(folder), str(folder)]
         return command + ["--"] + argv
 
     def command(self, workspace=None):

@@ -45,13 +45,14 @@ class Workspace:
         self.references = None  # the reference's process, when earlier modules are its proxies
 
     @classmethod
-    def create(cls, module, earlier, submission, reference=None, own=()):
+    def create(cls, module, earlier, submission, reference=None, own=(), parent=None):
         """Lay out ``module`` from ``submission`` and the ``earlier`` modules it may import:
         the reference's, but for the names in ``own``, which are the student's own files.
+        The workspace is a new folder in ``parent`` (by default, the system's temporary one).
 
         Returns the workspace and the names of earlier modules taken from ``reference``.
         """
-        workspace = cls(tempfile.mkdtemp(prefix=f"nnlab-{module}-"))
+        workspace = cls(tempfile.mkdtemp(prefix=f"nnlab-{module}-", dir=parent))
         engine = workspace.child_script.parent
         engine.mkdir()
         for name in ENGINE_FILES:

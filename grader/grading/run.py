@@ -64,7 +64,7 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     hidden = [submission.path] + ([reference.path] if reference else [])
     runtime.include_packages(allowed_imports)  # the child's Python holds what may be imported
     box, sandbox_notice = sandbox_module.choose(sandbox, hidden)
-    forks = ForkServer.start() if box is None else None  # under the sandbox, each child is a sandbox of its own
+    forks = ForkServer.start(sandbox=box)
     try:
         if box is None and runtime.refusal():
             raise runtime.RootRefused(runtime.refusal())
@@ -237,7 +237,8 @@ class ExerciseRun:
 
     def grade(self):
         workspace, from_reference = Workspace.create(self.module, self.earlier, self.submission, self.reference,
-                                                      own=self.own_earlier)
+                                                      own=self.own_earlier,
+                                                      parent=self.forks.workspaces if self.forks else None)
         self.workspace = workspace
         if workspace.references is not None:  # each call to a black box is a round trip
             self.clock.stretch(BLACK_BOX_SLOWDOWN)

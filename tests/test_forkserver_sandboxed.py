@@ -1,0 +1,81 @@
+"""The fork server under the sandbox: one bubblewrap sandbox per submission holds the
+server, and each fork shuts itself in a sandbox of its own (``namespaces.py``) before it
+imports student code: its own PID 1, no /proc, a /tmp holding only its workspace."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import grade_folder
+from grader.engine import forkserver, sandbox
+from grader.engine.sandbox import Sandbox
+
+pytestmark = [
+    pytest.mark.linux_only("the sandbox is Linux's (bubblewrap and namespaces)"),
+    pytest.mark.skipif(sandbox.choose("auto")[0] is None, reason="bubblewrap cannot run here"),
+]
+
+LOOKS_AROUND = """
+import glob, os
+print("SEES " + repr({"pid": os.getpid(), "proc": sorted(os.listdir("/proc")), "cwd": os.getcwd(),
+                      "tmp": sorted(glob.glob("/tmp/*") + glob.glob("/tmp/*/*")),
+                      "shm": os.listdir("/dev/shm")}))
+"""  # at the top of a module: what a child sees of the machine, and of its siblings
+
+
+@pytest.fixture
+def servers(monkeypatch):
+    started = []
+    original = forkserver.Server.__init__
+
+    def recording(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        started.append(self)
+
+    monkeypatch.setattr(forkserver.Server, "__init__", recording)
+    return started
+
+
+def looking_around(submission, names):
+    folder = submission()
+    for name in names:
+        path = folder / f"{name}.py"
+        path.write_text(LOOKS_AROUND + path.read_text(encoding="utf-8"), encoding="utf-8")
+    return folder
+
+
+def seen(exercise):
+    return ast.literal_eval(re.search(r"SEES (\{.*\})", exercise.output).group(1))
+
+
+def test_each_child_is_a_fork_that_sees_only_its_own_workspace(submission, servers):
+    names = ["activations", "softmax", "losses"]
+    report = grade_folder(looking_around(submission, names), names=names, sandbox="on", jobs=2)
+    assert [e.status for e in report.exercises] == ["passed"] * 3
+    assert len(servers) == 1 and servers[0].sandbox is not None
+    folders = set()
+    for exercise in report.exercises:
+        view = seen(exercise)
+        assert view["pid"] == 1 and view["proc"] == [] and view["shm"] == []  # no server, no sibling
+        own = view["cwd"]
+        assert Path(own).parent == servers[0].workspaces and exercise.child["sandbox"] is True
+        assert [path for path in view["tmp"] if not own.startswith(path)] == [], view["tmp"]
+        folders.add(own)
+    assert len(folders) == 3
+
+
+def test_a_fork_that_cannot_shut_itself_in_is_spawned_in_a_sandbox_of_its_own(submission, servers, monkeypatch):
+    monkeypatch.setattr(Sandbox, "tmp_bytes", "not-a-size")  # every fork's tmpfs mount fails
+    report = grade_folder(looking_around(submission, ["activations"]), names=["activations"], sandbox="on")
+    exercise = report.exercises[0]
+    assert exercise.status == "passed"
+    assert seen(exercise)["proc"] != []  # bubblewrap's own /proc: a spawned child, not a fork
+
+
+def test_grading_leaves_no_sandboxed_server_and_no_folder_behind(submission, servers):
+    grade_folder(submission(), names=["activations"], sandbox="on")
+    server = servers[0]
+    assert server.process.poll() is not None
+    assert not server.folder.exists() and not server.workspaces.exists()
