@@ -9,6 +9,10 @@ only folder it can read besides those, and its home and /tmp the only ones it ca
 write: both are size-capped tmpfs, so a submission cannot fill the grader's disk. It has its own PID namespace, so it can neither see nor signal the grader, and
 everything it started dies with it.
 
+Children are forks (``forkserver.py``): one such sandbox per submission holds the fork
+server, and each fork then shuts itself in a sandbox of its own (``namespaces.py``), so
+that what is said above holds for every exercise's child, as if it had been spawned.
+
 When the grader runs as root (a container, a CI runner), the child also drops to the
 unprivileged user ``nobody`` (or ``$NNLAB_CHILD_USER``) before it imports any student code, so that the process
 limit applies (root is exempt from RLIMIT_NPROC) and root-only files stay closed.
@@ -153,6 +157,15 @@ def _try(bwrap):
                        "`sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` lifts it")
         return f"bwrap failed: {reason}"
     return ""
+
+
+def probe_in_background(mode):
+    """Start the probe now, in a thread, where ``choose(mode)`` will need it: it runs while
+    the grader imports NumPy and its checks (on another core), and ``choose`` waits for it."""
+    if mode != OFF and sys.platform.startswith("linux"):
+        bwrap = find_bwrap()
+        if bwrap:
+            threading.Thread(target=probe, args=(bwrap,), name="nnlab-sandbox-probe", daemon=True).start()
 
 
 def choose(mode, hidden=()):
