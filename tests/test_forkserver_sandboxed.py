@@ -4,6 +4,9 @@ imports student code: its own PID 1, no /proc, a /tmp holding only its workspace
 
 import ast
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -79,3 +82,43 @@ def test_grading_leaves_no_sandboxed_server_and_no_folder_behind(submission, ser
     server = servers[0]
     assert server.process.poll() is not None
     assert not server.folder.exists() and not server.workspaces.exists()
+
+
+DIES_WITH_THE_GRADER = """
+import time
+from pathlib import Path
+from grader.engine import sandbox
+from grader.engine.forkserver import ForkServer
+from grader.engine.process import ChildProcess
+from grader.engine.workspace import Workspace
+from grader.submission import Submission
+box = sandbox.choose("on")[0]
+forks = ForkServer.start(sandbox=box)
+folder = Path({tmp!r}, "sub")
+folder.mkdir()
+(folder / "probe.py").write_text("import time")
+workspace, _ = Workspace.create("probe", [], Submission(folder, ["probe"]), parent=forks.workspaces)
+child = ChildProcess(workspace, "probe", time.monotonic() + 30, sandbox=box, forks=forks)
+print(forks._server.server_pid, child.process.pid, forks._server.folder, flush=True)
+time.sleep(60)
+"""
+
+
+def test_the_sandboxed_server_and_its_children_die_with_the_grader(tmp_path):
+    """(The server's folder, copies of a few engine files, stays behind: the server sees it
+    read-only, and could not remove a mount point anyway. So do the workspaces of a
+    killed grader, in every mode.)"""
+    from test_forkserver import alive
+
+    code = DIES_WITH_THE_GRADER.format(tmp=str(tmp_path))
+    grader = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        server, child = (int(pid) for pid in grader.stdout.readline().split()[:2])
+        assert alive(server) and alive(child)
+    finally:
+        grader.kill()
+        grader.wait()
+    deadline = time.monotonic() + 10
+    while (alive(server) or alive(child)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(server) and not alive(child)
