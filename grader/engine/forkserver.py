@@ -17,12 +17,13 @@ sandbox per submission, where each fork shuts itself in a sandbox of its own
 ``ForkedProcess`` has what ``ChildProcess`` uses of ``subprocess.Popen``: the parent still
 kills a child's process group itself. The server reports pids and exit statuses; it is
 the grader's code, but it runs beside untrusted children (as the same user, unless the
-grader is root), so what it says is checked: a pid must be a session leader whose parent
-is the server (a pid in the sandbox is looked up in the kernel's own numbering, never
-taken from the server), a status a small integer, a message one short JSON line. A server that
-dies, is too slow or says anything else is killed with every child it forked (their
-exercises see a child that stopped, with the reason); the next child starts on a fresh
-server, or, where none starts, the way it did before (``ChildProcess`` spawns it).
+grader is root or the sandbox shuts each fork in), so what it says is checked: a pid
+must be a session leader whose parent is the server (a pid in the sandbox is looked up
+in the kernel's own numbering, never taken from the server), a status a small integer, a
+message one short JSON line. A server that dies, is too slow or says anything else is
+killed with every child it forked (their exercises see a child that stopped, with the
+reason); the next child starts on a fresh server, or, where none starts, the way it did
+before (``ChildProcess`` spawns it).
 """
 
 import json
@@ -41,7 +42,8 @@ from pathlib import Path
 
 from . import limits, reaper, runtime
 
-ENGINE_FILES = ("child.py", "protocol.py", "blackbox.py", "namespaces.py", "serve_forks.py")  # child.py imports blackbox
+# child.py imports blackbox; a fork under the sandbox imports namespaces
+ENGINE_FILES = ("child.py", "protocol.py", "blackbox.py", "namespaces.py", "serve_forks.py")
 MAX_LINE = 4096            # one message of the server
 FORK_SECONDS = 10          # the longest a fork may take before the server counts as stuck
 MAX_FAILURES = 2           # servers in a row that could not fork: then children are spawned
@@ -150,8 +152,8 @@ class Server:
         reaper.adopt_orphans()
         try:
             self.process = reaper.popen(
-                argv, cwd=folder, env=env, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, start_new_session=True)
+                argv, cwd=folder, env=env, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         except OSError as error:
             ours.close()
             shutil.rmtree(folder, ignore_errors=True)
