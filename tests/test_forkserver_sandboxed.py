@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from conftest import grade_folder
-from grader.engine import forkserver, sandbox
+from grader.engine import sandbox
 from grader.engine.sandbox import Sandbox
+from test_forkserver import alive, servers  # noqa: F401 -- servers: the fixture of every server started
 
 pytestmark = [
     pytest.mark.linux_only("the sandbox is Linux's (bubblewrap and namespaces)"),
@@ -26,19 +27,6 @@ print("SEES " + repr({"pid": os.getpid(), "proc": sorted(os.listdir("/proc")), "
                       "tmp": sorted(glob.glob("/tmp/*") + glob.glob("/tmp/*/*")),
                       "shm": os.listdir("/dev/shm")}))
 """  # at the top of a module: what a child sees of the machine, and of its siblings
-
-
-@pytest.fixture
-def servers(monkeypatch):
-    started = []
-    original = forkserver.Server.__init__
-
-    def recording(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        started.append(self)
-
-    monkeypatch.setattr(forkserver.Server, "__init__", recording)
-    return started
 
 
 def looking_around(submission, names):
@@ -108,8 +96,6 @@ def test_the_sandboxed_server_and_its_children_die_with_the_grader(tmp_path):
     """(The server's folder, copies of a few engine files, stays behind: the server sees it
     read-only, and could not remove a mount point anyway. So do the workspaces of a
     killed grader, in every mode.)"""
-    from test_forkserver import alive
-
     code = DIES_WITH_THE_GRADER.format(tmp=str(tmp_path))
     grader = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
