@@ -248,6 +248,8 @@ class Server:
             self.replies.put({"failed": message["failed"][:200]})
             return True
         if set(message) == {"exited", "status"} and type(message["status"]) is int and -64 <= message["status"] <= 255:
+            if self.sandbox is not None:
+                self._end_lost_namespaces()
             with self.changed:
                 process = self.children.pop(message["exited"], None)
                 if process is not None:
@@ -255,6 +257,18 @@ class Server:
                 self.changed.notify_all()
             return process is not None
         return False
+
+    def _end_lost_namespaces(self):
+        """Kill each PID 1 of a fork's namespace whose fork, the process that waited for it,
+        has died (the grader killed it, say): the server adopted it, and it lives on if
+        student code cleared its parent-death signal. The grader kills it; the server
+        could not (its forks are in namespaces of their own)."""
+        for pid in child_pids(self.server_pid) if self.server_pid else []:
+            if len(namespace_pids(pid)) > 2:  # two namespaces below the grader's: only those
+                try:
+                    os.kill(pid, signal.SIGKILL)  # and with it, everything in its namespace
+                except (ProcessLookupError, PermissionError):
+                    pass
 
     def _plausible(self, pid):
         return type(pid) is int and pid > 1 and pid not in self.children

@@ -7,13 +7,15 @@ imports any student code, the fork makes itself what bubblewrap makes a spawned 
 (``sandbox.py``), in the same way bubblewrap does it, with system calls:
 
     enter(root, ...)   a user namespace of its own (its uid mapped to itself), and mount,
-                       PID and IPC namespaces owned by it; a fresh size-capped /tmp that
-                       holds only its workspace (and the Python, if it lives in /tmp),
-                       bound read-only; its home, /dev/shm: size-capped tmpfs of its own
+                       PID, IPC and network namespaces owned by it; a fresh size-capped
+                       /tmp that holds only its workspace (and the Python, if it lives in
+                       /tmp), bound read-only; its home, /dev/shm: size-capped tmpfs of
+                       its own; terminals (/dev/pts) of its own; not dumpable, so that no
+                       other process of its user can read it
     become_init()      fork again: the grandchild is PID 1 of the new PID namespace, so
                        everything it starts dies with it, and leads a session of its own;
                        the fork in between only waits, and exits as the grandchild did
-                       (the grader kills it, and the grandchild dies with it)
+                       (the grader kills it, and then the grandchild: see forkserver.py)
     lock_down()        no /proc (the server and the siblings stay out of sight), no
                        capabilities, no new privileges, killed when the fork in between dies
 
@@ -25,7 +27,8 @@ import ctypes
 import os
 import signal
 
-CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x08000000, 0x10000000, 0x20000000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
@@ -39,7 +42,7 @@ def enter(root, visible, tmp_bytes):
     ``root``; of the server's folders in /tmp, only ``visible`` (the Python) stay in sight."""
     uid, gid = os.getuid(), os.getgid()
     _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # changing uid cleared it: /proc/self/*_map stay ours
-    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET), "unshare")
     _write("/proc/self/setgroups", "deny")
     _write("/proc/self/uid_map", f"{uid} {uid} 1")
     _write("/proc/self/gid_map", f"{gid} {gid} 1")
@@ -58,6 +61,10 @@ def enter(root, visible, tmp_bytes):
     _tmpfs(os.path.join(root, "home"), tmp_bytes)
     if os.path.isdir("/dev/shm"):
         _tmpfs("/dev/shm", tmp_bytes)
+    if os.path.isdir("/dev/pts"):  # terminals of its own: the server's are its siblings' too
+        _mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620")
+        _mount("/dev/pts/ptmx", "/dev/ptmx", None, MS_BIND)
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # done with /proc/self: no other process of its user may read it
 
 
 def become_init():
@@ -75,8 +82,10 @@ def become_init():
         except InterruptedError:
             continue
     if os.WIFSIGNALED(status):
-        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
-        os.kill(os.getpid(), os.WTERMSIG(status))
+        signum = os.WTERMSIG(status)
+        if signum not in (signal.SIGKILL, signal.SIGSTOP):  # whose handlers cannot be set
+            signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
     os._exit(os.waitstatus_to_exitcode(status))
 
 

@@ -115,13 +115,22 @@ def fork(request, fds, control):
             os.setsid()
             become_child(request, fds, control, server, ready_write)
         except BaseException:  # noqa: BLE001 -- never back into the server's loop
-            traceback.print_exc()
-            sys.stderr.flush()
-        os._exit(1)
+            print_quietly()
+        finally:
+            os._exit(1)
     os.close(ready_write)
     started = os.read(ready_read, 1)
     os.close(ready_read)
     return {"forked": pid} if started else {"failed": "the child did not start"}
+
+
+def print_quietly():
+    """The traceback of a fork that failed, on its stderr, if it still has one."""
+    try:
+        traceback.print_exc()
+        sys.stderr.flush()
+    except BaseException:  # noqa: BLE001 -- closed (the fork that waits, namespaces.py)
+        pass
 
 
 def become_child(request, fds, control, server, ready):
