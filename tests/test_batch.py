@@ -103,8 +103,11 @@ def run_batch(submissions, out, *options, names=NAMES):
 
 
 def start_batch(submissions, out, names=NAMES):
+    """The batch, running, with Ctrl-C's signal as a terminal gives it: a suite started in
+    the background (``cmd &``) ignores SIGINT, and so would its children."""
     log = open(out.parent / f"{out.name}.log", "w")
-    return subprocess.Popen(batch_command(submissions, out, names), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(batch_command(submissions, out, names), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_for_reports(out, count, process):
