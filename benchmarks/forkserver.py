@@ -1,5 +1,5 @@
 """What the fork server saves: children forked from a Python that imported NumPy once,
-against children each started afresh (the spawn path, which the sandbox still takes).
+against children each started afresh (the path taken where a child cannot be forked).
 
     python -m benchmarks.forkserver     # prints the table; medians of 5, measured interleaved
 
@@ -65,7 +65,7 @@ def whole_grade(names, forks):
     if forks:
         report = grade_in_process(names, jobs=2)
     else:
-        with mock.patch.object(ForkServer, "start", lambda *args: None):
+        with mock.patch.object(ForkServer, "start", lambda *args, **kwargs: None):
             report = grade_in_process(names, jobs=2)
     assert report["score"] == report["max_score"], report["score"]
 

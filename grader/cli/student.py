@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from .. import grading
 from ..checks import MODULES
 from ..engine import runtime
+from ..engine import sandbox as sandbox_module
 from ..engine.sandbox import SandboxUnavailable
 from ..report.files import write_atomic
 from ..report.formats import FORMATS, render
@@ -69,6 +69,9 @@ def grade(path, names, fmt, output, fail_under, timeout, memory, seed, solutions
       nnlab grade work/                        a folder of notebooks
       nnlab grade --report feedback            and open feedback/report.html
     """
+    sandbox_module.probe_in_background(sandbox)
+    from .. import grading  # NumPy and the checks: while the sandbox's probe runs
+
     submission = find_submission(path)
     if names and submission.only:
         raise click.UsageError("give either a module file or --exercise, not both")

@@ -79,10 +79,12 @@ class ChildProcess:
         if self.arena is not None:
             env["NNLAB_ARENA"] = self.arena.environment()
         if sandbox is not None:
+            sandbox.prepare(env, workspace)
             argv = sandbox.wrap(argv, workspace, env)
         reaper.adopt_orphans()
         try:
-            forks = forks if sandbox is None else None  # under the sandbox, each child has one of its own
+            if forks is not None and forks.sandbox is not sandbox:
+                forks = None
             self.process = self._fork(forks, python, env, workspace, module) or self._start(argv, env, workspace)
             self.tree = self._contain(self.process)
         except BaseException:

@@ -9,6 +9,10 @@ only folder it can read besides those, and its home and /tmp the only ones it ca
 write: both are size-capped tmpfs, so a submission cannot fill the grader's disk. It has its own PID namespace, so it can neither see nor signal the grader, and
 everything it started dies with it.
 
+Children are forks (``forkserver.py``): one such sandbox per submission holds the fork
+server, and each fork then shuts itself in a sandbox of its own (``namespaces.py``), so
+that what is said above holds for every exercise's child, as if it had been spawned.
+
 When the grader runs as root (a container, a CI runner), the child also drops to the
 unprivileged user ``nobody`` (or ``$NNLAB_CHILD_USER``) before it imports any student code, so that the process
 limit applies (root is exempt from RLIMIT_NPROC) and root-only files stay closed.
@@ -45,6 +49,8 @@ def find_bwrap():
 
 
 class Sandbox:
+    tmp_bytes = TMP_BYTES
+
     def __init__(self, bwrap, hidden=()):
         self.bwrap = bwrap
         self.hidden = [Path(p).resolve() for p in hidden]
@@ -52,15 +58,27 @@ class Sandbox:
         self.python = runtime.prepared_python()  # OSError, RuntimeError: no sandbox here
         self.prefix = self.python.parents[1]
 
-    def wrap(self, argv, workspace, env):
-        """The command that runs ``argv`` in the sandbox with exactly ``env``."""
+    def prepare(self, env, workspace):
+        """Make ``env`` (a child's environment) and ``workspace`` ready for a child in the
+        sandbox: as root, the child becomes nobody, whose workspace it is."""
         if self.drop_to_nobody:
             uid, gid = runtime.child_user()
-            env = {**env, "NNLAB_RUN_AS": f"{uid}:{gid}"}
+            env["NNLAB_RUN_AS"] = f"{uid}:{gid}"
             workspace.give_to(uid, gid)  # and closed to other users on the machine
+
+    def wrap(self, argv, workspace, env):
+        """The command that runs ``argv`` in a sandbox of its own with exactly ``env``."""
         command = self.command(workspace) + ["--clearenv"]
         for key, value in env.items():
             command += ["--setenv", key, value]
+        return command + ["--"] + argv
+
+    def enclose(self, argv, folders):
+        """The command that runs ``argv`` (a fork server, see ``forkserver.py``) as PID 1 of
+        a sandbox that sees ``folders`` too, read-only, with the environment it is given."""
+        command = self.command() + ["--as-pid-1"]
+        for folder in folders:
+            command += [*parents_open_to_all(folder), "--ro-bind", str(folder), str(folder)]
         return command + ["--"] + argv
 
     def command(self, workspace=None):
@@ -139,6 +157,15 @@ def _try(bwrap):
                        "`sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` lifts it")
         return f"bwrap failed: {reason}"
     return ""
+
+
+def probe_in_background(mode):
+    """Start the probe now, in a thread, where ``choose(mode)`` will need it: it runs while
+    the grader imports NumPy and its checks (on another core), and ``choose`` waits for it."""
+    if mode != OFF and sys.platform.startswith("linux"):
+        bwrap = find_bwrap()
+        if bwrap:
+            threading.Thread(target=probe, args=(bwrap,), name="nnlab-sandbox-probe", daemon=True).start()
 
 
 def choose(mode, hidden=()):

@@ -1,19 +1,23 @@
 """The fork server: forks the child of each exercise from a Python that has NumPy loaded.
 
 Started by the grader (``forkserver.py``) as ``python -I [-S] serve_forks.py FD``, FD its
-control socket. It imports the child's server (``child.py``, and NumPy with it)
-once, and never imports student code. For each request (a JSON line, the child's pipes
+control socket (under the sandbox, as PID 1 of the submission's bubblewrap sandbox). It
+imports the child's server (``child.py``, and NumPy with it) once, and never imports
+student code. For each request (a JSON line, the child's pipes
 attached as file descriptors) it forks a child, which then becomes what a freshly
 started ``child.py`` is, in the same order:
 
     a new session                    the grader kills its process group
     the pipes at 0, 1, 2 (and the arena's fd), every other descriptor closed
-    its user (NNLAB_RUN_AS), the parent-death signal, its resource limits (NNLAB_LIMITS)
+    its user (NNLAB_RUN_AS), the parent-death signal
+    under the sandbox: namespaces    a sandbox of its own inside the server's (namespaces.py)
+    its resource limits (NNLAB_LIMITS)
     its own environment              the one the grader computed for it
     its workspace                    the working folder, and the only folder on sys.path
     child.main()                     the import policy, the student's module, serving
 
-The server tells the grader each child's pid once it is a session leader, and its exit
+The server tells the grader each child's pid (in the sandbox, as the sandbox numbers it)
+once it is a session leader, and its exit
 status once reaped: ``{"forked": pid}`` (or ``{"failed": why}``), ``{"exited": pid,
 "status": code}``, one JSON line each. When the socket ends (the grader died), it kills
 every child it forked, removes its folder and exits.
@@ -32,6 +36,7 @@ ENGINE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, ENGINE)
 
 import child  # noqa: E402 -- NumPy and the child's server, imported once for every child
+import numpy.random  # noqa: E402,F401 -- NumPy imports it when first used: here, once
 
 MAX_FDS = 8
 MARK = "NNLAB_CHILD"  # the token process.kill_marked looks for in /proc/<pid>/environ
@@ -94,7 +99,8 @@ def outlive_the_starting_thread():
 
 
 def fork(request, fds, control):
-    """Fork the child ``request`` describes; its pid once it leads a session of its own."""
+    """Fork the child ``request`` describes; its pid once it leads a session of its own
+    (and, under the sandbox, has namespaces of its own: see ``become_child``)."""
     ready_read, ready_write = os.pipe()
     server = os.getpid()
     try:
@@ -107,30 +113,47 @@ def fork(request, fds, control):
         try:
             os.close(ready_read)
             os.setsid()
-            os.write(ready_write, b"1")
-            os.close(ready_write)
-            become_child(request, fds, control, server)
+            become_child(request, fds, control, server, ready_write)
         except BaseException:  # noqa: BLE001 -- never back into the server's loop
-            traceback.print_exc()
-            sys.stderr.flush()
-        os._exit(1)
+            print_quietly()
+        finally:
+            os._exit(1)
     os.close(ready_write)
     started = os.read(ready_read, 1)
     os.close(ready_read)
     return {"forked": pid} if started else {"failed": "the child did not start"}
 
 
-def become_child(request, fds, control, server):
-    """What ``child.py`` does at start, here in a fork: then serve the exercise."""
+def print_quietly():
+    """The traceback of a fork that failed, on its stderr, if it still has one."""
+    try:
+        traceback.print_exc()
+        sys.stderr.flush()
+    except BaseException:  # noqa: BLE001 -- closed (the fork that waits, namespaces.py)
+        pass
+
+
+def become_child(request, fds, control, server, ready):
+    """What ``child.py`` does at start, here in a fork: then serve the exercise. Under the
+    sandbox (``request["own_sandbox"]``), the fork first shuts itself in namespaces of its
+    own (``namespaces.py``); it tells the server it started once that worked."""
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     control.detach()  # its descriptor is closed below: no object may close a reused number
-    place(fds, request["fds"])
+    ready = place(fds, request["fds"], ready)
     env = request["env"]
     child.drop_privileges(env.get("NNLAB_RUN_AS", ""))
     child.die_with_parent()  # after the drop: changing uid clears the parent-death signal
     if os.getppid() != server:  # the server died before the signal was asked for
         os._exit(1)
+    if request.get("own_sandbox"):
+        import namespaces
+
+        namespaces.enter(request["root"], request["own_sandbox"]["visible"], request["own_sandbox"]["tmp_bytes"])
+        namespaces.become_init()
+        namespaces.lock_down()
+    os.write(ready, b"1")
+    os.close(ready)
     child.apply_limits(env.get("NNLAB_LIMITS", ""))
     take_environment(env)
     os.chdir(request["root"])
@@ -143,19 +166,22 @@ def become_child(request, fds, control, server):
     child.main()
 
 
-def place(received, targets):
+def place(received, targets, ready):
     """Put each received descriptor at its number in the grader's request (0, 1, 2, then
-    the arena's), and close every other one: the control socket above all."""
+    the arena's), and close every other one (the control socket above all) but ``ready``;
+    return the number ``ready`` moved to."""
     floor = max(targets) + 1
     moved = [fcntl.fcntl(fd, fcntl.F_DUPFD, floor) for fd in received]
+    ready = fcntl.fcntl(ready, fcntl.F_DUPFD, floor)
     for fd, target in zip(moved, targets):
         os.dup2(fd, target)
     for fd in map(int, os.listdir("/dev/fd")):
-        if fd not in targets:
+        if fd not in targets and fd != ready:
             try:
                 os.close(fd)
             except OSError:  # the listing's own descriptor, closed already
                 pass
+    return ready
 
 
 def take_environment(env):
@@ -165,7 +191,7 @@ def take_environment(env):
     os.environ.clear()
     os.environ.update(env)
     token = env.get(MARK, "")
-    if sys.platform.startswith("linux") and token:
+    if os.path.exists("/proc/self/stat") and token:  # Linux, and /proc not hidden (namespaces.py)
         mark_environment_block(f"{MARK}={SERVER_TOKEN}".encode(), f"{MARK}={token}".encode())
 
 

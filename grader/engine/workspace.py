@@ -18,6 +18,7 @@ files.
 """
 
 import ast
+import hashlib
 import os
 import shutil
 import tempfile
@@ -45,13 +46,14 @@ class Workspace:
         self.references = None  # the reference's process, when earlier modules are its proxies
 
     @classmethod
-    def create(cls, module, earlier, submission, reference=None, own=()):
+    def create(cls, module, earlier, submission, reference=None, own=(), parent=None):
         """Lay out ``module`` from ``submission`` and the ``earlier`` modules it may import:
         the reference's, but for the names in ``own``, which are the student's own files.
+        The workspace is a new folder in ``parent`` (by default, the system's temporary one).
 
         Returns the workspace and the names of earlier modules taken from ``reference``.
         """
-        workspace = cls(tempfile.mkdtemp(prefix=f"nnlab-{module}-"))
+        workspace = cls(tempfile.mkdtemp(prefix=f"nnlab-{module}-", dir=parent))
         engine = workspace.child_script.parent
         engine.mkdir()
         for name in ENGINE_FILES:
@@ -166,16 +168,27 @@ def parse(source):
     return found[0] if found else None
 
 
+_imports_by_source = {}  # SHA-256 of a source -> the sibling modules it imports
+
+
 def relative_imports(path):
-    """Names of sibling modules that ``path`` imports (``from .softmax import ...``)."""
+    """Names of sibling modules that ``path`` imports (``from .softmax import ...``).
+    Each text is parsed once: grading asks this of every earlier module per exercise."""
     try:
-        tree = parse(path.read_bytes())
+        source = path.read_bytes()
     except OSError:
         return set()
-    if tree is None:
-        return set()
+    key = hashlib.sha256(source).digest()
+    if key not in _imports_by_source:
+        if len(_imports_by_source) >= 1024:  # a batch grades many submissions
+            _imports_by_source.clear()
+        _imports_by_source[key] = frozenset(imports_in(parse(source)))
+    return set(_imports_by_source[key])
+
+
+def imports_in(tree):
     names = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(tree) if tree is not None else ():
         if isinstance(node, ast.ImportFrom) and node.level == 1:
             if node.module:
                 names.add(node.module.split(".")[0])

@@ -64,7 +64,7 @@ def grade(submission, names=None, reference=None, seed=0, timeout=None, memory_m
     hidden = [submission.path] + ([reference.path] if reference else [])
     runtime.include_packages(allowed_imports)  # the child's Python holds what may be imported
     box, sandbox_notice = sandbox_module.choose(sandbox, hidden)
-    forks = ForkServer.start() if box is None else None  # under the sandbox, each child is a sandbox of its own
+    forks = ForkServer.start(sandbox=box)
     try:
         if box is None and runtime.refusal():
             raise runtime.RootRefused(runtime.refusal())
@@ -92,7 +92,7 @@ def grade_with(submission, exercises, reference, seed, box, sandbox_notice, prog
         return grade_exercise(find_exercise(name), submission, **options)
 
     if reference is None:  # the student's earlier modules are used as they are: name the root causes
-        results = map_jobs(one, exercises, jobs)
+        results = map_jobs(one, exercises, jobs, cost=time_limit)
         link_root_causes(results, submission, exercise_names(), lambda more: map_jobs(quietly, more, jobs))
     else:
         results = in_waves(exercises, submission, reference, one, jobs)
@@ -134,7 +134,7 @@ def in_waves(exercises, submission, reference, one, jobs):
         wave = [name for name in sorted(needs, key=names.index) if name not in done and needs[name] <= done.keys()]
         full = [own_modules(name, needs[name], done) for name in wave]
         graded = map_jobs(lambda job: one(find_exercise(job[0]), frozenset(job[1]), job[0] in asked),
-                          list(zip(wave, full)), jobs)
+                          list(zip(wave, full)), jobs, cost=lambda job: time_limit(find_exercise(job[0])))
         done.update(zip(wave, graded))
     return [done[exercise.module] for exercise in exercises]
 
@@ -197,13 +197,22 @@ def child_notices(results, reference):
     return notices
 
 
-def map_jobs(function, items, jobs):
+def map_jobs(function, items, jobs, cost=None):
     """``function`` over ``items``, ``jobs`` at a time; with one job in this thread, so that
-    Ctrl-C stops grading at once (check() in Jupyter)."""
+    Ctrl-C stops grading at once (check() in Jupyter). With several, the items of the
+    highest ``cost`` start first (the longest last would finish alone), and the results
+    keep the items' order."""
     if jobs > 1 and len(items) > 1:
+        order = sorted(range(len(items)), key=lambda i: -cost(items[i])) if cost else range(len(items))
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(function, items))
+            futures = {i: pool.submit(function, items[i]) for i in order}
+            return [futures[i].result() for i in range(len(items))]
     return [function(item) for item in items]
+
+
+def time_limit(exercise):
+    """What an exercise may take: how long grading it is expected to take, relatively."""
+    return exercise.timeout
 
 
 def grade_exercise(exercise, submission, reference=None, seed=0, timeout=None, memory_mb=None,
@@ -237,7 +246,8 @@ class ExerciseRun:
 
     def grade(self):
         workspace, from_reference = Workspace.create(self.module, self.earlier, self.submission, self.reference,
-                                                      own=self.own_earlier)
+                                                      own=self.own_earlier,
+                                                      parent=self.forks.workspaces if self.forks else None)
         self.workspace = workspace
         if workspace.references is not None:  # each call to a black box is a round trip
             self.clock.stretch(BLACK_BOX_SLOWDOWN)
