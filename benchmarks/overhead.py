@@ -1,7 +1,9 @@
 """The grader's own cost, apart from the student's code.
 
-- A child's life: lay out its workspace, start it (Python, NumPy, the module imported),
-  the round trip of a trivial call and of a 1 MiB array, close it.
+- A child's life: lay out its workspace, start it (forked from the submission's fork
+  server, as every child of a submission is; and spawned, a fresh Python importing NumPy,
+  where no fork can be made), the round trip of a trivial call and of a 1 MiB array,
+  close it.
 - What bounds a start: ``python -I -c pass``, ``python -I -c "import numpy"``, the CLI's
   own start (``nnlab --version``) and the sandbox probe; what one array costs on the wire.
 - Per exercise: its grade time minus the time spent inside the reference's functions
@@ -22,6 +24,7 @@ import numpy as np
 from grader import grading
 from grader.engine import protocol
 from grader.engine import sandbox as sandbox_module
+from grader.engine.forkserver import ForkServer
 from grader.engine.process import ChildProcess
 from grader.engine.student import StudentCode
 from grader.engine.workspace import Workspace
@@ -52,7 +55,7 @@ def run(settings):
     table, overheads, parts = exercise_overhead_table(names, modes, grades, functions, lifecycle)
     section.tables.append(table)
     section.figures = {"overhead": overheads, "overhead_parts": parts,
-                       "child_start": {mode: lifecycle[mode]["start"].median for mode in modes},
+                       "child_start": {mode: lifecycle[mode]["start (forked)"].median for mode in modes},
                        "process_start": {label: sample.median for label, sample in starts.items()}}
     section.notes += [
         "overhead = the exercise's grade time (`grading.grade`, that exercise alone, jobs=1) minus the "
@@ -69,30 +72,44 @@ def run(settings):
 # -- one child's life --------------------------------------------------------------
 
 def child_lifecycle(mode, repeats):
-    """Samples of: workspace, start, trivial round trip, 1 MiB round trip, close."""
+    """Samples of: workspace, start (forked, as a submission's children are; and spawned,
+    where no fork can be made), trivial round trip, 1 MiB round trip, close."""
     box, _ = sandbox_module.choose(mode, [SOLUTIONS])
     submission = Submission(SOLUTIONS, grading.exercise_names())
-    parts = {key: [] for key in ("workspace", "start", "round trip", "1 MiB round trip", "close")}
-    for _ in range(repeats):
-        with Stopwatch() as watch:
-            workspace, _ = Workspace.create("activations", [], submission, Reference(SOLUTIONS))
-        parts["workspace"].append(watch.seconds)
-        try:
+    parts = {key: [] for key in ("workspace", "start (forked)", "start (spawned)", "round trip",
+                                 "1 MiB round trip", "close")}
+    forks = ForkServer.start(sandbox=box)
+    try:
+        for _ in range(repeats):
             with Stopwatch() as watch:
-                child = ChildProcess(workspace, "activations", time.monotonic() + 60, sandbox=box)
-            parts["start"].append(watch.seconds)
+                workspace, _ = Workspace.create("activations", [], submission, Reference(SOLUTIONS),
+                                                parent=forks.workspaces if forks else None)
+            parts["workspace"].append(watch.seconds)
             try:
-                sub = StudentCode(child)
-                zero, big = np.zeros(1), np.zeros(MiB // 8)
-                parts["round trip"] += measure(lambda: sub.relu(zero), TRIVIAL_CALLS).values
-                parts["1 MiB round trip"] += measure(lambda: sub.relu(big), 10).values
+                if forks is not None and not parts["start (forked)"]:  # the server's own start: once per submission
+                    ChildProcess(workspace, "activations", time.monotonic() + 60, sandbox=box, forks=forks).close()
+                for kind, server in (("spawned", None), ("forked", forks)):
+                    with Stopwatch() as watch:
+                        child = ChildProcess(workspace, "activations", time.monotonic() + 60, sandbox=box,
+                                             forks=server)
+                    parts[f"start ({kind})"].append(watch.seconds)
+                    if kind == "spawned":
+                        child.close()
+                try:
+                    sub = StudentCode(child)
+                    zero, big = np.zeros(1), np.zeros(MiB // 8)
+                    parts["round trip"] += measure(lambda: sub.relu(zero), TRIVIAL_CALLS).values
+                    parts["1 MiB round trip"] += measure(lambda: sub.relu(big), 10).values
+                finally:
+                    with Stopwatch() as watch:
+                        child.close()
+                    parts["close"].append(watch.seconds)
             finally:
-                with Stopwatch() as watch:
-                    child.close()
-                parts["close"].append(watch.seconds)
-        finally:
-            workspace.remove()
-    return {key: Sample(values) for key, values in parts.items()}
+                workspace.remove()
+    finally:
+        if forks is not None:
+            forks.close()
+    return {key: Sample(values) for key, values in parts.items() if values}
 
 
 def lifecycle_table(lifecycle, modes):
@@ -187,7 +204,7 @@ def exercise_overhead_table(names, modes, grades, functions, lifecycle):
     columns += ["of which: child start+close (off)", "pipe round trips", "serialization", "checks"]
     table = Table(columns, title="Per exercise: grade time minus time in the reference's functions")
     latency = lifecycle["off"]["round trip"].median
-    start_close = lifecycle["off"]["start"].median + lifecycle["off"]["close"].median
+    start_close = lifecycle["off"]["start (forked)"].median + lifecycle["off"]["close"].median
     overheads, parts = {}, {}
     for name in names:
         function = functions[name]["function"].median
