@@ -37,7 +37,7 @@ def test_grading_time_grades_the_reference_with_the_cli_and_in_process():
 def test_overhead_splits_an_exercise_into_functions_and_the_grader():
     section = show(overhead.run(TINY))
     steps = [row[0] for row in section.tables[0].rows]
-    assert steps == ["workspace", "start", "round trip", "1 MiB round trip", "close"]
+    assert steps == ["workspace", "start (forked)", "start (spawned)", "round trip", "1 MiB round trip", "close"]
     (activations,) = section.tables[-1].rows
     assert activations[0] == "activations" and activations[1] > 0  # requests the checks made
     assert set(section.figures["overhead_parts"]["activations"]) == {"child start+close", "pipe round trips",
