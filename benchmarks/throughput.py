@@ -50,7 +50,8 @@ def run(settings):
         "`nnlab batch --jobs N` keeps N warm workers (`python -m grader.instructor.worker --serve`), each "
         "grading submission after submission; a worker starts one child per exercise, one at a time (the "
         "worker's default). Peaks are VmHWM, polled every 10 ms from /proc, the largest of any process of "
-        "that kind; \"batch\" is the `nnlab batch` process itself.",
+        "that kind; \"batch\" is the `nnlab batch` process itself; \"child\" counts the fork servers too, "
+        "whose forks (the children) keep their command line.",
         "Per exercise: the largest child's ru_maxrss from getrusage(RUSAGE_CHILDREN) in a process that "
         "grades only that exercise (so sandbox-on figures include bwrap's own processes if larger).",
     ]
@@ -91,7 +92,7 @@ KINDS = ("batch", "worker", "child")
 def kind_of(cmdline):
     if b"grader.instructor.worker" in cmdline:
         return "worker"
-    if b"child.py" in cmdline:
+    if b"child.py" in cmdline or b"serve_forks.py" in cmdline:  # a fork keeps its server's command line
         return "child"
     return "other"
 
