@@ -1,6 +1,7 @@
 """The engine survives whatever a submission does, and always produces a valid report."""
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -143,3 +144,23 @@ def test_a_module_that_replaces_sys_stdout_is_graded_as_it_is(submission):
                                  + (ROOT / "solutions" / "activations.py").read_text(encoding="utf-8")})
     report = grade_folder(folder, names=["activations"])
     assert report.exercises[0].status == "passed", [c.message for c in report.exercises[0].checks if not c.passed]
+
+
+def test_what_the_child_printed_last_reaches_the_report_however_late_it_is_read(submission, monkeypatch):
+    """The report takes the child's output once the child is closed, and closing lets the
+    reader reach the pipe's end: a reader thread slowed by a loaded machine loses nothing."""
+    from grader.engine import portable, process
+
+    original = portable.chunks
+
+    def slow_chunks(fd, stop, poll=0.1):
+        for chunk in original(fd, stop, poll):
+            time.sleep(0.1)  # the reader thread, scheduled late
+            yield chunk
+
+    monkeypatch.setattr(process.portable, "chunks", slow_chunks)
+    folder = submission()
+    path = folder / "softmax.py"
+    path.write_text("print('the last words of softmax.py')\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    report = grade_folder(folder, names=["softmax"], sandbox="off")
+    assert "the last words of softmax.py" in report.exercises[0].output

@@ -33,6 +33,7 @@ MAX_OUTPUT_BYTES = 64 * 2**10
 MAX_TEXT = 2000                    # an error message, a warning
 MAX_DISK_BYTES = 128 * 2**20       # what the child may write to its workspace without the sandbox
 MAX_DISK_FILES = 10_000
+DRAIN_SECONDS = 0.25               # for the last of the child's output, once it is killed
 DISK_CHECK_SECONDS = 0.2
 NOT_AN_ANSWER = "sent something that is not an answer"
 
@@ -262,6 +263,7 @@ class ChildProcess:
         self.kill()
         close_quietly(self.process.stdout)  # after the kill: on Windows, closing a pipe that a
         self.tree.close()                   # thread is reading waits until that read ends
+        self._drain.join(timeout=DRAIN_SECONDS)  # to the pipe's end, unless something the child left holds it
         self._stop_draining.set()
         self._drain.join(timeout=1)
         self.process.stderr.close()

@@ -361,8 +361,8 @@ class ExerciseRun:
 
     def stop_child(self, result):
         if self.child is not None:
+            self.child.close()  # first: what the child printed last is read as it closes
             result.output += self.child.output.text()
-            self.child.close()
             self.child = None
 
 
